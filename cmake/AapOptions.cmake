@@ -1,0 +1,29 @@
+# Compile options every target of the project gets through the aap_options interface target.
+add_library(aap_options INTERFACE)
+
+target_compile_options(aap_options INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
+                                             -Wold-style-cast -Wcast-align -Woverloaded-virtual)
+if(AAP_WERROR)
+  target_compile_options(aap_options INTERFACE -Werror)
+endif()
+
+# Qt strictness: no implicit char* <-> QString conversions, no connects without a context object.
+target_compile_definitions(aap_options INTERFACE
+  QT_NO_CAST_FROM_ASCII QT_NO_CAST_TO_ASCII QT_NO_CAST_FROM_BYTEARRAY QT_NO_URL_CAST_FROM_STRING
+  QT_NO_NARROWING_CONVERSIONS_IN_CONNECT QT_NO_CONTEXTLESS_CONNECT QT_NO_FOREACH
+  QT_USE_QSTRINGBUILDER
+  AAP_VERSION="${PROJECT_VERSION}")
+
+if(AAP_SANITIZE)
+  target_compile_options(aap_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
+                                               -fno-sanitize-recover=undefined)
+  target_link_options(aap_options INTERFACE -fsanitize=address,undefined)
+endif()
+
+# Adds a static library from every .cpp/.h below DIR, so new class files need no CMake edit.
+function(aap_add_area_library name dir)
+  file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${dir}/*.cpp ${dir}/*.h)
+  list(FILTER sources EXCLUDE REGEX "/main\\.cpp$")
+  add_library(${name} STATIC ${sources})
+  target_link_libraries(${name} PUBLIC aap_options)
+endfunction()

@@ -1,0 +1,144 @@
+#pragma once
+
+#include "config/Secret.h"
+
+#include <QHostAddress>
+#include <QList>
+#include <QString>
+#include <QStringList>
+#include <QUrl>
+
+#include <chrono>
+#include <optional>
+
+// The typed configuration of the service: every setting, for the first wave and the roadmap
+// (several routes and identities, listener TLS and inbound auth, telemetry, outbound proxy,
+// control socket). Loaders fill it (defaults < file < environment < flags); validators check it;
+// the service layers receive the parts they need.
+namespace aap::config {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+enum class IdentityKind {
+    Default,          // DefaultAzureCredential chain: environment -> workload identity -> managed identity
+    SystemAssigned,   // managed identity (App Service / Arc / IMDS), system-assigned
+    UserAssigned,     // managed identity, user-assigned (client id, object id or resource id)
+    AadApplication,   // Entra client credentials: certificate or client secret
+    WorkloadIdentity, // Entra client credentials with a federated token file as assertion
+};
+
+enum class Cloud { Public, UsGovernment, China };
+enum class AssertionAlgorithm { RS256, PS256 };
+
+struct IdentityConfig {
+    QString name = QStringLiteral("default"); // routes refer to identities by name
+    IdentityKind kind = IdentityKind::Default;
+    QString clientId;                  // AAD_CLIENT_ID / AZURE_CLIENT_ID
+    QString objectId;                  // managed identity selector object_id
+    QString resourceId;                // managed identity selector msi_res_id / mi_res_id
+    QString tenantId;                  // AAD_TENANT_ID / AZURE_TENANT_ID
+    QString certificatePath;           // AAD_CLIENT_CERTIFICATE_PATH / AZURE_CLIENT_CERTIFICATE_PATH
+    QString certificateKeyPath;        // separate PEM key file, when the key is not in certificatePath
+    Secret certificatePassword;        // AZURE_CLIENT_CERTIFICATE_PASSWORD
+    bool sendCertificateChain = false; // AZURE_CLIENT_SEND_CERTIFICATE_CHAIN
+    AssertionAlgorithm assertionAlgorithm = AssertionAlgorithm::RS256;
+    Secret clientSecret;        // AZURE_CLIENT_SECRET
+    QString clientSecretFile;   // secret read from a file instead
+    QString federatedTokenFile; // AZURE_FEDERATED_TOKEN_FILE
+    Cloud cloud = Cloud::Public;
+    QUrl authorityHost; // AZURE_AUTHORITY_HOST (https only); empty = the cloud's
+};
+
+// TARGET_HOST after parsing: scheme, host, port and an optional base path that is prefixed to
+// every forwarded request path.
+struct TargetUrl {
+    QString scheme = QStringLiteral("https");
+    QString host;
+    quint16 port = 443;
+    QString basePath; // "" or starts with '/', no trailing '/'
+    [[nodiscard]] bool isTls() const { return scheme == QStringLiteral("https"); }
+    [[nodiscard]] bool isValid() const { return !host.isEmpty() && port != 0; }
+};
+
+struct RouteConfig {
+    QString name = QStringLiteral("default");
+    QString pathPrefix = QStringLiteral("/"); // requests whose path starts with it use this route
+    TargetUrl target;                         // TARGET_HOST
+    QString audience;                         // AUDIENCE as a resource, without "/.default" or trailing '/'
+    QString identity = QStringLiteral("default");
+    QList<QPair<QByteArray, QByteArray>> overrideRequestHeaders; // never Authorization
+};
+
+struct InboundAuthConfig {
+    QList<Secret> apiKeys;    // accepted in "Authorization: ApiKey" or X-Api-Key; constant-time compare
+    QStringList allowedCidrs; // empty = every peer that can reach the listener
+    QString clientCaPath;     // mutual TLS: CA that client certificates must chain to
+};
+
+struct ListenerConfig {
+    QHostAddress address = QHostAddress(QHostAddress::LocalHost); // LISTEN_ADDRESS; 127.0.0.1 by default
+    quint16 port = 8081;                                          // LISTENING_PORT
+    QString tlsCertificatePath;                                   // optional TLS on the listener
+    QString tlsKeyPath;
+    InboundAuthConfig inboundAuth;
+};
+
+struct UpstreamConfig {
+    milliseconds connectTimeout{5'000};
+    milliseconds tlsHandshakeTimeout{10'000};
+    milliseconds responseHeadersTimeout{60'000};
+    milliseconds idleBodyTimeout{60'000};
+    QString caBundlePath; // extra PEM CAs; SSL_CERT_FILE is also honoured
+    int maxConnectionsPerWorker = 512;
+    int maxIdleConnectionsPerWorker = 64;
+    milliseconds idleConnectionExpiry{60'000};
+};
+
+struct LimitsConfig {
+    int maxHeaderBytes = 64 * 1024;        // larger header sections get 431
+    int maxRequestTargetBytes = 16 * 1024; // longer request-targets get 414
+    milliseconds headerTimeout{10'000};    // whole request head must arrive in this time
+    milliseconds clientIdleTimeout{60'000};
+    milliseconds drainTimeout{15'000};    // SIGTERM: in-flight requests get this long
+    milliseconds tokenWaitTimeout{5'000}; // requests before the first token wait this long, then 503
+};
+
+struct TokenConfig {
+    int refreshPercent = 10;             // AAD_TOKEN_REFRESH_INTERVAL_IN_PERCENTAGE (1..99)
+    milliseconds requestTimeout{15'000}; // each token HTTP call
+};
+
+struct OutboundProxyConfig {
+    QUrl httpsProxy;     // HTTPS_PROXY; never used for IMDS or Arc
+    QStringList noProxy; // NO_PROXY
+};
+
+struct TelemetryConfig {
+    QString serviceName = QStringLiteral("aad_auth_proxy"); // OTEL_SERVICE_NAME
+    QUrl grpcEndpoint;                                      // OTEL_GRPC_ENDPOINT; empty = off
+    bool prometheusMetrics = true;                          // /metrics
+};
+
+struct ControlConfig {
+    QString socketPath; // empty = platform default (runtime dir / named pipe)
+    bool enabled = true;
+};
+
+enum class LogLevel { Debug, Info, Warning, Error };
+
+struct ServiceConfig {
+    ListenerConfig listener;
+    QList<RouteConfig> routes{RouteConfig{}};
+    QList<IdentityConfig> identities{IdentityConfig{}};
+    UpstreamConfig upstream;
+    LimitsConfig limits;
+    TokenConfig token;
+    OutboundProxyConfig outboundProxy;
+    TelemetryConfig telemetry;
+    ControlConfig control;
+    LogLevel logLevel = LogLevel::Info;
+    int workerThreads = 0; // 0 = number of cores
+};
+
+} // namespace aap::config

@@ -1,0 +1,61 @@
+#include "log/Logging.h"
+
+#include "log/LogFormatter.h"
+
+#include <QDateTime>
+
+#include <cstdio>
+#include <mutex>
+
+Q_LOGGING_CATEGORY(lcConfig, "aap.config")
+Q_LOGGING_CATEGORY(lcApp, "aap.app")
+Q_LOGGING_CATEGORY(lcProxy, "aap.proxy")
+Q_LOGGING_CATEGORY(lcHttp, "aap.http")
+Q_LOGGING_CATEGORY(lcUpstream, "aap.upstream")
+Q_LOGGING_CATEGORY(lcAuth, "aap.auth")
+Q_LOGGING_CATEGORY(lcHealth, "aap.health")
+Q_LOGGING_CATEGORY(lcIpc, "aap.ipc")
+Q_LOGGING_CATEGORY(lcPlatform, "aap.platform")
+
+namespace aap::log {
+
+namespace {
+
+void writeLine(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    static std::mutex mutex;
+    const QByteArray line =
+        LogFormatter::format(QDateTime::currentDateTimeUtc(), type, context.category, message).toUtf8() +
+        '\n';
+    const std::lock_guard lock(mutex);
+    std::fwrite(line.constData(), 1, static_cast<size_t>(line.size()), stderr);
+    std::fflush(stderr);
+}
+
+} // namespace
+
+void install()
+{
+    qInstallMessageHandler(&writeLine);
+}
+
+void setLevel(config::LogLevel level)
+{
+    QString rules = QStringLiteral("aap.*.debug=false\n");
+    switch (level) {
+    case config::LogLevel::Debug:
+        rules = QStringLiteral("aap.*.debug=true\n");
+        break;
+    case config::LogLevel::Info:
+        break;
+    case config::LogLevel::Warning:
+        rules += QStringLiteral("aap.*.info=false\n");
+        break;
+    case config::LogLevel::Error:
+        rules += QStringLiteral("aap.*.info=false\naap.*.warning=false\n");
+        break;
+    }
+    QLoggingCategory::setFilterRules(rules);
+}
+
+} // namespace aap::log

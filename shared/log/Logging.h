@@ -1,0 +1,25 @@
+#pragma once
+
+#include "config/ServiceConfig.h"
+
+#include <QLoggingCategory>
+
+// One category per area; filter with LOG_LEVEL or QT_LOGGING_RULES.
+Q_DECLARE_LOGGING_CATEGORY(lcConfig)
+Q_DECLARE_LOGGING_CATEGORY(lcApp)
+Q_DECLARE_LOGGING_CATEGORY(lcProxy)
+Q_DECLARE_LOGGING_CATEGORY(lcHttp)
+Q_DECLARE_LOGGING_CATEGORY(lcUpstream)
+Q_DECLARE_LOGGING_CATEGORY(lcAuth)
+Q_DECLARE_LOGGING_CATEGORY(lcHealth)
+Q_DECLARE_LOGGING_CATEGORY(lcIpc)
+Q_DECLARE_LOGGING_CATEGORY(lcPlatform)
+
+namespace aap::log {
+
+// Routes Qt's messages to stderr as one formatted line each (see LogFormatter).
+void install();
+// Applies the minimum level to every aap.* category.
+void setLevel(config::LogLevel level);
+
+} // namespace aap::log
