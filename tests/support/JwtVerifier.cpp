@@ -32,9 +32,9 @@ std::optional<QByteArray> decodeBase64Url(const QByteArray &text)
     static const QRegularExpression alphabet(QStringLiteral("^[A-Za-z0-9_-]*$"));
     if (!alphabet.match(QString::fromLatin1(text)).hasMatch() || text.size() % 4 == 1)
         return std::nullopt;
-    const auto decoded = QByteArray::fromBase64Encoding(
-        text, QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals |
-                  QByteArray::AbortOnBase64DecodingErrors);
+    const auto decoded =
+        QByteArray::fromBase64Encoding(text, QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals |
+                                                 QByteArray::AbortOnBase64DecodingErrors);
     if (!decoded)
         return std::nullopt;
     return *decoded;
@@ -52,8 +52,8 @@ std::optional<QJsonObject> decodeJsonObject(const QByteArray &part)
     return document.object();
 }
 
-bool verifySignature(const QString &algorithm, const QByteArray &certificateDer, const QByteArray &signingInput,
-                     const QByteArray &signature)
+bool verifySignature(const QString &algorithm, const QByteArray &certificateDer,
+                     const QByteArray &signingInput, const QByteArray &signature)
 {
     const auto clearErrors = gsl::finally([] { ERR_clear_error(); });
     const ossl::X509Ptr certificate = ossl::certificateFromDer(certificateDer);
@@ -96,7 +96,8 @@ std::optional<qint64> integerClaim(const QJsonObject &payload, const QString &na
 
 } // namespace
 
-Result JwtVerifier::verify(const QByteArray &jwt, const QSslCertificate &certificate, const Expectations &expected)
+Result JwtVerifier::verify(const QByteArray &jwt, const QSslCertificate &certificate,
+                           const Expectations &expected)
 {
     const QList<QByteArray> parts = jwt.split('.');
     if (parts.size() != 3 || parts.at(0).isEmpty() || parts.at(1).isEmpty() || parts.at(2).isEmpty())
@@ -189,7 +190,8 @@ Result JwtVerifier::verify(const QByteArray &jwt, const QSslCertificate &certifi
     const qint64 lifetime = claims.expires - claims.notBefore;
     if (lifetime < 5 * 60 || lifetime > 10 * 60)
         return reject(QStringLiteral("exp - nbf is %1 s, not within 5 to 10 minutes").arg(lifetime));
-    const qint64 now = std::chrono::duration_cast<std::chrono::seconds>(expected.now.time_since_epoch()).count();
+    const qint64 now =
+        std::chrono::duration_cast<std::chrono::seconds>(expected.now.time_since_epoch()).count();
     if (claims.notBefore > now)
         return reject(QStringLiteral("nbf is in the future"));
     if (now >= claims.expires)

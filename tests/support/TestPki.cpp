@@ -236,7 +236,8 @@ TestPki::Identity TestPki::issueClient(const QString &subject, Validity validity
         identity.m_keyAlgorithm = QSsl::Ec;
         return identity;
     }
-    Identity identity = issue(subject, pooledKey(firstClientKeySlot + m_nextClientKey++), false, {}, validity);
+    Identity identity =
+        issue(subject, pooledKey(firstClientKeySlot + m_nextClientKey++), false, {}, validity);
     identity.m_otherDer = m_server.m_certificateDer;
     return identity;
 }

@@ -22,12 +22,14 @@ qint64 secondsSinceEpoch(Clock::TimePoint time)
 } // namespace
 
 Expected<QByteArray, CredentialError> ClientAssertion::build(const ClientCertificate &certificate,
-                                                             const Parameters &parameters, Clock::TimePoint now)
+                                                             const Parameters &parameters,
+                                                             Clock::TimePoint now)
 {
     if (now >= certificate.notAfter())
-        return Unexpected(CredentialError{
-            certificate.path(), certificate.path() + QStringLiteral(": the certificate has expired (subject ") +
-                                    certificate.subject() + QStringLiteral(")")});
+        return Unexpected(CredentialError{certificate.path(),
+                                          certificate.path() +
+                                              QStringLiteral(": the certificate has expired (subject ") +
+                                              certificate.subject() + QStringLiteral(")")});
 
     QJsonObject header{{QStringLiteral("typ"), QStringLiteral("JWT")}};
     if (parameters.algorithm == config::AssertionAlgorithm::PS256) {
@@ -48,7 +50,8 @@ Expected<QByteArray, CredentialError> ClientAssertion::build(const ClientCertifi
         {QStringLiteral("jti"), QUuid::createUuid().toString(QUuid::WithoutBraces)},
         {QStringLiteral("nbf"), issuedAt},
         {QStringLiteral("iat"), issuedAt},
-        {QStringLiteral("exp"), issuedAt + std::chrono::duration_cast<std::chrono::seconds>(lifetime).count()},
+        {QStringLiteral("exp"),
+         issuedAt + std::chrono::duration_cast<std::chrono::seconds>(lifetime).count()},
     };
 
     const QByteArray signingInput = base64Url(QJsonDocument(header).toJson(QJsonDocument::Compact)) + '.' +

@@ -39,10 +39,12 @@ Expected<QByteArray, CredentialError> readFile(const QString &path, const QStrin
         return failure(path, role + QStringLiteral(" file is too large to be a certificate or key"));
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
-        return failure(path, QStringLiteral("cannot read ") + role + QStringLiteral(" file: ") + file.errorString());
+        return failure(path, QStringLiteral("cannot read ") + role + QStringLiteral(" file: ") +
+                                 file.errorString());
     QByteArray data = file.read(maxFileBytes + 1);
     if (file.error() != QFileDevice::NoError)
-        return failure(path, QStringLiteral("cannot read ") + role + QStringLiteral(" file: ") + file.errorString());
+        return failure(path, QStringLiteral("cannot read ") + role + QStringLiteral(" file: ") +
+                                 file.errorString());
     return data;
 }
 
@@ -87,9 +89,10 @@ Expected<ossl::Pkey, CredentialError> pemKey(const QByteArray &data, const QStri
     if (key)
         return key;
     if (data.contains("ENCRYPTED PRIVATE KEY") || data.contains("Proc-Type: 4,ENCRYPTED"))
-        return failure(path, password.isEmpty()
-                                 ? QStringLiteral("the private key is encrypted and no password is configured")
-                                 : QStringLiteral("cannot decrypt the private key: wrong password"));
+        return failure(path,
+                       password.isEmpty()
+                           ? QStringLiteral("the private key is encrypted and no password is configured")
+                           : QStringLiteral("cannot decrypt the private key: wrong password"));
     if (data.contains("PRIVATE KEY-----"))
         return failure(path, QStringLiteral("the private key block cannot be parsed"));
     return failure(path, QStringLiteral("contains no private key"));
@@ -137,7 +140,8 @@ Expected<Contents, CredentialError> pkcs12Contents(const QByteArray &data, const
     const ossl::X509Ptr leaf(certificate);
     const ossl::X509Stack rest(others);
     if (!parsed)
-        return failure(path, QStringLiteral("cannot decode the PFX file (unsupported encryption or damaged)"));
+        return failure(path,
+                       QStringLiteral("cannot decode the PFX file (unsupported encryption or damaged)"));
     if (leaf)
         contents.certificates.emplace_back(X509_dup(leaf.get()));
     for (int i = 0; rest && i < sk_X509_num(rest.get()); ++i)
@@ -246,9 +250,10 @@ ClientCertificate::fromData(const QByteArray &certificateData, const QString &ce
         }
     }
     if (leaf == contents.certificates.end())
-        return failure(keySource, QStringLiteral("the private key matches none of the %1 certificate(s) in %2")
-                                      .arg(contents.certificates.size())
-                                      .arg(certificatePath));
+        return failure(keySource,
+                       QStringLiteral("the private key matches none of the %1 certificate(s) in %2")
+                           .arg(contents.certificates.size())
+                           .arg(certificatePath));
     if (EVP_PKEY_get_base_id(contents.key.get()) != EVP_PKEY_RSA)
         return failure(keySource, QStringLiteral("unsupported key type %1: RS256 and PS256 need an RSA key")
                                       .arg(keyTypeName(contents.key.get())));

@@ -27,13 +27,14 @@ public:
     //  - a certificate file (PEM or DER) plus a separate PEM key file (keyPath set),
     //  - a PFX/PKCS#12 file, with or without password.
     // The format is detected from the contents. `password` opens a PFX or an encrypted PEM key.
-    static Expected<ClientCertificate, CredentialError> load(const QString &certificatePath,
-                                                             const QString &keyPath = {},
-                                                             const config::Secret &password = {});
-    // The same from bytes already read; the paths only name the sources in errors.
     static Expected<ClientCertificate, CredentialError>
-    fromData(const QByteArray &certificateData, const QString &certificatePath, const QByteArray &keyData = {},
-             const QString &keyPath = {}, const config::Secret &password = {});
+    load(const QString &certificatePath, const QString &keyPath = {}, const config::Secret &password = {});
+    // The same from bytes already read; the paths only name the sources in errors.
+    static Expected<ClientCertificate, CredentialError> fromData(const QByteArray &certificateData,
+                                                                 const QString &certificatePath,
+                                                                 const QByteArray &keyData = {},
+                                                                 const QString &keyPath = {},
+                                                                 const config::Secret &password = {});
 
     // Base64url (no padding) SHA-1 / SHA-256 of the leaf's DER: the JWT header's x5t / x5t#S256.
     [[nodiscard]] QByteArray x5t() const;

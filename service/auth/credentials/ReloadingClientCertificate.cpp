@@ -48,9 +48,8 @@ bool ReloadingClientCertificate::contentsChanged(FileState &state)
     const qint64 size = exists ? info.size() : -1;
     const qint64 modifiedMs = exists ? info.lastModified().toMSecsSinceEpoch() : 0;
     const quint64 inode = exists ? inodeOf(state.path) : 0;
-    const bool sameSignature =
-        state.readAt.isValid() && exists == state.exists && size == state.size && modifiedMs == state.modifiedMs &&
-        inode == state.inode;
+    const bool sameSignature = state.readAt.isValid() && exists == state.exists && size == state.size &&
+                               modifiedMs == state.modifiedMs && inode == state.inode;
     const bool settled =
         state.readAt.isValid() && modifiedMs + timestampGranularityMs <= state.readAt.toMSecsSinceEpoch();
     if (sameSignature && settled)

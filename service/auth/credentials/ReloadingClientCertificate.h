@@ -34,7 +34,8 @@ public:
 
     // refresh(), then the certificate to use: the newest good one, or the load error when none
     // has ever loaded. A reload failure with an older good certificate goes to `reloadError`.
-    Expected<ClientCertificate, CredentialError> current(std::optional<CredentialError> *reloadError = nullptr);
+    Expected<ClientCertificate, CredentialError>
+    current(std::optional<CredentialError> *reloadError = nullptr);
 
     [[nodiscard]] const std::optional<ClientCertificate> &certificate() const { return m_certificate; }
     // The failure of the latest load attempt, until a load succeeds.
