@@ -24,12 +24,8 @@ CommandLine::CommandLine()
     m_parser.addOption(m_checkConfig);
     m_parser.addOption(m_help);
     m_parser.addOption(m_version);
-    for (const config::SettingDescriptor &setting : config::SettingCatalog::all()) {
-        QString description = setting.description;
-        if (!setting.envNames.isEmpty())
-            description += u" [env "_s + setting.envNames.join(u", "_s) + u"]"_s;
-        m_parser.addOption(QCommandLineOption(setting.flag, description, setting.valueName));
-    }
+    for (const config::SettingDescriptor &setting : config::SettingCatalog::all())
+        m_parser.addOption(QCommandLineOption(setting.flag, setting.description, setting.valueName));
 }
 
 Expected<CommandLineOptions, QString> CommandLine::parse(const QStringList &arguments)
@@ -56,9 +52,26 @@ Expected<CommandLineOptions, QString> CommandLine::parse(const QStringList &argu
     return options;
 }
 
+// Written here rather than by QCommandLineParser, whose fixed option column is as wide as the
+// longest flag and squeezes every description into a narrow, broken column.
 QString CommandLine::helpText() const
 {
-    return m_parser.helpText();
+    QString text =
+        u"Usage: aad-auth-proxy [options]\n"_s + m_parser.applicationDescription() + u"\n\nOptions:\n"_s;
+    auto option = [&text](const QString &names, const QString &description) {
+        text += u"  "_s + names + u"\n      "_s + description + u"\n"_s;
+    };
+    option(u"--config <path>"_s, m_config.description());
+    option(u"--check-config"_s, m_checkConfig.description());
+    option(u"-h, --help"_s, m_help.description());
+    option(u"-v, --version"_s, m_version.description());
+    text += u"\nSettings (an empty value counts as not set):\n"_s;
+    for (const config::SettingDescriptor &setting : config::SettingCatalog::all()) {
+        option(u"--"_s + setting.flag + u" <"_s + setting.valueName + u">"_s,
+               setting.description + u"\n      env "_s + setting.envNames.join(u", "_s) + u"; file ["_s +
+                   setting.section + u"] "_s + setting.key);
+    }
+    return text;
 }
 
 } // namespace aap::app
