@@ -7,9 +7,11 @@ namespace aap::app {
 using namespace Qt::StringLiterals;
 
 CommandLine::CommandLine()
-    : m_config(u"config"_s,
-               u"Configuration file (default: the platform's; a missing --config file is an error)."_s,
-               u"path"_s),
+    : m_config(
+          u"config"_s,
+          u"Configuration file (also env AAD_AUTH_PROXY_CONFIG); default: the platform's path, which may be "
+          u"missing. A file named here must exist."_s,
+          u"path"_s),
       m_checkConfig(u"check-config"_s,
                     u"Validate the configuration, print it with the source of every value, and exit "
                     u"(0 valid, 2 invalid)."_s),
