@@ -103,16 +103,24 @@ void FakeUpstream::closeAllConnections()
     }
 }
 
+QByteArrayView FakeUpstream::patternSlice(qint64 offset, qint64 length)
+{
+    static const QByteArray pattern = [] {
+        QByteArray bytes(kGeneratedSlice + 26, Qt::Uninitialized);
+        for (qint64 i = 0; i < bytes.size(); ++i) {
+            bytes[i] = patternByte(i);
+        }
+        return bytes;
+    }();
+    Q_ASSERT(length <= kGeneratedSlice);
+    return QByteArrayView(pattern).sliced(offset % 26, length);
+}
+
 QByteArray FakeUpstream::patternSha256(qint64 size)
 {
     QCryptographicHash hash(QCryptographicHash::Sha256);
-    QByteArray slice(kGeneratedSlice, Qt::Uninitialized);
     for (qint64 offset = 0; offset < size; offset += kGeneratedSlice) {
-        const qint64 n = std::min(kGeneratedSlice, size - offset);
-        for (qint64 i = 0; i < n; ++i) {
-            slice[i] = patternByte(offset + i);
-        }
-        hash.addData(QByteArrayView(slice.constData(), n));
+        hash.addData(patternSlice(offset, std::min(kGeneratedSlice, size - offset)));
     }
     return hash.result().toHex();
 }
@@ -309,17 +317,13 @@ void FakeUpstream::respond(Connection *c, const Response &response)
 
 void FakeUpstream::pumpGenerated(Connection *c)
 {
-    QByteArray slice;
     while (c->generatedLeft > 0 && c->socket->bytesToWrite() < kGeneratedHighWater) {
         const qint64 n = std::min(kGeneratedSlice, c->generatedLeft);
-        slice.resize(n);
-        for (qint64 i = 0; i < n; ++i) {
-            slice[i] = patternByte(c->generatedSent + i);
-        }
         if (c->generatedChunked) {
             c->socket->write(QByteArray::number(n, 16) + "\r\n");
         }
-        c->socket->write(slice);
+        const QByteArrayView slice = patternSlice(c->generatedSent, n);
+        c->socket->write(slice.data(), slice.size());
         if (c->generatedChunked) {
             c->socket->write("\r\n");
         }

@@ -79,6 +79,8 @@ public:
     void closeAllConnections();
     // Pattern byte i of a generated body.
     static char patternByte(qint64 index) { return static_cast<char>('a' + (index % 26)); }
+    // `length` (at most 64 KiB) pattern bytes starting at byte `offset` of the stream.
+    static QByteArrayView patternSlice(qint64 offset, qint64 length);
     static QByteArray patternSha256(qint64 size);
 
 Q_SIGNALS:

@@ -1,16 +1,13 @@
 #include "support/ProxyTestClient.h"
 
+#include "support/FakeUpstream.h"
+
+#include <QDeadlineTimer>
+#include <QEventLoop>
 #include <QTcpSocket>
-#include <QTest>
+#include <QTimer>
 
 namespace aap::test {
-
-namespace {
-char pattern(qint64 index)
-{
-    return static_cast<char>('a' + (index % 26));
-}
-} // namespace
 
 std::optional<QByteArray> ProxyTestClient::Response::header(QByteArrayView name) const
 {
@@ -36,8 +33,7 @@ ProxyTestClient::~ProxyTestClient() = default;
 bool ProxyTestClient::connectTo(quint16 port, int timeoutMs)
 {
     m_socket->connectToHost(QHostAddress::LocalHost, port);
-    return QTest::qWaitFor([this] { return m_socket->state() == QAbstractSocket::ConnectedState; },
-                           timeoutMs);
+    return spinUntil([this] { return m_socket->state() == QAbstractSocket::ConnectedState; }, timeoutMs);
 }
 
 void ProxyTestClient::send(const QByteArray &bytes)
@@ -48,25 +44,25 @@ void ProxyTestClient::send(const QByteArray &bytes)
 bool ProxyTestClient::sendPattern(qint64 size, int timeoutMs)
 {
     constexpr qint64 slice = 64 * 1024;
-    QByteArray chunk(slice, Qt::Uninitialized);
+    constexpr qint64 highWater = 1024 * 1024;
     qint64 sent = 0;
-    QDeadlineTimer deadline(timeoutMs);
+    const QDeadlineTimer deadline(timeoutMs);
     while (sent < size) {
         if (m_closed || deadline.hasExpired()) {
             return false;
         }
-        if (m_socket->bytesToWrite() > 1024 * 1024) {
-            QTest::qWait(1);
+        if (m_socket->bytesToWrite() > highWater) {
+            spinUntil([this] { return m_socket->bytesToWrite() <= highWater || m_closed; },
+                      static_cast<int>(deadline.remainingTime()));
             continue;
         }
         const qint64 n = std::min(slice, size - sent);
-        for (qint64 i = 0; i < n; ++i) {
-            chunk[i] = pattern(sent + i);
-        }
-        m_socket->write(chunk.constData(), n);
+        const QByteArrayView bytes = FakeUpstream::patternSlice(sent, n);
+        m_socket->write(bytes.data(), bytes.size());
         sent += n;
     }
-    return QTest::qWaitFor([this] { return m_socket->bytesToWrite() == 0 || m_closed; }, timeoutMs) &&
+    return spinUntil([this] { return m_socket->bytesToWrite() == 0 || m_closed; },
+                     static_cast<int>(deadline.remainingTime())) &&
            !m_closed;
 }
 
@@ -83,14 +79,14 @@ void ProxyTestClient::abort()
 
 bool ProxyTestClient::waitForDisconnected(int timeoutMs)
 {
-    return QTest::qWaitFor([this] { return m_closed; }, timeoutMs);
+    return spinUntil([this] { return m_closed; }, timeoutMs);
 }
 
 std::optional<ProxyTestClient::Response> ProxyTestClient::readResponse(int timeoutMs, bool toHead)
 {
     std::optional<Response> result;
     // Done when a response is complete, or when the peer closed and nothing more can arrive.
-    const bool finished = QTest::qWaitFor([&] { return tryParse(toHead, result) || m_closed; }, timeoutMs);
+    const bool finished = spinUntil([&] { return tryParse(toHead, result) || m_closed; }, timeoutMs);
     if (finished && !result) {
         tryParse(toHead, result);
     }
@@ -99,6 +95,33 @@ std::optional<ProxyTestClient::Response> ProxyTestClient::readResponse(int timeo
         result = std::move(m_current);
         m_current.reset();
     }
+    return result;
+}
+
+bool ProxyTestClient::spinUntil(const std::function<bool()> &done, int timeoutMs)
+{
+    if (done()) {
+        return true;
+    }
+    QEventLoop loop;
+    const QDeadlineTimer deadline(timeoutMs);
+    bool result = false;
+    auto check = [&] {
+        if (done()) {
+            result = true;
+            loop.quit();
+        } else if (deadline.hasExpired()) {
+            loop.quit();
+        }
+    };
+    QTimer poll;
+    poll.setInterval(1);
+    connect(&poll, &QTimer::timeout, &loop, check);
+    connect(m_socket, &QTcpSocket::readyRead, &loop, check, Qt::QueuedConnection);
+    connect(m_socket, &QTcpSocket::bytesWritten, &loop, check, Qt::QueuedConnection);
+    connect(m_socket, &QTcpSocket::disconnected, &loop, check, Qt::QueuedConnection);
+    poll.start();
+    loop.exec();
     return result;
 }
 

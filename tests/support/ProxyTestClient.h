@@ -5,6 +5,7 @@
 #include <QList>
 #include <QObject>
 
+#include <functional>
 #include <optional>
 
 class QTcpSocket;
@@ -48,6 +49,8 @@ public:
     [[nodiscard]] const QByteArray &pending() const { return m_buffer; }
 
 private:
+    // Runs the event loop until `done` holds (checked on every socket event and every millisecond).
+    bool spinUntil(const std::function<bool()> &done, int timeoutMs);
     bool tryParse(bool toHead, std::optional<Response> &out);
 
     QTcpSocket *m_socket;
