@@ -106,6 +106,11 @@ ParseResult RequestHeadParser::parse(QByteArrayView buffer, RequestHead &out)
         }
         break;
     }
+    if (!m_scanner.startLineSeen() && buffer.size() > m_scanner.start() &&
+        buffer[m_scanner.start()] != '\r' && !syntax::isTchar(buffer[m_scanner.start()])) {
+        // Not the start of a method (e.g. a TLS handshake): no need to wait for a line end.
+        return fail(HttpError::BadRequest, QByteArrayLiteral("request line: no method"));
+    }
     if (!m_scanner.startLineSeen() &&
         buffer.size() - m_scanner.start() > m_limits.maxTargetBytes + kRequestLineOverhead) {
         // A method and a space at the start: the target is what is too long.
