@@ -128,7 +128,7 @@ QSslCertificate TestPki::Identity::certificate() const
 
 QSslKey TestPki::Identity::key() const
 {
-    return QSslKey(m_keyPem, QSsl::Rsa, QSsl::Pem, QSsl::PrivateKey);
+    return QSslKey(m_keyPem, m_keyAlgorithm, QSsl::Pem, QSsl::PrivateKey);
 }
 
 bool TestPki::Identity::writePem(const QString &path, bool keyFirst) const
@@ -147,6 +147,19 @@ bool TestPki::Identity::writeCertificatePem(const QString &path, bool withCa) co
 bool TestPki::Identity::writeKeyPem(const QString &path) const
 {
     return writeFile(path, m_keyPem);
+}
+
+bool TestPki::Identity::writeEncryptedKeyPem(const QString &path, const QString &password) const
+{
+    const ossl::Pkey key = privateKeyFromPem(m_keyPem);
+    const ossl::Bio bio(BIO_new(BIO_s_mem()));
+    QByteArray passwordBytes = password.toUtf8();
+    if (!key || !bio ||
+        PEM_write_bio_PrivateKey(bio.get(), key.get(), EVP_aes_256_cbc(),
+                                 reinterpret_cast<const unsigned char *>(passwordBytes.constData()),
+                                 static_cast<int>(passwordBytes.size()), nullptr, nullptr) != 1)
+        return false;
+    return writeFile(path, ossl::bioContents(bio.get()));
 }
 
 bool TestPki::Identity::writePfx(const QString &path, const QString &password, PfxLayout layout) const
@@ -198,10 +211,10 @@ TestPki::TestPki()
     m_caDer = ossl::certificateDer(ca.get());
 
     m_server =
-        issue(QStringLiteral("CN=localhost"), serverKeySlot, true,
+        issue(QStringLiteral("CN=localhost"), pooledKey(serverKeySlot), true,
               {QStringLiteral("DNS:localhost"), QStringLiteral("IP:127.0.0.1"), QStringLiteral("IP:::1")},
               Validity::Valid);
-    m_wrongNameServer = issue(QStringLiteral("CN=wrong.example.invalid"), serverKeySlot, true,
+    m_wrongNameServer = issue(QStringLiteral("CN=wrong.example.invalid"), pooledKey(serverKeySlot), true,
                               {QStringLiteral("DNS:wrong.example.invalid")}, Validity::Valid);
     m_valid = m_dir.isValid() && !m_server.m_certificateDer.isEmpty() &&
               !m_wrongNameServer.m_certificateDer.isEmpty() &&
@@ -214,20 +227,26 @@ QSslCertificate TestPki::caCertificate() const
     return QSslCertificate(m_caDer, QSsl::Der);
 }
 
-TestPki::Identity TestPki::issueClient(const QString &subject, Validity validity)
+TestPki::Identity TestPki::issueClient(const QString &subject, Validity validity, KeyType keyType)
 {
-    const int slot = firstClientKeySlot + m_nextClientKey++;
-    Identity identity = issue(subject, slot, false, {}, validity);
+    if (keyType == KeyType::EcP256) {
+        const ossl::Pkey ecKey(EVP_EC_gen("P-256"));
+        Identity identity = issue(subject, ecKey.get(), false, {}, validity);
+        identity.m_otherDer = m_server.m_certificateDer;
+        identity.m_keyAlgorithm = QSsl::Ec;
+        return identity;
+    }
+    Identity identity =
+        issue(subject, pooledKey(firstClientKeySlot + m_nextClientKey++), false, {}, validity);
     identity.m_otherDer = m_server.m_certificateDer;
     return identity;
 }
 
-TestPki::Identity TestPki::issue(const QString &subject, int keySlot, bool server,
+TestPki::Identity TestPki::issue(const QString &subject, EVP_PKEY *key, bool server,
                                  const QStringList &altNames, Validity validity)
 {
     Identity identity;
     EVP_PKEY *caKey = pooledKey(caKeySlot);
-    EVP_PKEY *key = pooledKey(keySlot);
     const ossl::X509Ptr ca = ossl::certificateFromDer(m_caDer);
     if (!ca)
         return identity;

@@ -8,6 +8,8 @@
 #include <QString>
 #include <QTemporaryDir>
 
+using EVP_PKEY = struct evp_pkey_st;
+
 namespace aap::test {
 
 // A throw-away PKI for tests, made with the OpenSSL API (no CLI): a CA, TLS server certificates
@@ -28,6 +30,7 @@ public:
     };
 
     enum class Validity { Valid, Expired };
+    enum class KeyType { Rsa, EcP256 };
 
     // A certificate with its private key, signed by the CA.
     class Identity {
@@ -44,6 +47,8 @@ public:
         bool writePem(const QString &path, bool keyFirst = false) const;
         bool writeCertificatePem(const QString &path, bool withCa = false) const;
         bool writeKeyPem(const QString &path) const;
+        // PKCS#8 "ENCRYPTED PRIVATE KEY" (AES-256-CBC).
+        bool writeEncryptedKeyPem(const QString &path, const QString &password) const;
         // PKCS#12 with the CA cert; an empty password makes a PFX without password (no MAC, no
         // encryption) as Windows' "no password" exports.
         bool writePfx(const QString &path, const QString &password,
@@ -55,6 +60,7 @@ public:
         QByteArray m_keyPem;
         QByteArray m_caDer;
         QByteArray m_otherDer; // an unrelated client certificate for PfxLayout::LeafInMiddle
+        QSsl::KeyAlgorithm m_keyAlgorithm = QSsl::Rsa;
     };
 
     TestPki();
@@ -81,16 +87,17 @@ public:
     // A client configuration that trusts only this CA and verifies the peer.
     [[nodiscard]] QSslConfiguration clientConfiguration() const;
 
-    // A new client certificate (RSA 2048, clientAuth) for e.g. "CN=app" or "CN=app,O=Test".
-    // Each call in an instance uses a different key.
-    [[nodiscard]] Identity issueClient(const QString &subject, Validity validity = Validity::Valid);
+    // A new client certificate (clientAuth) for e.g. "CN=app" or "CN=app,O=Test". Each call in an
+    // instance uses a different RSA 2048 key (EcP256: a fresh P-256 key, for "unsupported key" tests).
+    [[nodiscard]] Identity issueClient(const QString &subject, Validity validity = Validity::Valid,
+                                       KeyType keyType = KeyType::Rsa);
 
     // A file that is neither PEM nor DER nor PKCS#12.
     bool writeGarbage(const QString &path) const;
     static bool writeFile(const QString &path, const QByteArray &contents);
 
 private:
-    Identity issue(const QString &subject, int keySlot, bool server, const QStringList &altNames,
+    Identity issue(const QString &subject, EVP_PKEY *key, bool server, const QStringList &altNames,
                    Validity validity);
 
     QTemporaryDir m_dir;

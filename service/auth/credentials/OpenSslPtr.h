@@ -27,6 +27,7 @@ using X509Name = std::unique_ptr<X509_NAME, Deleter<X509_NAME_free>>;
 using X509Extension = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION_free>>;
 using Pkcs12 = std::unique_ptr<PKCS12, Deleter<PKCS12_free>>;
 using BigNum = std::unique_ptr<BIGNUM, Deleter<BN_free>>;
+using Asn1Time = std::unique_ptr<ASN1_TIME, Deleter<ASN1_TIME_free>>;
 
 inline void freeX509Stack(STACK_OF(X509) * stack) noexcept
 {
