@@ -2,6 +2,8 @@
 
 #include "http/HttpSyntax.h"
 
+#include <algorithm>
+
 namespace aap::http {
 
 namespace {
@@ -48,11 +50,7 @@ bool isHostChar(char c)
 
 bool isValidHost(QByteArrayView host)
 {
-    for (const char c : host) {
-        if (!isHostChar(c))
-            return false;
-    }
-    return true;
+    return std::all_of(host.begin(), host.end(), isHostChar);
 }
 
 ParseResult error(HttpError kind, QByteArray detail)
@@ -106,6 +104,11 @@ ParseResult RequestHeadParser::parse(QByteArrayView buffer, RequestHead &out)
         }
         break;
     }
+    if (!m_scanner.startLineSeen() && buffer.size() > m_scanner.start() &&
+        buffer[m_scanner.start()] != '\r' && !syntax::isTchar(buffer[m_scanner.start()])) {
+        // Not the start of a method (e.g. a TLS handshake): no need to wait for a line end.
+        return fail(HttpError::BadRequest, QByteArrayLiteral("request line: no method"));
+    }
     if (!m_scanner.startLineSeen() &&
         buffer.size() - m_scanner.start() > m_limits.maxTargetBytes + kRequestLineOverhead) {
         // A method and a space at the start: the target is what is too long.
@@ -141,11 +144,8 @@ ParseResult RequestHeadParser::parseRequestLine(QByteArrayView line)
         return error(HttpError::BadRequest, QByteArrayLiteral("request line: empty target or double space"));
     if (target.size() > m_limits.maxTargetBytes)
         return error(HttpError::UriTooLong, QByteArrayLiteral("request-target over the limit"));
-    for (const char c : target) {
-        const auto u = uchar(c);
-        if (u <= 0x20 || u >= 0x7f)
-            return error(HttpError::BadRequest, QByteArrayLiteral("request-target: invalid byte"));
-    }
+    if (syntax::findNonVisible(target.data(), 0, target.size()) != target.size())
+        return error(HttpError::BadRequest, QByteArrayLiteral("request-target: invalid byte"));
     const QByteArrayView version = line.sliced(space2 + 1);
     const auto isDigit = [](char c) { return c >= '0' && c <= '9'; };
     if (version.size() != 8 || !version.startsWith("HTTP/") || !isDigit(version[5]) || version[6] != '.' ||

@@ -1,0 +1,343 @@
+#include "auth/RefreshScheduler.h"
+
+#include "auth/TokenStore.h"
+#include "log/Logging.h"
+
+#include <QPointer>
+#include <QRandomGenerator>
+
+#include <algorithm>
+
+namespace aap::auth {
+
+namespace {
+
+using State = status::TokenStatus::State;
+
+QString secondsText(std::chrono::milliseconds duration)
+{
+    return QString::number(static_cast<double>(duration.count()) / 1000.0, 'f', 1) + QLatin1Char('s');
+}
+
+QDateTime toDateTime(Clock::TimePoint time)
+{
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC);
+}
+
+QString kindName(TokenError::Kind kind)
+{
+    switch (kind) {
+    case TokenError::Kind::Transport:
+        return QStringLiteral("transport");
+    case TokenError::Kind::Timeout:
+        return QStringLiteral("timeout");
+    case TokenError::Kind::Http:
+        return QStringLiteral("http");
+    case TokenError::Kind::Malformed:
+        return QStringLiteral("malformed");
+    case TokenError::Kind::LocalFile:
+        return QStringLiteral("local_file");
+    case TokenError::Kind::Config:
+        return QStringLiteral("config");
+    case TokenError::Kind::Identity:
+        return QStringLiteral("identity");
+    }
+    return QStringLiteral("unknown");
+}
+
+QString field(const char *key, const QString &value)
+{
+    return QLatin1String(key) + QLatin1Char('=') + value;
+}
+
+std::chrono::milliseconds until(Clock::TimePoint from, Clock::TimePoint to)
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(to - from);
+}
+
+} // namespace
+
+RefreshScheduler::RefreshScheduler(Clock &clock, TokenProvider &provider, TokenStore &store,
+                                   Settings settings, QObject *parent)
+    : QObject(parent), m_clock(clock), m_provider(provider), m_store(store), m_settings(std::move(settings)),
+      m_lifetime(m_settings.refreshPercent), m_retry(m_settings.retry)
+{
+    if (!m_settings.random) {
+        m_settings.random = [] { return QRandomGenerator::global()->generateDouble(); };
+    }
+    m_status.identityName = m_settings.identityName;
+    m_status.identityKind = m_settings.identityKind;
+    m_status.clientId = m_settings.clientId;
+    m_status.source = m_provider.describe();
+    m_status.audience = m_settings.resource;
+    m_status.routes = m_settings.routes;
+    connect(&m_store, &TokenStore::unauthorizedReported, this, &RefreshScheduler::onUnauthorized);
+    publishStatus();
+}
+
+RefreshScheduler::~RefreshScheduler()
+{
+    // Timer callbacks capture this.
+    cancelAttempt();
+    if (m_expiryTimer) {
+        m_clock.cancel(*m_expiryTimer);
+    }
+}
+
+void RefreshScheduler::start()
+{
+    if (m_running) {
+        return;
+    }
+    m_running = true;
+    if (!TokenLifetimePolicy::isValidPercent(m_settings.refreshPercent)) {
+        qCWarning(lcAuth).noquote() << "refresh percent out of range" << logPrefix()
+                                    << field("configured", QString::number(m_settings.refreshPercent))
+                                    << field("used", QString::number(m_lifetime.refreshPercent()));
+    }
+    qCInfo(lcAuth).noquote() << "token refresh started" << logPrefix()
+                             << field("source", QLatin1Char('"') + m_status.source + QLatin1Char('"'))
+                             << field("refresh_percent", QString::number(m_lifetime.refreshPercent()));
+    startAttempt(false);
+}
+
+void RefreshScheduler::stop()
+{
+    if (!m_running) {
+        return;
+    }
+    m_running = false;
+    cancelAttempt();
+    m_inFlight = false;
+    ++m_attempt;
+    m_status.state = State::Stopped;
+    publishStatus();
+    qCInfo(lcAuth).noquote() << "token refresh stopped" << logPrefix();
+}
+
+void RefreshScheduler::startAttempt(bool early)
+{
+    cancelAttempt();
+    m_inFlight = true;
+    m_earlyAttempt = early;
+    const quint64 attempt = ++m_attempt;
+    const TimePoint now = m_clock.now();
+    if (holdsToken(now)) {
+        setState(State::Refreshing);
+    } else if (m_everHadToken) {
+        setState(State::Expired);
+    } else {
+        setState(m_status.consecutiveFailures > 0 ? State::Failing : State::Acquiring);
+    }
+    // The provider may complete before fetch() returns: nothing may follow this call.
+    m_provider.fetch(m_settings.resource,
+                     [self = QPointer<RefreshScheduler>(this), attempt](TokenProvider::Result r) {
+                         if (self) {
+                             self->onFetched(attempt, std::move(r));
+                         }
+                     });
+}
+
+void RefreshScheduler::onFetched(quint64 attempt, TokenProvider::Result result)
+{
+    if (!m_running || !m_inFlight || attempt != m_attempt) {
+        return;
+    }
+    m_inFlight = false;
+    if (!result) {
+        onFailure(result.error());
+        return;
+    }
+    const AccessToken &token = result.value();
+    if (token.value.isEmpty()) {
+        onFailure(TokenError{TokenError::Kind::Malformed, 0, QStringLiteral("empty_token"),
+                             QStringLiteral("the token service returned an empty access token"), std::nullopt,
+                             true});
+        return;
+    }
+    if (token.expiresOn <= m_clock.now()) {
+        onFailure(TokenError{TokenError::Kind::Malformed, 0, QStringLiteral("expired_token"),
+                             QStringLiteral("the token service returned a token that has already expired"),
+                             std::nullopt, true});
+        return;
+    }
+    onSuccess(token);
+}
+
+void RefreshScheduler::onSuccess(const AccessToken &token)
+{
+    const TimePoint now = m_clock.now();
+    const auto times = m_lifetime.evaluate(now, token.expiresOn, token.refreshOn);
+
+    m_store.publish(TokenSnapshot{QByteArrayLiteral("Bearer ") + token.value, times.usableUntil});
+    m_everHadToken = true;
+    m_usableUntil = times.usableUntil;
+    m_plannedRefresh = times.refreshAt;
+    if (m_expiryTimer) {
+        m_clock.cancel(*m_expiryTimer);
+    }
+    m_expiryTimer = m_clock.startTimer(until(now, times.usableUntil), [this] {
+        m_expiryTimer.reset();
+        onUsableTimeOver();
+    });
+
+    const int failuresBefore = m_status.consecutiveFailures;
+    m_status.consecutiveFailures = 0;
+    ++m_status.totalSuccesses;
+    m_status.obtainedAt = toDateTime(now);
+    m_status.expiresOn = toDateTime(token.expiresOn);
+    m_status.usableUntil = toDateTime(times.usableUntil);
+    m_status.state = State::Valid;
+    m_rateLimitLogged = false;
+    scheduleAttempt(times.refreshAt); // publishes the status
+
+    qCInfo(lcAuth).noquote() << "token acquired" << logPrefix()
+                             << field("expires_in", secondsText(until(now, token.expiresOn)))
+                             << field("usable_for", secondsText(until(now, times.usableUntil)))
+                             << field("next_refresh_in", secondsText(until(now, times.refreshAt)))
+                             << field("refresh_in_hint", QLatin1String(token.refreshOn ? "yes" : "no"))
+                             << field("failures_before", QString::number(failuresBefore));
+}
+
+void RefreshScheduler::onFailure(const TokenError &error)
+{
+    const TimePoint now = m_clock.now();
+    ++m_status.consecutiveFailures;
+    ++m_status.totalFailures;
+    m_status.lastError = status::TokenErrorInfo{kindName(error.kind), error.httpStatus, error.code,
+                                                error.description, toDateTime(now)};
+    const bool holding = holdsToken(now);
+
+    TimePoint next;
+    const bool keepSchedule = m_earlyAttempt && holding && m_plannedRefresh && *m_plannedRefresh > now;
+    if (keepSchedule) {
+        // A failed early refresh changes nothing: the held token keeps its regular schedule.
+        next = *m_plannedRefresh;
+    } else {
+        RetryPolicy::Failure failure{m_status.consecutiveFailures, error.retryable, error.retryAfter,
+                                     std::nullopt};
+        if (holding) {
+            failure.usableLeft = until(now, *m_usableUntil);
+        }
+        next = now + m_retry.nextDelay(failure, m_settings.random());
+    }
+
+    if (holding) {
+        m_status.state = keepSchedule ? State::Valid : State::Refreshing;
+    } else {
+        m_status.state = m_everHadToken ? State::Expired : State::Failing;
+    }
+    scheduleAttempt(next);
+
+    const QString retryAfter = error.retryAfter ? secondsText(*error.retryAfter) : QStringLiteral("none");
+    const QString validFor = holding ? secondsText(until(now, *m_usableUntil)) : QStringLiteral("none");
+    qCWarning(lcAuth).noquote() << (m_earlyAttempt ? "early token refresh failed" : "token refresh failed")
+                                << logPrefix() << field("error", m_status.lastError->summary())
+                                << field("retryable", QLatin1String(error.retryable ? "yes" : "no"))
+                                << field("retry_after", retryAfter)
+                                << field("attempt", QString::number(m_status.consecutiveFailures))
+                                << field("next_retry_in", secondsText(until(now, next)))
+                                << field("token_valid_for", validFor);
+}
+
+void RefreshScheduler::onUsableTimeOver()
+{
+    const TimePoint now = m_clock.now();
+    m_usableUntil.reset();
+    m_plannedRefresh.reset();
+    m_store.clear();
+    ++m_status.expiries;
+    m_status.state = m_running ? State::Expired : State::Stopped;
+    // Without a token the retry cadence is the tighter no-token cap.
+    if (m_running && !m_inFlight && m_attemptAt && *m_attemptAt > now + m_retry.settings().capWithoutToken) {
+        scheduleAttempt(now + m_retry.settings().capWithoutToken);
+    } else {
+        publishStatus();
+    }
+    if (!m_running) {
+        qCInfo(lcAuth).noquote() << "token expired while refresh is stopped" << logPrefix();
+        return;
+    }
+    qCWarning(lcAuth).noquote() << "token expired without replacement" << logPrefix()
+                                << field("consecutive_failures",
+                                         QString::number(m_status.consecutiveFailures))
+                                << field("last_error", m_status.lastError ? m_status.lastError->summary()
+                                                                          : QStringLiteral("none"));
+}
+
+void RefreshScheduler::onUnauthorized()
+{
+    m_status.unauthorizedReports = static_cast<qint64>(m_store.unauthorizedReports());
+    const TimePoint now = m_clock.now();
+    if (!m_running || m_inFlight || !holdsToken(now)) {
+        // A fetch is under way or due anyway; one more cannot help.
+        publishStatus();
+        return;
+    }
+    if (m_lastEarlyRefresh && now - *m_lastEarlyRefresh < m_settings.earlyRefreshInterval) {
+        if (!m_rateLimitLogged) {
+            m_rateLimitLogged = true;
+            qCWarning(lcAuth).noquote()
+                << "early token refresh rate-limited" << logPrefix()
+                << field("next_allowed_in",
+                         secondsText(until(now, *m_lastEarlyRefresh + m_settings.earlyRefreshInterval)));
+        }
+        publishStatus();
+        return;
+    }
+    m_lastEarlyRefresh = now;
+    m_rateLimitLogged = false;
+    ++m_status.earlyRefreshes;
+    qCWarning(lcAuth).noquote() << "target rejected the token (401): early refresh requested" << logPrefix()
+                                << field("token_valid_for", secondsText(until(now, *m_usableUntil)));
+    startAttempt(true);
+}
+
+void RefreshScheduler::scheduleAttempt(TimePoint at)
+{
+    cancelAttempt();
+    const TimePoint now = m_clock.now();
+    m_attemptAt = at;
+    m_attemptTimer = m_clock.startTimer(std::max(until(now, at), Duration::zero()), [this] {
+        m_attemptTimer.reset();
+        m_attemptAt.reset();
+        startAttempt(false);
+    });
+    m_status.nextAttempt = toDateTime(at);
+    publishStatus();
+}
+
+void RefreshScheduler::cancelAttempt()
+{
+    if (m_attemptTimer) {
+        m_clock.cancel(*m_attemptTimer);
+        m_attemptTimer.reset();
+    }
+    m_attemptAt.reset();
+    m_status.nextAttempt = QDateTime();
+}
+
+bool RefreshScheduler::holdsToken(TimePoint now) const
+{
+    return m_usableUntil && now < *m_usableUntil;
+}
+
+QString RefreshScheduler::logPrefix() const
+{
+    return QLatin1String("identity=") + m_settings.identityName + QLatin1String(" audience=") +
+           m_settings.resource;
+}
+
+void RefreshScheduler::setState(State state)
+{
+    m_status.state = state;
+    publishStatus();
+}
+
+void RefreshScheduler::publishStatus()
+{
+    m_store.setStatus(m_status);
+}
+
+} // namespace aap::auth
