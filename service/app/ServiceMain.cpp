@@ -1,6 +1,7 @@
 #include "app/ServiceMain.h"
 
 #include "app/CommandLine.h"
+#include "app/ServiceRunner.h"
 #include "config/ConfigLoader.h"
 #include "config/ConfigPrinter.h"
 #include "config/ConfigValidator.h"
@@ -18,6 +19,7 @@ using namespace Qt::StringLiterals;
 namespace {
 
 constexpr int kExitInvalidConfig = 2;
+constexpr int kExitStartFailed = 1;
 
 void write(FILE *stream, const QString &text)
 {
@@ -89,8 +91,14 @@ int ServiceMain::run(int argc, char *argv[])
                             << (u"routes="_s + QString::number(loaded.config.routes.size()))
                             << (u"identities="_s + QString::number(loaded.config.identities.size()));
 
-    // 3. LEAD: start the service here (app/ServiceRunner with loaded.config) and return app.exec().
-    return 0;
+    // 3. The service: listener first, then token refresh; runs until SIGTERM/SIGINT.
+    ServiceRunner runner(std::move(loaded.config), environment);
+    QObject::connect(&runner, &ServiceRunner::finished, &app, &QCoreApplication::exit, Qt::QueuedConnection);
+    if (auto started = runner.start(); !started) {
+        qCCritical(lcApp).noquote() << "start failed" << started.error();
+        return kExitStartFailed;
+    }
+    return QCoreApplication::exec();
 }
 
 } // namespace aap::app

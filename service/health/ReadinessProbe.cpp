@@ -1,6 +1,7 @@
 #include "health/ReadinessProbe.h"
 
 #include "auth/TokenStore.h"
+#include "status/TokenStatus.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -22,11 +23,18 @@ QByteArray ReadinessProbe::notReadyReason() const
     const auto now = m_clock.now();
     for (const auto &route : m_routes) {
         const auto snapshot = route.store->snapshot();
-        if (!snapshot) {
-            return QByteArrayLiteral("no token yet for route ") + route.name;
-        }
-        if (now >= snapshot->usableUntil) {
-            return QByteArrayLiteral("token expired for route ") + route.name;
+        if (!snapshot || now >= snapshot->usableUntil) {
+            QByteArray reason = (snapshot ? QByteArrayLiteral("token expired for route ")
+                                          : QByteArrayLiteral("no token yet for route ")) +
+                                route.name;
+            // The scheduler's status says why: the token source and its last error, never the token.
+            // A store without a running scheduler (stopped) has nothing to add.
+            const status::TokenStatus status = route.store->status();
+            const QString detail =
+                status.state == status::TokenStatus::State::Stopped ? QString() : status.readinessReason();
+            if (!detail.isEmpty())
+                reason += QByteArrayLiteral(" (") + detail.toUtf8() + ')';
+            return reason;
         }
     }
     return {};
