@@ -53,7 +53,7 @@ class tst_ConfigLoader : public QObject {
 
     QString writeFile(const QString &text)
     {
-        const QString path = m_dir.filePath(u"config-%1.conf"_s.arg(++m_files));
+        QString path = m_dir.filePath(u"config-%1.conf"_s.arg(++m_files));
         QFile file(path);
         if (!file.open(QIODevice::WriteOnly))
             qFatal("cannot write test file");
@@ -331,7 +331,7 @@ private slots:
         const QString all = errors.join(u"\n"_s);
         QVERIFY2(all.contains(u"listener.port ("_s) && all.contains(u".conf:2): port 0"_s), qPrintable(all));
         QVERIFY2(all.contains(u".conf:5): 'ftp://x' has scheme"_s), qPrintable(all));
-        QVERIFY2(all.contains(u".conf:6): expected 'key = value'"_s), qPrintable(all));
+        QVERIFY2(all.contains(u".conf:6: expected 'key = value'"_s), qPrintable(all));
         QVERIFY2(all.contains(u"identity.default.type ("_s) &&
                      all.contains(u".conf:8): unknown identity type"_s),
                  qPrintable(all));
@@ -346,9 +346,9 @@ private slots:
             load(u"[listener]\nfuture = 1\n[nonsense]\nx = 1\ny = 2\n[log \"named\"]\nlevel = debug\n"_s);
         QVERIFY(!loaded.hasErrors());
         const QString all = messages(loaded, ConfigIssue::Severity::Warning).join(u"\n"_s);
-        QVERIFY2(all.contains(u".conf:2): unknown key 'future' in [listener]"_s), qPrintable(all));
-        QVERIFY2(all.contains(u".conf:4): unknown section [nonsense]"_s), qPrintable(all));
-        QVERIFY2(all.contains(u".conf:7): section [log \"named\"] takes no name"_s), qPrintable(all));
+        QVERIFY2(all.contains(u".conf:2: unknown key 'future' in [listener]"_s), qPrintable(all));
+        QVERIFY2(all.contains(u".conf:4: unknown section [nonsense]"_s), qPrintable(all));
+        QVERIFY2(all.contains(u".conf:7: section [log \"named\"] takes no name"_s), qPrintable(all));
         QCOMPARE(loaded.config.logLevel, LogLevel::Info);
         QCOMPARE(loaded.issues.size(), 3);
     }

@@ -114,8 +114,8 @@ private slots:
         QTest::addColumn<QString>("origin");
         QTest::addColumn<QString>("message");
 
-        auto row = [](const char *name, QStringList env, const QString &severity, const QString &setting = {},
-                      const QString &origin = {}, const QString &message = {}) {
+        auto row = [](const char *name, const QStringList &env, const QString &severity,
+                      const QString &setting = {}, const QString &origin = {}, const QString &message = {}) {
             QTest::newRow(name) << env << severity << setting << origin << message;
         };
         const QString cert = u"AAD_CLIENT_CERTIFICATE_PATH=%DIR%/"_s;
