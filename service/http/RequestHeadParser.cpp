@@ -2,6 +2,8 @@
 
 #include "http/HttpSyntax.h"
 
+#include <algorithm>
+
 namespace aap::http {
 
 namespace {
@@ -48,11 +50,7 @@ bool isHostChar(char c)
 
 bool isValidHost(QByteArrayView host)
 {
-    for (const char c : host) {
-        if (!isHostChar(c))
-            return false;
-    }
-    return true;
+    return std::all_of(host.begin(), host.end(), isHostChar);
 }
 
 ParseResult error(HttpError kind, QByteArray detail)
@@ -146,11 +144,8 @@ ParseResult RequestHeadParser::parseRequestLine(QByteArrayView line)
         return error(HttpError::BadRequest, QByteArrayLiteral("request line: empty target or double space"));
     if (target.size() > m_limits.maxTargetBytes)
         return error(HttpError::UriTooLong, QByteArrayLiteral("request-target over the limit"));
-    for (const char c : target) {
-        const auto u = uchar(c);
-        if (u <= 0x20 || u >= 0x7f)
-            return error(HttpError::BadRequest, QByteArrayLiteral("request-target: invalid byte"));
-    }
+    if (syntax::findNonVisible(target.data(), 0, target.size()) != target.size())
+        return error(HttpError::BadRequest, QByteArrayLiteral("request-target: invalid byte"));
     const QByteArrayView version = line.sliced(space2 + 1);
     const auto isDigit = [](char c) { return c >= '0' && c <= '9'; };
     if (version.size() != 8 || !version.startsWith("HTTP/") || !isDigit(version[5]) || version[6] != '.' ||

@@ -1,0 +1,24 @@
+#pragma once
+
+#include <QTcpServer>
+
+#include <functional>
+
+namespace aap::proxy {
+
+// The listening socket. Accepted descriptors go straight to a callback (round-robin to the
+// workers), never becoming QTcpSockets on the accepting thread.
+class Acceptor : public QTcpServer {
+    Q_OBJECT
+
+public:
+    explicit Acceptor(std::function<void(qintptr)> handOff, QObject *parent = nullptr);
+
+protected:
+    void incomingConnection(qintptr descriptor) override;
+
+private:
+    std::function<void(qintptr)> m_handOff;
+};
+
+} // namespace aap::proxy

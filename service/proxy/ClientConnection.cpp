@@ -1,0 +1,850 @@
+#include "proxy/ClientConnection.h"
+
+#include "auth/TokenStore.h"
+#include "health/ReadinessProbe.h"
+#include "http/HttpStatus.h"
+#include "log/Logging.h"
+#include "proxy/LocalReply.h"
+#include "proxy/ProxyWorker.h"
+#include "proxy/UpstreamConnection.h"
+#include "proxy/UpstreamPool.h"
+
+#include <QTcpSocket>
+
+#include <algorithm>
+
+namespace aap::proxy {
+
+namespace {
+
+// Data accepted into one socket's write buffer before reading from the other side pauses.
+constexpr qint64 kHighWaterBytes = 256 * 1024;
+// What Qt may read ahead from a client; beyond it TCP flow control holds the client back.
+constexpr qint64 kClientReadBufferBytes = 64 * 1024;
+// Room above the head limit, so the parser (not the buffer) decides when a head is too large.
+constexpr qsizetype kHeadSlackBytes = 1024;
+
+http::Limits limitsFrom(const config::LimitsConfig &limits)
+{
+    http::Limits result;
+    result.maxHeadBytes = limits.maxHeaderBytes;
+    result.maxTargetBytes = limits.maxRequestTargetBytes;
+    return result;
+}
+
+QByteArrayView errorCode(http::HttpError error)
+{
+    switch (error) {
+    case http::HttpError::UriTooLong:
+        return "uri_too_long";
+    case http::HttpError::HeaderFieldsTooLarge:
+        return "header_fields_too_large";
+    case http::HttpError::LengthRequired:
+        return "length_required";
+    case http::HttpError::NotImplemented:
+        return "not_implemented";
+    case http::HttpError::VersionNotSupported:
+        return "http_version_not_supported";
+    case http::HttpError::BadChunk:
+        return "bad_chunked_body";
+    case http::HttpError::BodyTooLarge:
+        return "body_too_large";
+    case http::HttpError::ExpectationFailed:
+        return "expectation_failed";
+    default:
+        return "bad_request";
+    }
+}
+
+qint64 ms(std::chrono::milliseconds duration)
+{
+    return duration.count();
+}
+
+} // namespace
+
+ClientConnection::ClientConnection(ProxyWorker &worker, QTcpSocket *socket)
+    : m_worker(worker), m_socket(socket), m_requestParser(limitsFrom(worker.options().limits)),
+      m_requestChunks(limitsFrom(worker.options().limits)),
+      m_responseParser(limitsFrom(worker.options().limits)),
+      m_responseChunks(limitsFrom(worker.options().limits))
+{
+    m_socket->setParent(this);
+    m_socket->setReadBufferSize(kClientReadBufferBytes);
+    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    m_peerAddress = m_socket->peerAddress().toString().toLatin1();
+    m_in.reserve(4096);
+    connect(m_socket, &QTcpSocket::readyRead, this, &ClientConnection::onReadyRead);
+    connect(m_socket, &QTcpSocket::bytesWritten, this, &ClientConnection::onBytesWritten);
+    connect(m_socket, &QTcpSocket::disconnected, this, &ClientConnection::onDisconnected);
+    m_worker.counters().activeConnections.fetch_add(1, std::memory_order_relaxed);
+    setDeadline(Deadline::ClientIdle, m_worker.options().limits.clientIdleTimeout);
+}
+
+ClientConnection::~ClientConnection()
+{
+    m_worker.counters().activeConnections.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void ClientConnection::setDeadline(Deadline kind, std::chrono::milliseconds after)
+{
+    m_deadlineKind = kind;
+    m_deadline = std::chrono::steady_clock::now() + after;
+}
+
+// ---- client side -------------------------------------------------------------------------------
+
+void ClientConnection::onReadyRead()
+{
+    switch (m_state) {
+    case State::Idle:
+    case State::ReadingHead:
+        processInput();
+        break;
+    case State::Forwarding:
+        pumpRequestBody();
+        break;
+    case State::Closing:
+        // The answer is final; what the client still sends is not read.
+        m_socket->skip(m_socket->bytesAvailable());
+        break;
+    default:
+        // Waiting for a token or a connection: the bytes stay buffered (bounded), TCP holds the rest.
+        break;
+    }
+}
+
+void ClientConnection::onBytesWritten()
+{
+    if (m_state == State::Forwarding && m_responseHeadRelayed) {
+        pumpResponseBody();
+    }
+}
+
+void ClientConnection::onDisconnected()
+{
+    if (m_state == State::Closed) {
+        return;
+    }
+    if (m_state == State::Forwarding || m_state == State::WaitingUpstream || m_state == State::WaitingToken) {
+        m_worker.counters().count(ProxyErrorKind::ClientAborted);
+        qCWarning(lcProxy).noquote() << "client disconnected during an exchange"
+                                     << "route=" << m_worker.route(m_routeIndex).name
+                                     << "request_body_complete=" << m_requestBodyDone
+                                     << "response_started=" << m_responseHeadRelayed;
+    } else if (m_state == State::ReadingHead) {
+        qCInfo(lcProxy).noquote() << "client disconnected inside a request head"
+                                  << "peer=" << m_peerAddress;
+    }
+    closeNow();
+}
+
+bool ClientConnection::readAvailableInto(QByteArray &buffer, qint64 limit)
+{
+    QAbstractSocket *source = m_socket;
+    if (&buffer == &m_upIn) {
+        if (m_upstream == nullptr) {
+            return false;
+        }
+        source = m_upstream->socket();
+    }
+    const qint64 room = limit - buffer.size();
+    const qint64 wanted = std::min(source->bytesAvailable(), room);
+    if (wanted <= 0) {
+        return false;
+    }
+    const qsizetype old = buffer.size();
+    buffer.resize(old + wanted);
+    const qint64 got = source->read(buffer.data() + old, wanted);
+    buffer.resize(old + std::max<qint64>(got, 0));
+    return got > 0;
+}
+
+void ClientConnection::processInput()
+{
+    const qint64 limit = m_worker.options().limits.maxHeaderBytes + kHeadSlackBytes;
+    // A loop, not recursion: many pipelined requests answered locally must not deepen the stack.
+    while (m_state == State::Idle || m_state == State::ReadingHead) {
+        readAvailableInto(m_in, limit);
+        if (m_in.isEmpty()) {
+            return;
+        }
+        if (m_state == State::Idle) {
+            m_state = State::ReadingHead;
+            setDeadline(Deadline::ClientHeader, m_worker.options().limits.headerTimeout);
+        }
+        const http::ParseResult result = m_requestParser.parse(m_in, m_request);
+        if (result.status == http::ParseStatus::Incomplete) {
+            return;
+        }
+        if (result.status == http::ParseStatus::Error) {
+            qCWarning(lcHttp).noquote() << "bad request head"
+                                        << "peer=" << m_peerAddress << "detail=" << result.detail;
+            const int status = http::statusCodeFor(result.error);
+            failRequest(status, errorCode(result.error),
+                        QStringLiteral("the request was rejected: %1").arg(QString::fromUtf8(result.detail)),
+                        ProxyErrorKind::BadRequest);
+            return;
+        }
+        m_in.remove(0, result.consumed);
+        handleHead();
+    }
+}
+
+void ClientConnection::handleHead()
+{
+    m_requestBodyDone = false;
+    m_responseHeadRelayed = false;
+    m_retried = false;
+    m_sent100 = false;
+    m_upstreamEof = false;
+    m_closeAfterResponse = !m_request.keepAlive() || m_drainRequested || m_worker.isDraining();
+
+    switch (m_request.framing()) {
+    case http::BodyFraming::ContentLength:
+        m_requestRemaining = m_request.contentLength();
+        m_requestBodyDone = m_requestRemaining == 0;
+        break;
+    case http::BodyFraming::Chunked:
+        m_requestChunks.reset();
+        break;
+    default:
+        m_requestBodyDone = true;
+        break;
+    }
+
+    QByteArrayView path = m_request.pathAndQuery();
+    if (const auto query = path.indexOf('?'); query >= 0) {
+        path = path.first(query);
+    }
+    if (answerLocally(path)) {
+        return;
+    }
+    m_worker.counters().requests.fetch_add(1, std::memory_order_relaxed);
+
+    if (m_request.targetForm() == http::TargetForm::Absolute &&
+        !(m_request.hasHost() && m_request.authority().compare(m_request.host(), Qt::CaseInsensitive) == 0)) {
+        failRequest(421, "misdirected_request",
+                    QStringLiteral("the absolute request-target names another host; this is a reverse proxy"),
+                    ProxyErrorKind::MisdirectedRequest);
+        return;
+    }
+    const auto route = m_worker.routeTable().match(path);
+    if (!route) {
+        failRequest(404, "no_route", QStringLiteral("no route matches the request path"),
+                    ProxyErrorKind::NoRoute);
+        return;
+    }
+    m_routeIndex = *route;
+    acquireToken();
+}
+
+bool ClientConnection::answerLocally(QByteArrayView path)
+{
+    const bool health = path == QByteArrayView("/health");
+    const bool ready = !health && path == QByteArrayView("/ready");
+    if (!health && !ready) {
+        return false;
+    }
+    m_worker.counters().localReplies.fetch_add(1, std::memory_order_relaxed);
+    // A body sent to a local endpoint is not read: close afterwards instead.
+    const bool close = m_closeAfterResponse || !m_requestBodyDone;
+    m_out.resize(0);
+    if (health) {
+        LocalReply::appendJson(m_out, 200, R"({"status":"ok"})", close);
+    } else {
+        const auto answer = m_worker.probe().answer();
+        if (!answer.ready) {
+            qCWarning(lcHealth).noquote() << "not ready"
+                                          << "reason=" << answer.body;
+        }
+        LocalReply::appendJson(m_out, answer.ready ? 200 : 503, answer.body, close);
+    }
+    if (m_request.isHead()) {
+        m_out.truncate(m_out.indexOf("\r\n\r\n") + 4);
+    }
+    m_socket->write(m_out);
+    if (close) {
+        closeAfterFlush();
+    } else {
+        startNextRequest();
+    }
+    return true;
+}
+
+void ClientConnection::acquireToken()
+{
+    auto &route = m_worker.route(m_routeIndex);
+    if (route.reader.current(m_worker.clock().now()) != nullptr) {
+        acquireUpstream(false);
+        return;
+    }
+    if (m_state != State::WaitingToken) {
+        m_state = State::WaitingToken;
+        setDeadline(Deadline::TokenWait, m_worker.options().limits.tokenWaitTimeout);
+        qCInfo(lcProxy).noquote() << "request waits for a token"
+                                  << "route=" << route.name;
+    }
+}
+
+void ClientConnection::tokenChanged(qsizetype routeIndex)
+{
+    if (m_state == State::WaitingToken && routeIndex == m_routeIndex) {
+        acquireToken();
+    }
+}
+
+// ---- upstream side -----------------------------------------------------------------------------
+
+void ClientConnection::acquireUpstream(bool fresh)
+{
+    m_state = State::WaitingUpstream;
+    m_pool = m_worker.route(m_routeIndex).pool.get();
+    m_upstream = nullptr;
+    setDeadline(Deadline::Connect, m_worker.options().upstream.connectTimeout);
+    const auto acquired = m_pool->acquire(this, fresh);
+    if (acquired.connection != nullptr && acquired.ready) {
+        upstreamReady(acquired.connection);
+    }
+}
+
+void ClientConnection::upstreamAssigned(UpstreamConnection *connection)
+{
+    m_upstream = connection;
+    setDeadline(Deadline::Connect, m_worker.options().upstream.connectTimeout);
+}
+
+void ClientConnection::upstreamTcpConnected()
+{
+    setDeadline(Deadline::TlsHandshake, m_worker.options().upstream.tlsHandshakeTimeout);
+}
+
+void ClientConnection::upstreamReady(UpstreamConnection *connection)
+{
+    m_upstream = connection;
+    m_upstreamWasReused = connection->reused;
+    m_state = State::Forwarding;
+    sendRequestHead();
+}
+
+void ClientConnection::sendRequestHead()
+{
+    auto &route = m_worker.route(m_routeIndex);
+    const auth::TokenSnapshot *token = route.reader.current(m_worker.clock().now());
+    if (token == nullptr) {
+        failRequest(503, "no_token",
+                    QStringLiteral("the access token expired before the request could be sent"),
+                    ProxyErrorKind::NoToken);
+        return;
+    }
+    m_upstreamHead.resize(0);
+    route.rewriter.appendUpstreamRequest(m_request, token->authorization, m_peerAddress, "http",
+                                         m_upstreamHead);
+    m_upIn.resize(0);
+    m_responseParser.reset();
+    m_responseStarted = false;
+    m_bodyBytesSent = false;
+    m_upstream->socket()->write(m_upstreamHead);
+    if (m_request.expectContinue() && !m_requestBodyDone && !m_sent100) {
+        // Only now is it certain the request is forwarded: the client may send its body.
+        m_socket->write(LocalReply::continueResponse().data(), LocalReply::continueResponse().size());
+        m_sent100 = true;
+    }
+    if (m_requestBodyDone) {
+        setDeadline(Deadline::ResponseHead, m_worker.options().upstream.responseHeadersTimeout);
+    } else {
+        setDeadline(Deadline::BodyIdle, m_worker.options().upstream.idleBodyTimeout);
+        pumpRequestBody();
+    }
+}
+
+qint64 ClientConnection::moveBodyBytes(QByteArray &pending, QAbstractSocket *source, QAbstractSocket *sink,
+                                       http::ChunkedDecoder &decoder, http::BodyFraming framing,
+                                       quint64 &remaining, bool dechunk, bool &done)
+{
+    QByteArray &scratch = m_worker.scratch();
+    qint64 total = 0;
+    while (!done && sink->bytesToWrite() < kHighWaterBytes) {
+        const bool fromPending = !pending.isEmpty();
+        QByteArrayView input;
+        if (fromPending) {
+            input = pending;
+        } else {
+            if (source == nullptr) {
+                break;
+            }
+            qint64 wanted = scratch.size();
+            if (framing == http::BodyFraming::ContentLength) {
+                wanted = static_cast<qint64>(std::min<quint64>(static_cast<quint64>(wanted), remaining));
+            }
+            const qint64 got = source->read(scratch.data(), wanted);
+            if (got <= 0) {
+                break;
+            }
+            input = QByteArrayView(scratch.constData(), got);
+        }
+        qsizetype used = 0;
+        if (framing == http::BodyFraming::ContentLength) {
+            used = static_cast<qsizetype>(std::min<quint64>(static_cast<quint64>(input.size()), remaining));
+            sink->write(input.data(), used);
+            remaining -= static_cast<quint64>(used);
+            done = remaining == 0;
+        } else if (framing == http::BodyFraming::Chunked) {
+            QByteArrayView rest = input;
+            while (!rest.isEmpty()) {
+                QByteArrayView payload;
+                const http::ParseResult result = decoder.decode(rest, payload);
+                if (result.status == http::ParseStatus::Error) {
+                    qCWarning(lcHttp).noquote() << "bad chunked body"
+                                                << "detail=" << result.detail;
+                    return -1;
+                }
+                if (dechunk) {
+                    if (!payload.isEmpty()) {
+                        sink->write(payload.data(), payload.size());
+                    }
+                } else if (result.consumed > 0) {
+                    sink->write(rest.data(), result.consumed);
+                }
+                rest = rest.sliced(result.consumed);
+                if (result.status == http::ParseStatus::Complete) {
+                    done = true;
+                    break;
+                }
+                if (result.consumed == 0) {
+                    break;
+                }
+            }
+            used = input.size() - rest.size();
+        } else {
+            sink->write(input.data(), input.size());
+            used = input.size();
+        }
+        total += used;
+        if (fromPending) {
+            pending.remove(0, used);
+        } else if (used < input.size()) {
+            // The next message (or trailing garbage) follows the body: keep it for later.
+            pending.append(input.sliced(used));
+        }
+        if (used == 0) {
+            break;
+        }
+    }
+    m_worker.counters().notePendingWrite(sink->bytesToWrite());
+    return total;
+}
+
+void ClientConnection::pumpRequestBody()
+{
+    if (m_state != State::Forwarding || m_requestBodyDone || m_upstream == nullptr) {
+        return;
+    }
+    bool done = false;
+    const qint64 moved = moveBodyBytes(m_in, m_socket, m_upstream->socket(), m_requestChunks,
+                                       m_request.framing(), m_requestRemaining, false, done);
+    if (moved < 0) {
+        failRequest(400, "bad_chunked_body", QStringLiteral("the chunked request body is malformed"),
+                    ProxyErrorKind::BadRequest);
+        return;
+    }
+    if (moved > 0) {
+        m_bodyBytesSent = true;
+        if (!m_responseHeadRelayed) {
+            setDeadline(Deadline::BodyIdle, m_worker.options().upstream.idleBodyTimeout);
+        }
+    }
+    if (done) {
+        requestBodyFinished();
+    }
+}
+
+void ClientConnection::requestBodyFinished()
+{
+    m_requestBodyDone = true;
+    if (!m_responseHeadRelayed) {
+        setDeadline(Deadline::ResponseHead, m_worker.options().upstream.responseHeadersTimeout);
+    }
+}
+
+void ClientConnection::upstreamBytesWritten()
+{
+    pumpRequestBody();
+}
+
+void ClientConnection::upstreamReadyRead()
+{
+    if (m_state != State::Forwarding) {
+        return;
+    }
+    m_responseStarted = true;
+    if (m_responseHeadRelayed) {
+        pumpResponseBody();
+    } else {
+        handleResponseHead();
+    }
+}
+
+void ClientConnection::handleResponseHead()
+{
+    const qint64 limit = m_worker.options().limits.maxHeaderBytes + kHeadSlackBytes;
+    while (m_state == State::Forwarding && !m_responseHeadRelayed) {
+        readAvailableInto(m_upIn, limit);
+        if (m_upIn.isEmpty()) {
+            return;
+        }
+        const http::ParseResult result = m_responseParser.parse(m_upIn, m_request.method(), m_response);
+        if (result.status == http::ParseStatus::Incomplete) {
+            if (m_upstreamEof) {
+                failRequest(502, "upstream_reset",
+                            QStringLiteral("the target closed the connection inside the response head"),
+                            ProxyErrorKind::UpstreamReset);
+            }
+            return;
+        }
+        if (result.status == http::ParseStatus::Error) {
+            qCWarning(lcUpstream).noquote() << "bad response head"
+                                            << "host=" << m_pool->host() << "detail=" << result.detail;
+            failRequest(502, "upstream_bad_response",
+                        QStringLiteral("the target sent an invalid response head"),
+                        ProxyErrorKind::UpstreamReset);
+            return;
+        }
+        m_upIn.remove(0, result.consumed);
+        if (m_response.isInterim()) {
+            if (m_response.status() == 101) {
+                failRequest(502, "upstream_bad_response",
+                            QStringLiteral("the target switched protocols, which this proxy does not relay"),
+                            ProxyErrorKind::UpstreamReset);
+                return;
+            }
+            // 100 Continue is the proxy's own business with the client; other 1xx are relayed.
+            if (m_response.status() != 100) {
+                const auto plan = http::HeadRewriter::planResponse(m_response, m_request, false);
+                if (plan.forwardHead) {
+                    m_out.resize(0);
+                    http::HeadRewriter::appendDownstreamResponse(m_response, m_request, plan, m_out);
+                    m_socket->write(m_out);
+                }
+            }
+            continue;
+        }
+        handleFinalResponseHead();
+    }
+}
+
+void ClientConnection::handleFinalResponseHead()
+{
+    auto &route = m_worker.route(m_routeIndex);
+    if (m_response.status() == 401) {
+        m_worker.counters().unauthorizedFromTarget.fetch_add(1, std::memory_order_relaxed);
+        qCWarning(lcUpstream).noquote() << "target answered 401, asking for a token refresh"
+                                        << "route=" << route.name;
+        route.store->reportUnauthorized();
+    }
+    const bool willClose = m_closeAfterResponse || !m_requestBodyDone || m_worker.isDraining();
+    m_plan = http::HeadRewriter::planResponse(m_response, m_request, willClose);
+    m_closeAfterResponse = m_closeAfterResponse || m_plan.closeDownstream;
+    m_out.resize(0);
+    http::HeadRewriter::appendDownstreamResponse(m_response, m_request, m_plan, m_out);
+    m_socket->write(m_out);
+    m_responseHeadRelayed = true;
+    m_upstreamHead.resize(0);
+    m_worker.counters().forwarded.fetch_add(1, std::memory_order_relaxed);
+    if (m_plan.body == http::DownstreamBody::None) {
+        finishExchange(true);
+        return;
+    }
+    m_responseRemaining = m_response.contentLength();
+    m_responseChunks.reset();
+    setDeadline(Deadline::BodyIdle, m_worker.options().upstream.idleBodyTimeout);
+    pumpResponseBody();
+}
+
+void ClientConnection::pumpResponseBody()
+{
+    if (m_state != State::Forwarding || !m_responseHeadRelayed) {
+        return;
+    }
+    bool done = false;
+    const auto framing = m_response.framing();
+    const qint64 moved = moveBodyBytes(m_upIn, m_upstream != nullptr ? m_upstream->socket() : nullptr,
+                                       m_socket, m_responseChunks, framing, m_responseRemaining,
+                                       m_plan.body == http::DownstreamBody::Dechunk, done);
+    if (moved < 0) {
+        m_worker.counters().count(ProxyErrorKind::UpstreamBodyAborted);
+        qCWarning(lcUpstream).noquote() << "malformed chunked response body, client connection cut"
+                                        << "route=" << m_worker.route(m_routeIndex).name;
+        closeNow();
+        return;
+    }
+    if (moved > 0) {
+        setDeadline(Deadline::BodyIdle, m_worker.options().upstream.idleBodyTimeout);
+    }
+    if (done) {
+        finishExchange(true);
+        return;
+    }
+    if (m_upstreamEof && m_upIn.isEmpty()) {
+        if (framing == http::BodyFraming::UntilClose) {
+            finishExchange(false);
+            return;
+        }
+        m_worker.counters().count(ProxyErrorKind::UpstreamBodyAborted);
+        qCWarning(lcUpstream).noquote() << "target closed the connection inside the response body"
+                                        << "route=" << m_worker.route(m_routeIndex).name;
+        closeNow();
+    }
+}
+
+void ClientConnection::upstreamFailed(UpstreamFailure failure)
+{
+    if (m_state == State::WaitingUpstream) {
+        m_upstream = nullptr;
+        const auto &target = m_worker.route(m_routeIndex).pool->host();
+        if (failure == UpstreamFailure::Tls) {
+            failRequest(
+                502, "upstream_tls_failed",
+                QStringLiteral("TLS with the target %1 failed (certificate not trusted or name mismatch)")
+                    .arg(target),
+                ProxyErrorKind::UpstreamTls);
+        } else {
+            failRequest(502, "upstream_connect_failed",
+                        QStringLiteral("cannot connect to the target %1").arg(target),
+                        ProxyErrorKind::UpstreamConnect);
+        }
+        return;
+    }
+    if (m_state != State::Forwarding || m_upstream == nullptr) {
+        return;
+    }
+    // What arrived before the close is still valid (a close-delimited body, a last chunk).
+    QAbstractSocket *socket = m_upstream->socket();
+    if (socket->bytesAvailable() > 0) {
+        m_responseStarted = true;
+        m_upIn.append(socket->readAll());
+    }
+    m_upstreamEof = true;
+    releaseUpstream(false);
+    if (m_responseHeadRelayed) {
+        pumpResponseBody();
+        return;
+    }
+    if (!m_upIn.isEmpty()) {
+        handleResponseHead();
+        return;
+    }
+    const bool noBody =
+        m_request.framing() == http::BodyFraming::None ||
+        (m_request.framing() == http::BodyFraming::ContentLength && m_request.contentLength() == 0);
+    if (!m_responseStarted && m_upstreamWasReused && !m_retried && isIdempotent() && noBody &&
+        !m_bodyBytesSent) {
+        // A kept-alive connection the target had already closed: one fresh attempt is safe.
+        m_retried = true;
+        m_worker.counters().upstreamRetries.fetch_add(1, std::memory_order_relaxed);
+        qCWarning(lcUpstream).noquote() << "reused upstream connection was closed, retrying once"
+                                        << "route=" << m_worker.route(m_routeIndex).name;
+        m_upstreamEof = false;
+        acquireUpstream(true);
+        return;
+    }
+    failRequest(502, "upstream_reset", QStringLiteral("the target closed the connection before answering"),
+                ProxyErrorKind::UpstreamReset);
+}
+
+bool ClientConnection::isIdempotent() const
+{
+    const auto method = m_request.method();
+    return method == QByteArrayView("GET") || method == QByteArrayView("HEAD") ||
+           method == QByteArrayView("OPTIONS") || method == QByteArrayView("TRACE") ||
+           method == QByteArrayView("PUT") || method == QByteArrayView("DELETE");
+}
+
+// ---- end of an exchange ------------------------------------------------------------------------
+
+void ClientConnection::finishExchange(bool upstreamReusable)
+{
+    releaseUpstream(upstreamReusable && m_response.keepAlive() && m_requestBodyDone && m_upIn.isEmpty() &&
+                    !m_upstreamEof);
+    if (m_closeAfterResponse || !m_requestBodyDone) {
+        closeAfterFlush();
+        return;
+    }
+    startNextRequest();
+}
+
+void ClientConnection::startNextRequest()
+{
+    m_routeIndex = -1;
+    m_upstreamHead.resize(0);
+    m_upIn.resize(0);
+    if (m_drainRequested || m_worker.isDraining()) {
+        closeAfterFlush();
+        return;
+    }
+    const bool wasInHead = m_state == State::ReadingHead;
+    m_state = State::Idle;
+    setDeadline(Deadline::ClientIdle, m_worker.options().limits.clientIdleTimeout);
+    // Within processInput() its loop picks up pipelined bytes; otherwise look at them now.
+    if (!wasInHead && (!m_in.isEmpty() || m_socket->bytesAvailable() > 0)) {
+        processInput();
+    }
+}
+
+void ClientConnection::failRequest(int status, QByteArrayView code, const QString &message,
+                                   ProxyErrorKind kind)
+{
+    m_worker.counters().count(kind);
+    qCWarning(lcProxy).noquote() << "request failed"
+                                 << "status=" << status << "code=" << code.toByteArray()
+                                 << "route=" << (m_routeIndex >= 0 ? m_worker.route(m_routeIndex).name : "-")
+                                 << "message=" << message;
+    releaseUpstream(false);
+    if (m_responseHeadRelayed) {
+        closeNow();
+        return;
+    }
+    const bool close =
+        !m_requestBodyDone || m_closeAfterResponse || m_drainRequested || m_worker.isDraining();
+    m_out.resize(0);
+    LocalReply::appendError(m_out, status, code, message.toUtf8(), close);
+    m_socket->write(m_out);
+    if (close) {
+        closeAfterFlush();
+    } else {
+        startNextRequest();
+    }
+}
+
+void ClientConnection::releaseUpstream(bool reusable)
+{
+    if (m_pool == nullptr) {
+        return;
+    }
+    if (m_upstream == nullptr) {
+        if (m_state == State::WaitingUpstream) {
+            m_pool->cancel(this, nullptr);
+        }
+        return;
+    }
+    UpstreamConnection *connection = m_upstream;
+    m_upstream = nullptr;
+    if (connection->handler() == this) {
+        m_pool->release(connection, reusable);
+    }
+}
+
+void ClientConnection::closeAfterFlush()
+{
+    if (m_state == State::Closed || m_state == State::Closing) {
+        return;
+    }
+    m_state = State::Closing;
+    setDeadline(Deadline::ClientIdle, m_worker.options().limits.clientIdleTimeout);
+    // Flushes what is queued, then closes; disconnected() finishes the clean-up.
+    m_socket->disconnectFromHost();
+    if (m_socket->state() == QAbstractSocket::UnconnectedState) {
+        closeNow();
+    }
+}
+
+void ClientConnection::closeNow()
+{
+    if (m_state == State::Closed) {
+        return;
+    }
+    releaseUpstream(false);
+    m_state = State::Closed;
+    m_deadlineKind = Deadline::None;
+    m_socket->abort();
+    m_worker.connectionClosed(this);
+}
+
+void ClientConnection::startDrain()
+{
+    m_drainRequested = true;
+    m_closeAfterResponse = true;
+    if (m_state == State::Idle) {
+        closeNow();
+    }
+}
+
+void ClientConnection::abortNow()
+{
+    closeNow();
+}
+
+void ClientConnection::checkDeadline(SteadyTime now)
+{
+    if (m_deadlineKind == Deadline::None || now < m_deadline) {
+        return;
+    }
+    const Deadline kind = m_deadlineKind;
+    m_deadlineKind = Deadline::None;
+    const auto &limits = m_worker.options().limits;
+    const auto &upstream = m_worker.options().upstream;
+    switch (kind) {
+    case Deadline::ClientIdle:
+        qCDebug(lcProxy).noquote() << "idle client connection closed"
+                                   << "peer=" << m_peerAddress;
+        closeNow();
+        break;
+    case Deadline::ClientHeader:
+        failRequest(
+            408, "request_timeout",
+            QStringLiteral("the request head did not arrive within %1 ms").arg(ms(limits.headerTimeout)),
+            ProxyErrorKind::ClientHeaderTimeout);
+        break;
+    case Deadline::TokenWait:
+        failRequest(503, "no_token",
+                    QStringLiteral("no access token for route %1 is available yet (waited %2 ms)")
+                        .arg(QString::fromUtf8(m_worker.route(m_routeIndex).name))
+                        .arg(ms(limits.tokenWaitTimeout)),
+                    ProxyErrorKind::NoToken);
+        break;
+    case Deadline::Connect:
+        failRequest(504, "upstream_timeout",
+                    QStringLiteral("connecting to the target %1 timed out after %2 ms")
+                        .arg(m_worker.route(m_routeIndex).pool->host())
+                        .arg(ms(upstream.connectTimeout)),
+                    ProxyErrorKind::UpstreamTimeout);
+        break;
+    case Deadline::TlsHandshake:
+        failRequest(504, "upstream_timeout",
+                    QStringLiteral("the TLS handshake with the target %1 timed out after %2 ms")
+                        .arg(m_worker.route(m_routeIndex).pool->host())
+                        .arg(ms(upstream.tlsHandshakeTimeout)),
+                    ProxyErrorKind::UpstreamTimeout);
+        break;
+    case Deadline::ResponseHead:
+        failRequest(504, "upstream_timeout",
+                    QStringLiteral("the target sent no response head within %1 ms")
+                        .arg(ms(upstream.responseHeadersTimeout)),
+                    ProxyErrorKind::UpstreamTimeout);
+        break;
+    case Deadline::BodyIdle:
+        if (m_responseHeadRelayed) {
+            m_worker.counters().count(ProxyErrorKind::UpstreamTimeout);
+            qCWarning(lcUpstream).noquote() << "response body stalled, connection cut"
+                                            << "route=" << m_worker.route(m_routeIndex).name
+                                            << "idle_ms=" << ms(upstream.idleBodyTimeout);
+            closeNow();
+        } else if (!m_requestBodyDone &&
+                   (m_upstream == nullptr || m_upstream->socket()->bytesToWrite() == 0)) {
+            failRequest(
+                408, "request_timeout",
+                QStringLiteral("the request body stalled for %1 ms").arg(ms(upstream.idleBodyTimeout)),
+                ProxyErrorKind::ClientAborted);
+        } else {
+            failRequest(504, "upstream_timeout",
+                        QStringLiteral("the target stopped reading the request body for %1 ms")
+                            .arg(ms(upstream.idleBodyTimeout)),
+                        ProxyErrorKind::UpstreamTimeout);
+        }
+        break;
+    case Deadline::None:
+        break;
+    }
+}
+
+} // namespace aap::proxy

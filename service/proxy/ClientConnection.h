@@ -1,0 +1,146 @@
+#pragma once
+
+#include "http/ChunkedDecoder.h"
+#include "http/HeadRewriter.h"
+#include "http/RequestHead.h"
+#include "http/RequestHeadParser.h"
+#include "http/ResponseHead.h"
+#include "http/ResponseHeadParser.h"
+#include "proxy/ProxyCounters.h"
+#include "proxy/UpstreamHandler.h"
+
+#include <QByteArray>
+#include <QObject>
+
+#include <chrono>
+
+class QAbstractSocket;
+class QTcpSocket;
+
+namespace aap::proxy {
+
+class ProxyWorker;
+class UpstreamPool;
+
+// One client connection and the exchange in progress on it: reads request heads (one at a time, so
+// pipelined requests are answered in order), answers local endpoints and errors, forwards everything
+// else through an upstream connection from the worker's pool, and streams both bodies with
+// back-pressure. Lives on its worker's thread.
+class ClientConnection : public QObject, private UpstreamHandler {
+    Q_OBJECT
+
+public:
+    using SteadyTime = std::chrono::steady_clock::time_point;
+
+    ClientConnection(ProxyWorker &worker, QTcpSocket *socket);
+    ~ClientConnection() override;
+
+    // Called by the worker's sweep.
+    void checkDeadline(SteadyTime now);
+    // The store of this connection's route published or cleared a token.
+    void tokenChanged(qsizetype routeIndex);
+    // Drain: close now when idle, otherwise after the current response.
+    void startDrain();
+    // Closes at once (drain time-out or shutdown).
+    void abortNow();
+
+private:
+    enum class State {
+        Idle,            // keep-alive: waiting for the first byte of the next request
+        ReadingHead,     // part of a head has arrived
+        WaitingToken,    // route has no usable token yet
+        WaitingUpstream, // queued for or opening an upstream connection
+        Forwarding,      // request head sent; bodies stream; response pending or in progress
+        Closing,         // final bytes are being flushed, then the socket closes
+        Closed,
+    };
+    enum class Deadline {
+        None,
+        ClientIdle,
+        ClientHeader,
+        TokenWait,
+        Connect,
+        TlsHandshake,
+        ResponseHead,
+        BodyIdle
+    };
+
+    // UpstreamHandler
+    void upstreamAssigned(UpstreamConnection *connection) override;
+    void upstreamReady(UpstreamConnection *connection) override;
+    void upstreamTcpConnected() override;
+    void upstreamReadyRead() override;
+    void upstreamBytesWritten() override;
+    void upstreamFailed(UpstreamFailure failure) override;
+
+    void onReadyRead();
+    void onBytesWritten();
+    void onDisconnected();
+
+    void processInput();
+    bool readAvailableInto(QByteArray &buffer, qint64 limit);
+    void handleHead();
+    bool answerLocally(QByteArrayView path);
+    void acquireToken();
+    void acquireUpstream(bool fresh);
+    void sendRequestHead();
+    void pumpRequestBody();
+    void requestBodyFinished();
+    void handleUpstreamInput();
+    void handleResponseHead();
+    void handleFinalResponseHead();
+    void pumpResponseBody();
+    void finishExchange(bool upstreamReusable);
+    void startNextRequest();
+
+    // Error reply before any response byte was relayed; closes when the request body was not
+    // consumed. After the response head was relayed only the connection can be cut.
+    void failRequest(int status, QByteArrayView code, const QString &message, ProxyErrorKind kind);
+    void releaseUpstream(bool reusable);
+    void closeAfterFlush();
+    void closeNow();
+    void setDeadline(Deadline kind, std::chrono::milliseconds after);
+    [[nodiscard]] bool isIdempotent() const;
+    [[nodiscard]] qint64 moveBodyBytes(QByteArray &pending, QAbstractSocket *source, QAbstractSocket *sink,
+                                       http::ChunkedDecoder &decoder, http::BodyFraming framing,
+                                       quint64 &remaining, bool dechunk, bool &done);
+
+    ProxyWorker &m_worker;
+    QTcpSocket *m_socket;
+    QByteArray m_peerAddress;
+    State m_state = State::Idle;
+    Deadline m_deadlineKind = Deadline::None;
+    SteadyTime m_deadline{};
+
+    // Client side.
+    QByteArray m_in; // request head being parsed, then body bytes / pipelined requests not yet used
+    http::RequestHeadParser m_requestParser;
+    http::RequestHead m_request;
+    http::ChunkedDecoder m_requestChunks;
+    quint64 m_requestRemaining = 0;
+    bool m_requestBodyDone = false;
+    bool m_closeAfterResponse = false;
+    bool m_drainRequested = false;
+    qsizetype m_routeIndex = -1;
+
+    // Upstream side.
+    UpstreamPool *m_pool = nullptr;
+    UpstreamConnection *m_upstream = nullptr;
+    QByteArray m_upstreamHead; // kept until the first response byte, for the one retry
+    QByteArray m_upIn;         // response head being parsed, then body bytes not yet relayed
+    http::ResponseHeadParser m_responseParser;
+    http::ResponseHead m_response;
+    http::ResponsePlan m_plan;
+    http::ChunkedDecoder m_responseChunks;
+    quint64 m_responseRemaining = 0;
+    bool m_responseHeadRelayed = false;
+    bool m_responseStarted = false; // any response byte arrived on this upstream connection
+    bool m_retried = false;
+    bool m_upstreamWasReused = false;
+    bool m_upstreamEof = false; // the target closed; m_upIn holds the last bytes
+    bool m_bodyBytesSent = false;
+    bool m_sent100 = false;
+    QByteArray m_out; // heads and local replies are built here
+};
+
+} // namespace aap::proxy

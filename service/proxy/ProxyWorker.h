@@ -1,0 +1,91 @@
+#pragma once
+
+#include "auth/TokenReader.h"
+#include "core/Clock.h"
+#include "http/HeadRewriter.h"
+#include "proxy/ProxyOptions.h"
+#include "proxy/RouteTable.h"
+
+#include <QByteArray>
+#include <QObject>
+#include <QSslConfiguration>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <vector>
+
+class QTimer;
+
+namespace aap::health {
+class ReadinessProbe;
+}
+
+namespace aap::proxy {
+
+class ClientConnection;
+class UpstreamPool;
+struct ProxyCounters;
+
+// One event loop's share of the proxy: the client connections handed to it, one TokenReader and
+// one upstream pool per route, a periodic sweep for time-outs and idle expiry. Everything here
+// runs on the worker's thread; nothing is shared with other workers except the counters, the
+// token stores (read through TokenReader) and the readiness probe.
+class ProxyWorker : public QObject {
+    Q_OBJECT
+
+public:
+    struct Route {
+        QByteArray name;
+        auth::TokenStore *store = nullptr;
+        auth::TokenReader reader;
+        http::HeadRewriter rewriter;
+        std::unique_ptr<UpstreamPool> pool;
+    };
+
+    ProxyWorker(const ProxyOptions &options, const QSslConfiguration &tls, ProxyCounters &counters,
+                const health::ReadinessProbe &probe, const Clock &clock, int index);
+    ~ProxyWorker() override;
+
+    // Thread-safe entry points (queued onto the worker's thread).
+    void adoptSocketLater(qintptr descriptor);
+    // Stops taking new requests, closes idle connections, calls done (on this worker's thread) when
+    // the last connection is gone.
+    void drainLater(std::function<void()> done);
+    // Closes every connection now (after the drain time-out).
+    void closeAllLater();
+
+    // Worker-thread API for ClientConnection.
+    [[nodiscard]] const ProxyOptions &options() const { return m_options; }
+    [[nodiscard]] ProxyCounters &counters() const { return m_counters; }
+    [[nodiscard]] const health::ReadinessProbe &probe() const { return m_probe; }
+    [[nodiscard]] const Clock &clock() const { return m_clock; }
+    [[nodiscard]] const RouteTable &routeTable() const { return m_routeTable; }
+    [[nodiscard]] Route &route(qsizetype index) { return *m_routes[static_cast<std::size_t>(index)]; }
+    [[nodiscard]] bool isDraining() const { return m_draining; }
+    // A reusable buffer for moving body bytes; valid until the next event loop iteration.
+    [[nodiscard]] QByteArray &scratch() { return m_scratch; }
+    void connectionClosed(ClientConnection *connection);
+
+private:
+    void adoptSocket(qintptr descriptor);
+    void startDrain(std::function<void()> done);
+    void sweep();
+    void tokenChanged(qsizetype routeIndex);
+    void checkDrained();
+
+    const ProxyOptions &m_options;
+    ProxyCounters &m_counters;
+    const health::ReadinessProbe &m_probe;
+    const Clock &m_clock;
+    RouteTable m_routeTable;
+    std::vector<std::unique_ptr<Route>> m_routes;
+    std::vector<ClientConnection *> m_connections;
+    QTimer *m_sweepTimer = nullptr;
+    QByteArray m_scratch;
+    bool m_draining = false;
+    std::function<void()> m_drained;
+    int m_index = 0;
+};
+
+} // namespace aap::proxy

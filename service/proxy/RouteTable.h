@@ -1,0 +1,26 @@
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+
+#include <optional>
+
+namespace aap::proxy {
+
+// Longest-prefix match of a request path onto route indexes. A prefix matches at a segment
+// boundary: "/api" matches "/api" and "/api/x" but not "/apix"; "/" matches everything.
+class RouteTable {
+public:
+    explicit RouteTable(const QList<QByteArray> &prefixes);
+
+    [[nodiscard]] std::optional<qsizetype> match(QByteArrayView path) const;
+
+private:
+    struct Entry {
+        QByteArray prefix; // without a trailing '/', except "/" itself
+        qsizetype index;
+    };
+    QList<Entry> m_entries; // longest prefix first
+};
+
+} // namespace aap::proxy

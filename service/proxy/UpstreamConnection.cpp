@@ -1,0 +1,131 @@
+#include "proxy/UpstreamConnection.h"
+
+#include "log/Logging.h"
+#include "proxy/UpstreamPool.h"
+
+#include <QSslConfiguration>
+#include <QSslSocket>
+#include <QTcpSocket>
+
+namespace aap::proxy {
+
+namespace {
+// Bounds what Qt reads ahead from the upstream: the rest stays in the kernel, so a fast upstream
+// and a slow client apply TCP back-pressure instead of filling memory.
+constexpr qint64 kReadBufferBytes = 64 * 1024;
+} // namespace
+
+UpstreamConnection::UpstreamConnection(UpstreamPool &pool, bool tls, QObject *parent)
+    : QObject(parent), m_pool(pool), m_tls(tls)
+{
+    if (tls) {
+        auto *ssl = new QSslSocket(this);
+        m_socket = ssl;
+        connect(ssl, &QSslSocket::encrypted, this, &UpstreamConnection::onReady);
+        connect(ssl, &QSslSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
+            m_tlsFailed = true;
+            QStringList texts;
+            for (const auto &error : errors) {
+                texts << error.errorString();
+            }
+            qCWarning(lcUpstream).noquote()
+                << "TLS verification failed"
+                << "host=" << m_pool.host() << "errors=" << texts.join(QStringLiteral("; "));
+        });
+        connect(ssl, &QAbstractSocket::connected, this, [this] {
+            if (m_handler != nullptr && !m_discarded) {
+                m_handler->upstreamTcpConnected();
+            }
+        });
+    } else {
+        m_socket = new QTcpSocket(this);
+        connect(m_socket, &QAbstractSocket::connected, this, &UpstreamConnection::onReady);
+    }
+    m_socket->setReadBufferSize(kReadBufferBytes);
+    connect(m_socket, &QAbstractSocket::readyRead, this, [this] {
+        if (m_discarded) {
+            return;
+        }
+        if (m_handler != nullptr) {
+            m_handler->upstreamReadyRead();
+        } else {
+            // Idle connections must stay silent: data means the upstream is out of step.
+            qCWarning(lcUpstream).noquote() << "unexpected data on idle upstream connection, dropped"
+                                            << "host=" << m_pool.host();
+            m_pool.dropIdle(this);
+        }
+    });
+    connect(m_socket, &QAbstractSocket::bytesWritten, this, [this] {
+        if (!m_discarded && m_handler != nullptr) {
+            m_handler->upstreamBytesWritten();
+        }
+    });
+    connect(m_socket, &QAbstractSocket::errorOccurred, this, [this](QAbstractSocket::SocketError error) {
+        if (m_discarded) {
+            return;
+        }
+        if (m_tlsFailed || error == QAbstractSocket::SslHandshakeFailedError ||
+            error == QAbstractSocket::SslInternalError || error == QAbstractSocket::SslInvalidUserDataError) {
+            onFailed(UpstreamFailure::Tls);
+        } else if (!m_ready) {
+            onFailed(UpstreamFailure::Connect);
+        } else {
+            onFailed(UpstreamFailure::Closed);
+        }
+    });
+    connect(m_socket, &QAbstractSocket::disconnected, this, [this] {
+        if (!m_discarded) {
+            onFailed(m_ready ? UpstreamFailure::Closed : UpstreamFailure::Connect);
+        }
+    });
+}
+
+void UpstreamConnection::connectTo(const QString &host, quint16 port,
+                                   const QSslConfiguration &tlsConfiguration)
+{
+    if (m_tls) {
+        auto *ssl = static_cast<QSslSocket *>(m_socket);
+        ssl->setSslConfiguration(tlsConfiguration);
+        // The host name is both the SNI value and the name the certificate must carry.
+        ssl->connectToHostEncrypted(host, port);
+    } else {
+        m_socket->connectToHost(host, port);
+    }
+}
+
+bool UpstreamConnection::isReusable() const
+{
+    return m_ready && !m_discarded && m_socket->state() == QAbstractSocket::ConnectedState &&
+           m_socket->bytesAvailable() == 0;
+}
+
+void UpstreamConnection::discard()
+{
+    if (m_discarded) {
+        return;
+    }
+    m_discarded = true;
+    m_handler = nullptr;
+    m_socket->abort();
+    deleteLater();
+}
+
+void UpstreamConnection::onReady()
+{
+    if (m_discarded) {
+        return;
+    }
+    m_ready = true;
+    // Small heads and bodies go out at once; the proxy batches writes itself.
+    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    if (m_handler != nullptr) {
+        m_handler->upstreamReady(this);
+    }
+}
+
+void UpstreamConnection::onFailed(UpstreamFailure failure)
+{
+    m_pool.connectionFailed(this, failure);
+}
+
+} // namespace aap::proxy

@@ -1,0 +1,55 @@
+#pragma once
+
+#include "proxy/UpstreamHandler.h"
+
+#include <QObject>
+
+#include <chrono>
+
+class QAbstractSocket;
+class QSslConfiguration;
+
+namespace aap::proxy {
+
+class UpstreamPool;
+
+// One connection to the target, owned by the worker's UpstreamPool. While an exchange uses it,
+// socket events go to that exchange's handler; while idle in the pool, any event means the upstream
+// closed it (or misbehaved), and the pool drops it.
+class UpstreamConnection : public QObject {
+    Q_OBJECT
+
+public:
+    UpstreamConnection(UpstreamPool &pool, bool tls, QObject *parent = nullptr);
+
+    void connectTo(const QString &host, quint16 port, const QSslConfiguration &tlsConfiguration);
+
+    [[nodiscard]] QAbstractSocket *socket() const { return m_socket; }
+    [[nodiscard]] bool isReady() const { return m_ready; }
+    // Usable for another request: connected, nothing unread, not failed.
+    [[nodiscard]] bool isReusable() const;
+
+    void setHandler(UpstreamHandler *handler) { m_handler = handler; }
+    [[nodiscard]] UpstreamHandler *handler() const { return m_handler; }
+
+    // Closes the socket and deletes this object later; no handler is called afterwards.
+    void discard();
+    [[nodiscard]] bool isDiscarded() const { return m_discarded; }
+
+    std::chrono::steady_clock::time_point idleSince;
+    bool reused = false; // served an earlier exchange
+
+private:
+    void onReady();
+    void onFailed(UpstreamFailure failure);
+
+    UpstreamPool &m_pool;
+    QAbstractSocket *m_socket = nullptr;
+    UpstreamHandler *m_handler = nullptr;
+    bool m_tls = false;
+    bool m_ready = false;
+    bool m_discarded = false;
+    bool m_tlsFailed = false;
+};
+
+} // namespace aap::proxy

@@ -1,0 +1,153 @@
+#include "proxy/UpstreamPool.h"
+
+#include "log/Logging.h"
+#include "proxy/ProxyCounters.h"
+#include "proxy/UpstreamConnection.h"
+
+#include <QAbstractSocket>
+
+#include <algorithm>
+
+namespace aap::proxy {
+
+UpstreamPool::UpstreamPool(config::TargetUrl target, const config::UpstreamConfig &upstream,
+                           QSslConfiguration tls, ProxyCounters &counters, QObject *connectionParent)
+    : m_target(std::move(target)), m_host(m_target.host), m_upstream(upstream), m_tls(std::move(tls)),
+      m_counters(counters), m_connectionParent(connectionParent)
+{}
+
+UpstreamPool::~UpstreamPool()
+{
+    m_waiters.clear();
+    closeIdle();
+}
+
+UpstreamPool::Acquired UpstreamPool::acquire(UpstreamHandler *handler, bool fresh)
+{
+    if (!fresh) {
+        while (!m_idle.empty()) {
+            UpstreamConnection *connection = m_idle.back();
+            m_idle.pop_back();
+            if (connection->isReusable()) {
+                connection->setHandler(handler);
+                m_counters.upstreamConnectionsReused.fetch_add(1, std::memory_order_relaxed);
+                return {connection, true};
+            }
+            remove(connection);
+        }
+    }
+    if (m_open >= m_upstream.maxConnectionsPerWorker) {
+        if (fresh) {
+            // A retry must not wait behind others for a slot its own failure just freed.
+            closeIdle();
+        }
+        if (m_open >= m_upstream.maxConnectionsPerWorker) {
+            m_waiters.push_back(handler);
+            return {};
+        }
+    }
+    return {open(handler), false};
+}
+
+UpstreamConnection *UpstreamPool::open(UpstreamHandler *handler)
+{
+    auto *connection = new UpstreamConnection(*this, m_target.isTls(), m_connectionParent);
+    ++m_open;
+    m_counters.upstreamConnectionsOpened.fetch_add(1, std::memory_order_relaxed);
+    connection->setHandler(handler);
+    handler->upstreamAssigned(connection);
+    connection->connectTo(m_target.host, m_target.port, m_tls);
+    return connection;
+}
+
+void UpstreamPool::cancel(UpstreamHandler *handler, UpstreamConnection *connection)
+{
+    if (connection == nullptr) {
+        std::erase(m_waiters, handler);
+        return;
+    }
+    remove(connection);
+}
+
+void UpstreamPool::release(UpstreamConnection *connection, bool reusable)
+{
+    connection->setHandler(nullptr);
+    connection->reused = true;
+    if (!reusable || !connection->isReusable()) {
+        remove(connection);
+        return;
+    }
+    if (!m_waiters.empty()) {
+        UpstreamHandler *next = m_waiters.front();
+        m_waiters.pop_front();
+        connection->setHandler(next);
+        m_counters.upstreamConnectionsReused.fetch_add(1, std::memory_order_relaxed);
+        next->upstreamReady(connection);
+        return;
+    }
+    if (std::cmp_greater_equal(m_idle.size(), m_upstream.maxIdleConnectionsPerWorker)) {
+        remove(connection);
+        return;
+    }
+    connection->idleSince = std::chrono::steady_clock::now();
+    m_idle.push_back(connection);
+}
+
+void UpstreamPool::connectionFailed(UpstreamConnection *connection, UpstreamFailure failure)
+{
+    UpstreamHandler *handler = connection->handler();
+    if (handler == nullptr) {
+        dropIdle(connection);
+        return;
+    }
+    remove(connection);
+    handler->upstreamFailed(failure);
+}
+
+void UpstreamPool::dropIdle(UpstreamConnection *connection)
+{
+    if (std::erase(m_idle, connection) > 0) {
+        qCInfo(lcUpstream).noquote() << "idle upstream connection closed by peer"
+                                     << "host=" << m_host;
+    }
+    remove(connection);
+}
+
+void UpstreamPool::remove(UpstreamConnection *connection)
+{
+    if (connection->isDiscarded()) {
+        return;
+    }
+    std::erase(m_idle, connection);
+    connection->discard();
+    --m_open;
+    serveWaiter();
+}
+
+void UpstreamPool::serveWaiter()
+{
+    if (m_waiters.empty() || m_open >= m_upstream.maxConnectionsPerWorker) {
+        return;
+    }
+    UpstreamHandler *handler = m_waiters.front();
+    m_waiters.pop_front();
+    open(handler);
+}
+
+void UpstreamPool::expireIdle(std::chrono::steady_clock::time_point now)
+{
+    const auto limit = now - m_upstream.idleConnectionExpiry;
+    // Oldest first: m_idle is ordered by release time.
+    while (!m_idle.empty() && m_idle.front()->idleSince <= limit) {
+        remove(m_idle.front());
+    }
+}
+
+void UpstreamPool::closeIdle()
+{
+    while (!m_idle.empty()) {
+        remove(m_idle.back());
+    }
+}
+
+} // namespace aap::proxy

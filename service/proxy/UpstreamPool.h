@@ -1,0 +1,69 @@
+#pragma once
+
+#include "config/ServiceConfig.h"
+#include "proxy/UpstreamHandler.h"
+
+#include <QSslConfiguration>
+
+#include <chrono>
+#include <deque>
+#include <vector>
+
+class QObject;
+
+namespace aap::proxy {
+
+struct ProxyCounters;
+
+// Keep-alive connections of one worker to one target. Not thread-safe: one pool per worker and
+// target. At most maxConnectionsPerWorker connections exist; exchanges beyond that wait in order.
+class UpstreamPool {
+public:
+    UpstreamPool(config::TargetUrl target, const config::UpstreamConfig &upstream, QSslConfiguration tls,
+                 ProxyCounters &counters, QObject *connectionParent);
+    UpstreamPool(const UpstreamPool &) = delete;
+    UpstreamPool &operator=(const UpstreamPool &) = delete;
+    UpstreamPool(UpstreamPool &&) = delete;
+    UpstreamPool &operator=(UpstreamPool &&) = delete;
+    ~UpstreamPool();
+
+    struct Acquired {
+        UpstreamConnection *connection = nullptr; // nullptr: queued, upstreamReady() follows
+        bool ready = false;                       // false: connecting, upstreamReady() follows
+    };
+    // An idle connection (ready at once) or a new one; `fresh` skips idle ones (the retry case).
+    Acquired acquire(UpstreamHandler *handler, bool fresh = false);
+    // The handler no longer wants a connection (client gone while queued or connecting).
+    void cancel(UpstreamHandler *handler, UpstreamConnection *connection);
+    // The exchange is over: back to the idle list when `reusable`, otherwise closed.
+    void release(UpstreamConnection *connection, bool reusable);
+
+    // Called by connections.
+    void connectionFailed(UpstreamConnection *connection, UpstreamFailure failure);
+    void dropIdle(UpstreamConnection *connection);
+
+    // Closes idle connections unused since `now - idleConnectionExpiry`.
+    void expireIdle(std::chrono::steady_clock::time_point now);
+    void closeIdle();
+
+    [[nodiscard]] const QString &host() const { return m_host; }
+    [[nodiscard]] int openConnections() const { return m_open; }
+    [[nodiscard]] int idleConnections() const { return static_cast<int>(m_idle.size()); }
+
+private:
+    UpstreamConnection *open(UpstreamHandler *handler);
+    void remove(UpstreamConnection *connection);
+    void serveWaiter();
+
+    config::TargetUrl m_target;
+    QString m_host;
+    const config::UpstreamConfig &m_upstream;
+    QSslConfiguration m_tls;
+    ProxyCounters &m_counters;
+    QObject *m_connectionParent;
+    int m_open = 0;
+    std::vector<UpstreamConnection *> m_idle; // most recently used last
+    std::deque<UpstreamHandler *> m_waiters;
+};
+
+} // namespace aap::proxy

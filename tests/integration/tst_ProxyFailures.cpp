@@ -1,0 +1,414 @@
+#include "support/ProxyTestClient.h"
+#include "support/ProxyTestHarness.h"
+
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTest>
+
+using namespace std::chrono_literals;
+using aap::proxy::ProxyErrorKind;
+using aap::test::FakeUpstream;
+using aap::test::ProxyTestClient;
+using aap::test::ProxyTestHarness;
+
+// Degraded paths: every one answers with the documented JSON error (or cuts the connection when
+// the response already started), counts, and never forwards bad input.
+class tst_ProxyFailures : public QObject {
+    Q_OBJECT
+
+    static void verifyError(const std::optional<ProxyTestClient::Response> &response, int status,
+                            const char *code)
+    {
+        QVERIFY(response);
+        QCOMPARE(response->status, status);
+        QCOMPARE(response->header("Content-Type").value_or(""), QByteArray("application/json"));
+        QVERIFY2(response->body.startsWith(QByteArray("{\"error\":{\"code\":\"" + QByteArray(code) + "\"")),
+                 response->body.constData());
+        QVERIFY(response->body.contains("\"message\":\""));
+        // Never the token.
+        QVERIFY(!response->body.contains("test-token"));
+    }
+
+private Q_SLOTS:
+    void upstreamDownIs502()
+    {
+        ProxyTestHarness h;
+        h.publishToken();
+        QTcpServer reserved; // a port nobody listens on once closed
+        QVERIFY(reserved.listen(QHostAddress::LocalHost, 0));
+        const quint16 deadPort = reserved.serverPort();
+        reserved.close();
+        QVERIFY(h.upstream.listen());
+        aap::proxy::ProxyRoute route;
+        route.config.target = h.upstreamTarget();
+        route.config.target.port = deadPort;
+        route.store = &h.store;
+        h.options.routes = {route};
+        QVERIFY(h.start());
+        ProxyTestClient client;
+        QVERIFY(client.connectTo(h.port()));
+        client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        verifyError(client.readResponse(), 502, "upstream_connect_failed");
+        QCOMPARE(h.counters().errorCount(ProxyErrorKind::UpstreamConnect), 1u);
+        // The client connection survives a request without a body.
+        QVERIFY(client.isConnected());
+    }
+
+    void upstreamResetIs502()
+    {
+        ProxyTestHarness h;
+        h.publishToken();
+        h.upstream.setHandler([](const FakeUpstream::Request &) {
+            FakeUpstream::Response response;
+            response.action = FakeUpstream::Action::Reset;
+            return response;
+        });
+        QVERIFY(h.start());
+        ProxyTestClient client;
+        QVERIFY(client.connectTo(h.port()));
+        client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi");
+        verifyError(client.readResponse(), 502, "upstream_reset");
+        QCOMPARE(h.counters().errorCount(ProxyErrorKind::UpstreamReset), 1u);
+        QCOMPARE(h.counters().upstreamRetries.load(), 0u);
+    }
+
+    void upstreamGarbageIs502()
+    {
+        ProxyTestHarness h;
+        h.publishToken();
+        QTcpServer raw;
+        QVERIFY(raw.listen(QHostAddress::LocalHost, 0));
+        connect(&raw, &QTcpServer::newConnection, this, [&raw] {
+            QTcpSocket *socket = raw.nextPendingConnection();
+            connect(socket, &QTcpSocket::readyRead, socket, [socket] {
+                socket->readAll();
+                socket->write("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab");
+            });
+        });
+        QVERIFY(h.upstream.listen());
+        aap::proxy::ProxyRoute route;
+        route.config.target = h.upstreamTarget();
+        route.config.target.port = raw.serverPort();
+        route.store = &h.store;
+        h.options.routes = {route};
+        QVERIFY(h.start());
+        ProxyTestClient client;
+        QVERIFY(client.connectTo(h.port()));
+        client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        verifyError(client.readResponse(), 502, "upstream_bad_response");
+    }
+
+    void slowUpstreamIs504()
+    {
+        ProxyTestHarness h;
+        h.publishToken();
+        h.options.upstream.responseHeadersTimeout = 300ms;
+        h.upstream.setHandler([](const FakeUpstream::Request &) {
+            FakeUpstream::Response response;
+            response.action = FakeUpstream::Action::Hang;
+            return response;
+        });
+        QVERIFY(h.start());
+        ProxyTestClient client;
+        QVERIFY(client.connectTo(h.port()));
+        client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        verifyError(client.readResponse(), 504, "upstream_timeout");
+        QCOMPARE(h.counters().errorCount(ProxyErrorKind::UpstreamTimeout), 1u);
+        // The hung upstream connection is not reused: it was closed.
+        QTRY_COMPARE_WITH_TIMEOUT(h.upstream.openConnections(), 0, 10000);
+    }
+
+    void stalledResponseBodyCutsClient()
+    {
+        ProxyTestHarness h;
+        h.publishToken();
+        h.options.upstream.idleBodyTimeout = 300ms;
+        h.upstream.setHandler([](const FakeUpstream::Request &) {
+            FakeUpstream::Response response;
+            response.action = FakeUpstream::Action::HeadThenHang;
+            response.body = "partial";
+            return response;
+        });
+        QVERIFY(h.start());
+        ProxyTestClient client;
+        QVERIFY(client.connectTo(h.port()));
+        client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        QVERIFY(client.waitForDisconnected());
+        QVERIFY(client.pending().contains("partial"));
+        QCOMPARE(h.counters().errorCount(ProxyErrorKind::UpstreamTimeout), 1u);
+        QTRY_COMPARE_WITH_TIMEOUT(h.upstream.openConnections(), 0, 10000);
+    }
+
+    void connectTimeoutIs504()
+    {
+        ProxyTestHarness h;
+        h.publishToken();
+        h.options.upstream.connectTimeout = 300ms;
+        QVERIFY(h.upstream.listen());
+        aap::proxy::ProxyRoute route;
+        route.config.target = h.upstreamTarget();
+        // TEST-NET-1 is never routed; the connect hangs or fails at once depending on the host.
+        route.config.target.host = QStringLiteral("192.0.2.1");
+        route.store = &h.store;
+        h.options.routes = {route};
+        QVERIFY(h.start());
+        ProxyTestClient client;
+        QVERIFY(client.connectTo(h.port()));
+        client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        const auto response = client.readResponse();
+        QVERIFY(response);
+        QVERIFY2(response->status == 504 || response->status == 502, response->body.constData());
+        QVERIFY(response->body.contains("upstream_timeout") ||
+                response->body.contains("upstream_connect_failed"));
+    }
+
+    void staleKeepAliveConnectionIsRetriedOnce()
+    {
+        ProxyTestHarness h;
+        h.options.workerThreads = 1;
+        h.publishToken();
+        QVERIFY(h.start());
+        ProxyTestClient client;
+        QVERIFY(client.connectTo(h.port()));
+        client.send("GET /1 HTTP/1.1\r\nHost: x\r\n\r\n");
+        QVERIFY(client.readResponse());
+        // The upstream silently drops its side of the pooled connection.
+        h.upstream.closeAllConnections();
+        client.send("GET /2 HTTP/1.1\r\nHost: x\r\n\r\n");
+        const auto response = client.readResponse();
+        QVERIFY(response);
+        QCOMPARE(response->status, 200);
+        QCOMPARE(h.upstream.requests().size(), 2);
+        QCOMPARE(h.upstream.connectionCount(), 2);
+    }
+
+    void closedPooledConnectionIsRetriedForIdempotentRequest()
+    {
+        ProxyTestHarness h;
+        h.options.workerThreads = 1;
+        h.publishToken();
+        int calls = 0;
+        // The first exchange leaves a pooled connection that dies on its next use without a response.
+        h.upstream.setHandler([&calls](const FakeUpstream::Request &) {
+            FakeUpstream::Response response;
+            if (++calls == 2) {
+                response.action = FakeUpstream::Action::Close;
+            }
+            return response;
+        });
+        QVERIFY(h.start());
+        ProxyTestClient client;
+        QVERIFY(client.connectTo(h.port()));
+        client.send("GET /1 HTTP/1.1\r\nHost: x\r\n\r\n");
+        QVERIFY(client.readResponse());
+        client.send("GET /2 HTTP/1.1\r\nHost: x\r\n\r\n");
+        const auto response = client.readResponse();
+        QVERIFY(response);
+        QCOMPARE(response->status, 200);
+        QCOMPARE(h.counters().upstreamRetries.load(), 1u);
+        QCOMPARE(h.upstream.requests().size(), 3);
+
+        // Not idempotent: no retry, 502.
+        calls = 1;
+        client.send("POST /3 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+        verifyError(client.readResponse(), 502, "upstream_reset");
+        QCOMPARE(h.counters().upstreamRetries.load(), 1u);
+    }
+
+    void noTokenWaitsForFirstToken()
+    {
+        ProxyTestHarness h;
+        h.options.limits.tokenWaitTimeout = 20s;
+        QVERIFY(h.start());
+        ProxyTestClient client;
+        QVERIFY(client.connectTo(h.port()));
+        client.send("GET /early HTTP/1.1\r\nHost: x\r\n\r\n");
+        QTest::qWait(100); // lets the request reach the waiting state; correctness does not depend on it
+        QCOMPARE(h.upstream.requests().size(), 0);
+        h.publishToken();
+        const auto response = client.readResponse();
+        QVERIFY(response);
+        QCOMPARE(response->status, 200);
+        QCOMPARE(h.upstream.requests().size(), 1);
+    }
+
+    void noTokenTimesOutWith503()
+    {
+        ProxyTestHarness h;
+        h.options.limits.tokenWaitTimeout = 200ms;
+        QVERIFY(h.start());
+        ProxyTestClient client;
+        QVERIFY(client.connectTo(h.port()));
+        client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        verifyError(client.readResponse(), 503, "no_token");
+        QCOMPARE(h.counters().errorCount(ProxyErrorKind::NoToken), 1u);
+        // Expired tokens are no tokens.
+        h.store.publish(aap::auth::TokenSnapshot{ProxyTestHarness::tokenHeaderValue(), h.clock.now() - 1s});
+        client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        verifyError(client.readResponse(), 503, "no_token");
+        QCOMPARE(h.upstream.requests().size(), 0);
+    }
+
+    void unauthorizedFromTargetAsksForRefresh()
+    {
+        ProxyTestHarness h;
+        h.publishToken();
+        h.upstream.setHandler([](const FakeUpstream::Request &) {
+            FakeUpstream::Response response;
+            response.status = 401;
+            response.body = "denied";
+            return response;
+        });
+        QSignalSpy reported(&h.store, &aap::auth::TokenStore::unauthorizedReported);
+        QVERIFY(h.start());
+        ProxyTestClient client;
+        QVERIFY(client.connectTo(h.port()));
+        client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        const auto response = client.readResponse();
+        QVERIFY(response);
+        QCOMPARE(response->status, 401);
+        QCOMPARE(response->body, QByteArray("denied"));
+        QTRY_COMPARE_WITH_TIMEOUT(reported.size(), 1, 10000);
+        QCOMPARE(h.counters().unauthorizedFromTarget.load(), 1u);
+    }
+
+    void badInputIsRejectedAndNeverForwarded_data()
+    {
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::addColumn<int>("status");
+        QTest::newRow("garbage") << QByteArray("\x01\x02garbage\r\n\r\n") << 400;
+        QTest::newRow("bare LF") << QByteArray("GET / HTTP/1.1\nHost: x\n\n") << 400;
+        QTest::newRow("no host") << QByteArray("GET / HTTP/1.1\r\n\r\n") << 400;
+        QTest::newRow("version") << QByteArray("GET / HTTP/2.0\r\nHost: x\r\n\r\n") << 505;
+        QTest::newRow("smuggling") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+                                                 "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+                                   << 400;
+        QTest::newRow("chunked not last")
+            << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n") << 400;
+        QTest::newRow("CONNECT") << QByteArray(
+                                        "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
+                                 << 501;
+        QTest::newRow("long target") << "GET /" + QByteArray(20000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n"
+                                     << 414;
+        QTest::newRow("huge head") << "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + QByteArray(70000, 'b') +
+                                          "\r\n\r\n"
+                                   << 431;
+        QTest::newRow("bad chunk") << QByteArray(
+                                          "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                          "zz\r\n")
+                                   << 400;
+    }
+    void badInputIsRejectedAndNeverForwarded()
+    {
+        QFETCH(QByteArray, bytes);
+        QFETCH(int, status);
+        ProxyTestHarness h;
+        h.publishToken();
+        QVERIFY(h.start());
+        ProxyTestClient client;
+        QVERIFY(client.connectTo(h.port()));
+        client.send(bytes);
+        const auto response = client.readResponse();
+        QVERIFY(response);
+        QCOMPARE(response->status, status);
+        QCOMPARE(response->header("Content-Type").value_or(""), QByteArray("application/json"));
+        QVERIFY(client.waitForDisconnected());
+        if (status != 400 || !bytes.contains("zz")) {
+            QCOMPARE(h.upstream.requests().size(), 0);
+        }
+        QVERIFY(h.counters().errorCount(ProxyErrorKind::BadRequest) >= 1u);
+    }
+
+    void slowlorisIsCutWithoutSlowingOthers()
+    {
+        ProxyTestHarness h;
+        h.publishToken();
+        h.options.limits.headerTimeout = 500ms;
+        QVERIFY(h.start());
+        ProxyTestClient slow;
+        QVERIFY(slow.connectTo(h.port()));
+        const QByteArray head =
+            "GET /slow HTTP/1.1\r\nHost: x\r\nX-Padding: " + QByteArray(200, 'p') + "\r\n\r\n";
+        QElapsedTimer timer;
+        timer.start();
+        qsizetype sent = 0;
+        int served = 0;
+        // One byte every 20 ms; meanwhile a normal client is served promptly.
+        while (slow.isConnected() && sent < head.size() && timer.elapsed() < 20000) {
+            slow.send(head.mid(sent++, 1));
+            if (sent % 10 == 0) {
+                ProxyTestClient fast;
+                QVERIFY(fast.connectTo(h.port()));
+                fast.send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n");
+                const auto response = fast.readResponse(5000);
+                QVERIFY(response);
+                QCOMPARE(response->status, 200);
+                ++served;
+            }
+            QTest::qWait(20);
+        }
+        QVERIFY(slow.waitForDisconnected());
+        QVERIFY(sent < head.size());
+        QVERIFY(slow.pending().startsWith("HTTP/1.1 408"));
+        QVERIFY(served > 0);
+        QCOMPARE(h.counters().errorCount(ProxyErrorKind::ClientHeaderTimeout), 1u);
+        for (const auto &request : h.upstream.requests()) {
+            QCOMPARE(request.target, QByteArray("/fast"));
+        }
+    }
+
+    void idleClientConnectionIsClosed()
+    {
+        ProxyTestHarness h;
+        h.publishToken();
+        h.options.limits.clientIdleTimeout = 300ms;
+        QVERIFY(h.start());
+        ProxyTestClient client;
+        QVERIFY(client.connectTo(h.port()));
+        client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        QVERIFY(client.readResponse());
+        QVERIFY(client.waitForDisconnected());
+        QTRY_COMPARE_WITH_TIMEOUT(h.counters().activeConnections.load(), 0, 10000);
+    }
+
+    void clientAbortMidBodyFreesUpstream()
+    {
+        ProxyTestHarness h;
+        h.publishToken();
+        QVERIFY(h.start());
+        ProxyTestClient client;
+        QVERIFY(client.connectTo(h.port()));
+        client.send("POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n" +
+                    QByteArray(1000, 'x'));
+        QTRY_COMPARE_WITH_TIMEOUT(h.upstream.openConnections(), 1, 10000);
+        client.abort();
+        // The half-sent upstream request cannot be reused: the proxy closes that connection.
+        QTRY_COMPARE_WITH_TIMEOUT(h.upstream.openConnections(), 0, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(h.counters().errorCount(ProxyErrorKind::ClientAborted), 1u, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(h.counters().activeConnections.load(), 0, 10000);
+        QCOMPARE(h.upstream.requests().size(), 0);
+    }
+
+    void clientAbortMidResponseFreesUpstream()
+    {
+        ProxyTestHarness h;
+        h.publishToken();
+        h.upstream.setHandler([](const FakeUpstream::Request &) {
+            FakeUpstream::Response response;
+            response.generatedBodyBytes = 50 * 1024 * 1024;
+            return response;
+        });
+        QVERIFY(h.start());
+        auto *client = new ProxyTestClient(this);
+        QVERIFY(client->connectTo(h.port()));
+        client->send("GET /download HTTP/1.1\r\nHost: x\r\n\r\n");
+        QTRY_VERIFY_WITH_TIMEOUT(client->pending().size() > 100000, 10000);
+        client->abort();
+        client->deleteLater();
+        QTRY_COMPARE_WITH_TIMEOUT(h.upstream.openConnections(), 0, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(h.counters().activeConnections.load(), 0, 10000);
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_ProxyFailures)
+#include "tst_ProxyFailures.moc"

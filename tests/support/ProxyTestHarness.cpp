@@ -1,0 +1,65 @@
+#include "support/ProxyTestHarness.h"
+
+#include <QDebug>
+
+using namespace std::chrono_literals;
+
+namespace aap::test {
+
+ProxyTestHarness::ProxyTestHarness()
+{
+    options.listener.address = QHostAddress(QHostAddress::LocalHost);
+    options.listener.port = 0;
+    options.workerThreads = 2;
+    options.upstream.connectTimeout = 5s;
+    options.upstream.tlsHandshakeTimeout = 5s;
+    options.upstream.responseHeadersTimeout = 10s;
+    options.upstream.idleBodyTimeout = 10s;
+    options.limits.headerTimeout = 5s;
+    options.limits.clientIdleTimeout = 30s;
+    options.limits.tokenWaitTimeout = 5s;
+    options.limits.drainTimeout = 5s;
+}
+
+ProxyTestHarness::~ProxyTestHarness()
+{
+    proxy.reset();
+}
+
+config::TargetUrl ProxyTestHarness::upstreamTarget(bool tls) const
+{
+    config::TargetUrl target;
+    target.scheme = tls ? QStringLiteral("https") : QStringLiteral("http");
+    // TLS needs the name the test certificate carries.
+    target.host = tls ? QStringLiteral("localhost") : QStringLiteral("127.0.0.1");
+    target.port = upstream.port();
+    return target;
+}
+
+void ProxyTestHarness::publishToken()
+{
+    store.publish(auth::TokenSnapshot{tokenHeaderValue(), clock.now() + 1h});
+}
+
+bool ProxyTestHarness::start()
+{
+    if (upstream.port() == 0 && !upstream.listen()) {
+        qWarning() << "fake upstream cannot listen";
+        return false;
+    }
+    if (options.routes.isEmpty()) {
+        proxy::ProxyRoute route;
+        route.config.target = upstreamTarget();
+        route.store = &store;
+        options.routes.append(route);
+    }
+    proxy = std::make_unique<proxy::ProxyServer>(options, clock);
+    const auto started = proxy->start();
+    if (!started) {
+        qWarning().noquote() << "proxy start failed:" << started.error();
+        return false;
+    }
+    return true;
+}
+
+} // namespace aap::test
