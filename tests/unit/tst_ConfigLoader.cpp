@@ -277,8 +277,20 @@ private slots:
         QCOMPARE(loaded.config.outboundProxy.httpsProxy.port(), 3128);
         loaded = load(QString(), {{u"no_proxy"_s, u"localhost, .internal"_s}});
         QCOMPARE(loaded.config.outboundProxy.noProxy, (QStringList{u"localhost"_s, u".internal"_s}));
-        loaded = load(QString(), {{u"SSL_CERT_FILE"_s, u"/etc/ssl/x.pem"_s}});
-        QCOMPARE(loaded.config.upstream.caBundlePath, u"/etc/ssl/x.pem"_s);
+    }
+
+    void sslCertFileIsOnlyCheckedForAWarning()
+    {
+        // Trusted by the TLS layers in addition to ca_bundle; an unusable one must not stop the service.
+        const QString bad = writeFile(u"not a certificate"_s);
+        const LoadedConfig loaded = load(QString(), {{u"SSL_CERT_FILE"_s, bad}});
+        QVERIFY(loaded.config.upstream.caBundlePath.isEmpty());
+        QVERIFY(!loaded.hasErrors());
+        const QStringList warnings = messages(loaded, ConfigIssue::Severity::Warning);
+        QCOMPARE(warnings.size(), 1);
+        QVERIFY2(warnings.constFirst().startsWith(u"warning: SSL_CERT_FILE (env SSL_CERT_FILE): "_s) &&
+                     warnings.constFirst().contains(u"no PEM certificate"_s),
+                 qPrintable(warnings.constFirst()));
     }
 
     void emptyEnvironmentValuesAreNotSet()
