@@ -448,7 +448,6 @@ private slots:
                                      "https_proxy",
                                      "NO_PROXY",
                                      "no_proxy",
-                                     "SSL_CERT_FILE",
                                      "UPSTREAM_CONNECT_TIMEOUT_MS",
                                      "WORKER_THREADS",
                                      "CONTROL_SOCKET"})
