@@ -32,13 +32,9 @@ bool namedByConnection(const MessageHead &head, qsizetype firstConnection, QByte
 class Writer {
 public:
     // Reserves `bound` bytes at the end of `out`; the destructor trims to what was written.
-    Writer(QByteArray &out, qsizetype bound) : m_out(out), m_start(out.size())
-    {
-        m_out.resize(m_start + bound);
-        m_begin = m_out.data() + m_start;
-        m_pos = m_begin;
-        m_end = m_begin + bound;
-    }
+    Writer(QByteArray &out, qsizetype bound)
+        : m_out(out), m_start(out.size()), m_begin(growBy(out, bound)), m_pos(m_begin), m_end(m_begin + bound)
+    {}
     ~Writer() { m_out.resize(m_start + (m_pos - m_begin)); }
     Writer(const Writer &) = delete;
     Writer &operator=(const Writer &) = delete;
@@ -83,11 +79,18 @@ public:
     }
 
 private:
+    static char *growBy(QByteArray &out, qsizetype bound)
+    {
+        const qsizetype start = out.size();
+        out.resize(start + bound);
+        return out.data() + start;
+    }
+
     QByteArray &m_out;
     qsizetype m_start;
-    char *m_begin = nullptr;
-    char *m_pos = nullptr;
-    char *m_end = nullptr;
+    char *m_begin;
+    char *m_pos;
+    char *m_end;
 };
 
 // Room for the fields the rewriter adds on top of the original head's bytes.
@@ -163,6 +166,7 @@ void HeadRewriter::appendUpstreamRequest(const RequestHead &request, QByteArrayV
 
     const qsizetype firstConnection = request.indexOf("connection");
     qsizetype lastForwardedFor = -1;
+    bool forwardedForWritten = false;
     if (!clientAddress.isEmpty()) {
         for (qsizetype i = request.indexOf("x-forwarded-for"); i >= 0;
              i = request.indexOf("x-forwarded-for", i + 1))
@@ -190,6 +194,7 @@ void HeadRewriter::appendUpstreamRequest(const RequestHead &request, QByteArrayV
         if (drop || namedByConnection(request, firstConnection, name))
             continue;
         if (i == lastForwardedFor) {
+            forwardedForWritten = true;
             writer.put(name);
             writer.put(QByteArrayView(": "));
             writer.put(request.headerValue(i));
@@ -201,7 +206,7 @@ void HeadRewriter::appendUpstreamRequest(const RequestHead &request, QByteArrayV
         }
         writer.originalField(request, i);
     }
-    if (lastForwardedFor < 0 && !clientAddress.isEmpty())
+    if (!forwardedForWritten && !clientAddress.isEmpty())
         writer.field("X-Forwarded-For", clientAddress);
     if (!forwardedProto.isEmpty())
         writer.field("X-Forwarded-Proto", forwardedProto);

@@ -8,9 +8,11 @@ namespace aap::http {
 
 namespace {
 
+// Longer methods are not in use; the bound lets an over-long request line fail early.
+constexpr qsizetype kMaxMethodBytes = 32;
 // Method, two spaces and "HTTP/1.1": a request line longer than the target limit plus this cannot
 // be valid, so it fails before its end arrives.
-constexpr qsizetype kRequestLineOverhead = 64;
+constexpr qsizetype kRequestLineOverhead = kMaxMethodBytes + 16;
 
 ByteRange rangeOf(QByteArrayView whole, QByteArrayView part)
 {
@@ -131,6 +133,8 @@ ParseResult RequestHeadParser::parseRequestLine(QByteArrayView line)
     const qsizetype space1 = line.indexOf(' ');
     if (space1 <= 0)
         return error(HttpError::BadRequest, QByteArrayLiteral("request line: no method"));
+    if (space1 > kMaxMethodBytes)
+        return error(HttpError::BadRequest, QByteArrayLiteral("request line: method too long"));
     const QByteArrayView method = line.first(space1);
     for (const char c : method) {
         if (!syntax::isTchar(c))

@@ -205,6 +205,8 @@ void tst_HttpRequestParser::invalidRequest_data()
     QTest::newRow("no method") << QByteArray(" / HTTP/1.1\r\nHost: h\r\n\r\n") << bad;
     QTest::newRow("method with slash") << QByteArray("GE/T / HTTP/1.1\r\nHost: h\r\n\r\n") << bad;
     QTest::newRow("method with CTL") << QByteArray("GE\x01T / HTTP/1.1\r\nHost: h\r\n\r\n") << bad;
+    QTest::newRow("method too long") << QByteArray(QByteArray(33, 'M') + " / HTTP/1.1\r\nHost: h\r\n\r\n")
+                                     << bad;
     QTest::newRow("double space") << QByteArray("GET  / HTTP/1.1\r\nHost: h\r\n\r\n") << bad;
     QTest::newRow("tab separator") << QByteArray("GET\t/ HTTP/1.1\r\nHost: h\r\n\r\n") << bad;
     QTest::newRow("space in target") << QByteArray("GET /a b HTTP/1.1\r\nHost: h\r\n\r\n") << bad;

@@ -1,0 +1,157 @@
+#include "auth/ProviderFactory.h"
+
+#include "auth/providers/Authority.h"
+#include "auth/providers/ClientCertificateCredential.h"
+#include "auth/providers/ClientCredentialProvider.h"
+#include "auth/providers/ClientSecretCredential.h"
+#include "auth/providers/DefaultCredentialChain.h"
+#include "auth/providers/FederatedTokenCredential.h"
+#include "auth/providers/ManagedIdentityProvider.h"
+
+namespace aap::auth {
+
+namespace {
+
+QString kindName(config::IdentityKind kind)
+{
+    switch (kind) {
+    case config::IdentityKind::Default:
+        return QStringLiteral("default");
+    case config::IdentityKind::SystemAssigned:
+        return QStringLiteral("systemassigned");
+    case config::IdentityKind::UserAssigned:
+        return QStringLiteral("userassigned");
+    case config::IdentityKind::AadApplication:
+        return QStringLiteral("aadapplication");
+    case config::IdentityKind::WorkloadIdentity:
+        return QStringLiteral("workloadidentity");
+    }
+    return QStringLiteral("unknown");
+}
+
+QString missing(const char *what, const char *variables)
+{
+    return QStringLiteral("%1 is missing (set %2)").arg(QLatin1String(what), QLatin1String(variables));
+}
+
+} // namespace
+
+ProviderFactory::ProviderFactory(const QProcessEnvironment &environment, Clock &clock, TokenHttpClient &http)
+    : m_environment(environment), m_clock(clock), m_http(http)
+{}
+
+Expected<std::unique_ptr<TokenProvider>, QString>
+ProviderFactory::create(const config::IdentityConfig &identity) const
+{
+    const config::IdentityConfig completed = DefaultCredentialChain::withEnvironment(identity, m_environment);
+    Expected<std::unique_ptr<TokenProvider>, QString> result = Unexpected(QString());
+    QString kind = kindName(identity.kind);
+    if (identity.kind == config::IdentityKind::Default) {
+        DefaultCredentialChain::Selection selection = DefaultCredentialChain::select(completed);
+        kind = QStringLiteral("default chain, %1").arg(selection.credential);
+        auto chosen = createConcrete(selection.identity);
+        if (chosen)
+            result = std::unique_ptr<TokenProvider>(
+                std::make_unique<DefaultCredentialChain>(std::move(selection), std::move(chosen).value()));
+        else
+            result =
+                Unexpected(QStringLiteral("%1 (chosen because %2)").arg(chosen.error(), selection.reason));
+    } else {
+        result = createConcrete(completed);
+    }
+    if (!result)
+        return Unexpected(QStringLiteral("identity '%1' (%2): %3").arg(identity.name, kind, result.error()));
+    return result;
+}
+
+Expected<std::unique_ptr<TokenProvider>, QString>
+ProviderFactory::createConcrete(const config::IdentityConfig &identity) const
+{
+    switch (identity.kind) {
+    case config::IdentityKind::AadApplication:
+        return createApplication(identity);
+    case config::IdentityKind::WorkloadIdentity:
+        return createWorkloadIdentity(identity);
+    case config::IdentityKind::SystemAssigned:
+    case config::IdentityKind::UserAssigned:
+        return createManagedIdentity(identity);
+    case config::IdentityKind::Default:
+        break;
+    }
+    return Unexpected(QStringLiteral("the default chain cannot choose itself"));
+}
+
+Expected<QUrl, QString> ProviderFactory::tokenUrl(const config::IdentityConfig &identity) const
+{
+    if (identity.tenantId.isEmpty())
+        return Unexpected(missing("tenant id", "AAD_TENANT_ID or AZURE_TENANT_ID"));
+    if (identity.clientId.isEmpty())
+        return Unexpected(missing("client id", "AAD_CLIENT_ID or AZURE_CLIENT_ID"));
+    const auto authority = Authority::resolve(identity, m_environment);
+    if (!authority)
+        return Unexpected(authority.error());
+    return authority->tokenUrl(identity.tenantId);
+}
+
+Expected<std::unique_ptr<TokenProvider>, QString>
+ProviderFactory::createApplication(const config::IdentityConfig &identity) const
+{
+    const auto url = tokenUrl(identity);
+    if (!url)
+        return Unexpected(url.error());
+    const bool haveSecret = !identity.clientSecret.isEmpty() || !identity.clientSecretFile.isEmpty();
+    const bool haveCertificate = !identity.certificatePath.isEmpty();
+    if (haveSecret == haveCertificate)
+        return Unexpected(haveSecret
+                              ? QStringLiteral("both a client secret and a client certificate are set; "
+                                               "configure exactly one")
+                              : missing("client secret or certificate",
+                                        "AZURE_CLIENT_SECRET, a client secret file or "
+                                        "AZURE_CLIENT_CERTIFICATE_PATH"));
+    if (!identity.clientSecret.isEmpty() && !identity.clientSecretFile.isEmpty())
+        return Unexpected(
+            QStringLiteral("both a client secret and a client secret file are set; configure one"));
+
+    std::unique_ptr<ClientCredential> credential;
+    QString label;
+    if (haveCertificate) {
+        auto certificate = std::make_unique<ClientCertificateCredential>(identity, m_clock);
+        if (auto loaded = certificate->load(); !loaded)
+            return Unexpected(loaded.error().description);
+        credential = std::move(certificate);
+        label = QStringLiteral("entra application certificate");
+    } else {
+        credential = identity.clientSecretFile.isEmpty()
+                         ? ClientSecretCredential::fromValue(identity.clientSecret)
+                         : ClientSecretCredential::fromFile(identity.clientSecretFile);
+        label = QStringLiteral("entra application secret");
+    }
+    return std::unique_ptr<TokenProvider>(std::make_unique<ClientCredentialProvider>(
+        label, *url, identity.clientId, std::move(credential), m_http, m_clock));
+}
+
+Expected<std::unique_ptr<TokenProvider>, QString>
+ProviderFactory::createWorkloadIdentity(const config::IdentityConfig &identity) const
+{
+    if (identity.federatedTokenFile.isEmpty())
+        return Unexpected(missing("federated token file", "AZURE_FEDERATED_TOKEN_FILE"));
+    const auto url = tokenUrl(identity);
+    if (!url)
+        return Unexpected(url.error());
+    return std::unique_ptr<TokenProvider>(std::make_unique<ClientCredentialProvider>(
+        QStringLiteral("workload identity"), *url, identity.clientId,
+        std::make_unique<FederatedTokenCredential>(identity.federatedTokenFile, m_clock), m_http, m_clock));
+}
+
+Expected<std::unique_ptr<TokenProvider>, QString>
+ProviderFactory::createManagedIdentity(const config::IdentityConfig &identity) const
+{
+    auto selector = ManagedIdentitySelector::fromConfig(identity);
+    if (!selector)
+        return Unexpected(selector.error().description);
+    ManagedIdentityProvider::Options options{std::move(selector).value(), m_environment, {}};
+    return std::unique_ptr<TokenProvider>(
+        std::make_unique<ManagedIdentityProvider>(m_http, m_clock, std::move(options)));
+}
+
+} // namespace aap::auth
