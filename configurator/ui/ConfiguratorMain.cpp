@@ -1,15 +1,39 @@
 #include "ui/ConfiguratorMain.h"
 
+#include "config/ConfigLoader.h"
+#include "models/ConfigDocument.h"
+#include "ui/MainWindow.h"
+
 #include <QApplication>
-#include <QMainWindow>
+#include <QCommandLineParser>
+#include <QProcessEnvironment>
 
 namespace aap::configurator {
+
+using namespace Qt::StringLiterals;
 
 int ConfiguratorMain::run(int argc, char *argv[])
 {
     QApplication app(argc, argv);
-    QApplication::setApplicationName(QStringLiteral("aad-auth-proxy-configurator"));
-    QMainWindow window;
+    QApplication::setApplicationName(u"aad-auth-proxy-configurator"_s);
+    QApplication::setApplicationVersion(QStringLiteral(AAP_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(u"Edits the configuration file of aad-auth-proxy."_s);
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(u"config"_s, u"Configuration file (default: the service's default path)."_s);
+    parser.process(app);
+
+    const QStringList positional = parser.positionalArguments();
+    const QString path =
+        positional.isEmpty()
+            ? config::ConfigLoader::defaultConfigPath(QProcessEnvironment::systemEnvironment())
+            : positional.first();
+
+    ConfigDocument document;
+    MainWindow window(document);
+    window.openFile(path);
     window.show();
     return QApplication::exec();
 }

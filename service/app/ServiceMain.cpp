@@ -1,18 +1,95 @@
 #include "app/ServiceMain.h"
 
+#include "app/CommandLine.h"
+#include "config/ConfigLoader.h"
+#include "config/ConfigPrinter.h"
+#include "config/ConfigValidator.h"
 #include "log/Logging.h"
 
 #include <QCoreApplication>
+#include <QProcessEnvironment>
+
+#include <cstdio>
 
 namespace aap::app {
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+constexpr int kExitInvalidConfig = 2;
+
+void write(FILE *stream, const QString &text)
+{
+    const QByteArray bytes = text.toUtf8();
+    std::fwrite(bytes.constData(), 1, static_cast<size_t>(bytes.size()), stream);
+    std::fflush(stream);
+}
+
+void writeIssues(const config::ConfigIssues &issues)
+{
+    for (const config::ConfigIssue &issue : issues)
+        write(stderr, issue.toString() + u"\n"_s);
+}
+
+} // namespace
 
 int ServiceMain::run(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
-    QCoreApplication::setApplicationName(QStringLiteral("aad-auth-proxy"));
+    QCoreApplication::setApplicationName(u"aad-auth-proxy"_s);
     QCoreApplication::setApplicationVersion(QStringLiteral(AAP_VERSION));
     log::install();
-    qCInfo(lcApp) << "starting";
+
+    // 1. Command line.
+    CommandLine commandLine;
+    auto options = commandLine.parse(QCoreApplication::arguments());
+    if (!options) {
+        write(stderr, u"aad-auth-proxy: "_s + options.error() + u"\nTry 'aad-auth-proxy --help'.\n"_s);
+        return kExitInvalidConfig;
+    }
+    if (options->showHelp) {
+        write(stdout, commandLine.helpText());
+        return 0;
+    }
+    if (options->showVersion) {
+        write(stdout, u"aad-auth-proxy "_s + QCoreApplication::applicationVersion() + u"\n"_s);
+        return 0;
+    }
+
+    // 2. Configuration: defaults < file < environment < flags, then validation.
+    const QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    // LOG_LEVEL applies to the loading itself, before the configuration is known.
+    if (environment.value(u"LOG_LEVEL"_s).trimmed().compare(u"debug"_s, Qt::CaseInsensitive) == 0)
+        log::setLevel(config::LogLevel::Debug);
+    config::ConfigSources sources;
+    sources.configFlag = options->configPath;
+    sources.defaultConfigPath = config::ConfigLoader::defaultConfigPath(environment);
+    sources.environment = environment;
+    sources.flags = options->settings;
+    config::LoadedConfig loaded = config::ConfigLoader::load(sources);
+    loaded.issues.append(config::ConfigValidator::validate(loaded));
+
+    if (options->checkConfig) {
+        write(stdout, config::ConfigPrinter::print(loaded));
+        writeIssues(loaded.issues);
+        return loaded.hasErrors() ? kExitInvalidConfig : 0;
+    }
+    if (loaded.hasErrors()) {
+        writeIssues(loaded.issues);
+        write(stderr, u"aad-auth-proxy: the configuration is not valid; nothing was started\n"_s);
+        return kExitInvalidConfig;
+    }
+
+    log::setLevel(loaded.config.logLevel);
+    for (const config::ConfigIssue &issue : std::as_const(loaded.issues))
+        qCWarning(lcConfig).noquote() << issue.toString();
+    qCInfo(lcApp).noquote() << "config loaded"
+                            << (u"file="_s + (loaded.filePath.isEmpty() ? u"none"_s : loaded.filePath))
+                            << (u"routes="_s + QString::number(loaded.config.routes.size()))
+                            << (u"identities="_s + QString::number(loaded.config.identities.size()));
+
+    // 3. LEAD: start the service here (app/ServiceRunner with loaded.config) and return app.exec().
     return 0;
 }
 

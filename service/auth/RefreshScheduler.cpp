@@ -116,6 +116,18 @@ void RefreshScheduler::stop()
     qCInfo(lcAuth).noquote() << "token refresh stopped" << logPrefix();
 }
 
+void RefreshScheduler::refreshNow()
+{
+    if (!m_running || m_inFlight) {
+        return;
+    }
+    const bool holding = holdsToken(m_clock.now());
+    qCInfo(lcAuth).noquote() << "token refresh requested" << logPrefix()
+                             << field("token_held", QLatin1String(holding ? "yes" : "no"));
+    // Like a 401-triggered refresh: if it fails, a held token keeps its schedule.
+    startAttempt(holding);
+}
+
 void RefreshScheduler::startAttempt(bool early)
 {
     cancelAttempt();
@@ -177,10 +189,7 @@ void RefreshScheduler::onSuccess(const AccessToken &token)
     if (m_expiryTimer) {
         m_clock.cancel(*m_expiryTimer);
     }
-    m_expiryTimer = m_clock.startTimer(until(now, times.usableUntil), [this] {
-        m_expiryTimer.reset();
-        onUsableTimeOver();
-    });
+    armTimer(m_expiryTimer, times.usableUntil, &RefreshScheduler::onUsableTimeOver);
 
     const int failuresBefore = m_status.consecutiveFailures;
     m_status.consecutiveFailures = 0;
@@ -297,15 +306,30 @@ void RefreshScheduler::onUnauthorized()
 void RefreshScheduler::scheduleAttempt(TimePoint at)
 {
     cancelAttempt();
-    const TimePoint now = m_clock.now();
     m_attemptAt = at;
-    m_attemptTimer = m_clock.startTimer(std::max(until(now, at), Duration::zero()), [this] {
-        m_attemptTimer.reset();
-        m_attemptAt.reset();
-        startAttempt(false);
-    });
+    armTimer(m_attemptTimer, at, &RefreshScheduler::onAttemptDue);
     m_status.nextAttempt = toDateTime(at);
     publishStatus();
+}
+
+void RefreshScheduler::onAttemptDue()
+{
+    m_attemptAt.reset();
+    startAttempt(false);
+}
+
+void RefreshScheduler::armTimer(std::optional<Clock::TimerId> &slot, TimePoint at,
+                                void (RefreshScheduler::*fire)())
+{
+    const Duration delay = std::clamp(until(m_clock.now(), at), Duration::zero(), kMaxTimerHop);
+    slot = m_clock.startTimer(delay, [this, &slot, at, fire] {
+        slot.reset();
+        if (m_clock.now() < at) {
+            armTimer(slot, at, fire);
+            return;
+        }
+        (this->*fire)();
+    });
 }
 
 void RefreshScheduler::cancelAttempt()

@@ -60,11 +60,19 @@ public:
     // requests still need it) and the store is still cleared at its usable-until time.
     void stop();
 
+    // Fetches now unless a fetch is under way (operator's "refresh now"); not rate-limited. If it
+    // fails while a token is held, the token and its schedule stay as they were.
+    void refreshNow();
+
     [[nodiscard]] bool isRunning() const { return m_running; }
     [[nodiscard]] const status::TokenStatus &status() const { return m_status; }
 
 private:
     using TimePoint = Clock::TimePoint;
+
+    // Timers are armed in hops of at most a day: QTimer takes an int of milliseconds (24.8 days),
+    // and a token with an absurd expiry must neither overflow it nor make the scheduler spin.
+    static constexpr Duration kMaxTimerHop = std::chrono::hours{24};
 
     void startAttempt(bool early);
     void onFetched(quint64 attempt, TokenProvider::Result result);
@@ -73,6 +81,8 @@ private:
     void onUsableTimeOver();
     void onUnauthorized();
     void scheduleAttempt(TimePoint at);
+    void onAttemptDue();
+    void armTimer(std::optional<Clock::TimerId> &slot, TimePoint at, void (RefreshScheduler::*fire)());
     void cancelAttempt();
     [[nodiscard]] bool holdsToken(TimePoint now) const;
     [[nodiscard]] QString logPrefix() const;

@@ -40,7 +40,7 @@ const config::IdentityConfig *findIdentity(const config::ServiceConfig &config, 
 
 Expected<std::unique_ptr<TokenManager>, QString>
 TokenManager::create(Clock &clock, const config::ServiceConfig &config, const ProviderFactory &factory,
-                     RefreshScheduler::RandomSource random, QObject *parent)
+                     const RefreshScheduler::RandomSource &random, QObject *parent)
 {
     std::unique_ptr<TokenManager> manager(new TokenManager(parent));
 
@@ -115,6 +115,13 @@ void TokenManager::stop()
 {
     for (const auto &cache : m_caches) {
         cache->scheduler->stop();
+    }
+}
+
+void TokenManager::refreshNow()
+{
+    for (const auto &cache : m_caches) {
+        cache->scheduler->refreshNow();
     }
 }
 

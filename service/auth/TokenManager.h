@@ -33,12 +33,14 @@ public:
     // Fails when a route names an unknown identity, has no audience, or the factory fails.
     [[nodiscard]] static Expected<std::unique_ptr<TokenManager>, QString>
     create(Clock &clock, const config::ServiceConfig &config, const ProviderFactory &factory,
-           RefreshScheduler::RandomSource random = {}, QObject *parent = nullptr);
+           const RefreshScheduler::RandomSource &random = {}, QObject *parent = nullptr);
 
     ~TokenManager() override;
 
     void start();
     void stop();
+    // Every cache fetches now (operator's "refresh now"; see RefreshScheduler::refreshNow).
+    void refreshNow();
 
     // The store serving routeName, or nullptr for an unknown route.
     [[nodiscard]] TokenStore *storeFor(const QString &routeName) const;

@@ -49,11 +49,9 @@ ParseResult ChunkedDecoder::decode(QByteArrayView input, QByteArrayView &payload
                     return fail(HttpError::BadChunk, "chunk size overflows");
                 m_remaining = (m_remaining << 4) | quint64(digit);
                 ++m_sizeDigits;
-            } else if (m_sizeDigits == 0) {
-                return fail(HttpError::BadChunk, "chunk size is not hexadecimal");
-            } else if (c == '\r') {
+            } else if (c == '\r' && m_sizeDigits > 0) {
                 m_state = State::SizeLf;
-            } else if (c == ';' || syntax::isOws(c)) {
+            } else if ((c == ';' || syntax::isOws(c)) && m_sizeDigits > 0) {
                 m_extensionStarted = c == ';';
                 m_state = State::Extension;
             } else {

@@ -2,6 +2,10 @@
 
 #include "http/HttpSyntax.h"
 
+#include <gsl/assert>
+
+#include <cstring>
+
 namespace aap::http {
 
 namespace {
@@ -23,29 +27,78 @@ bool namedByConnection(const MessageHead &head, qsizetype firstConnection, QByte
     return false;
 }
 
-void appendField(QByteArray &out, QByteArrayView name, QByteArrayView value)
-{
-    out.append(name);
-    out.append(": ", 2);
-    out.append(value);
-    out.append("\r\n", 2);
-}
+// Writes into space reserved up front: QByteArray::append costs far more per call than the copy
+// itself, and a head is written in a few dozen pieces.
+class Writer {
+public:
+    // Reserves `bound` bytes at the end of `out`; the destructor trims to what was written.
+    Writer(QByteArray &out, qsizetype bound)
+        : m_out(out), m_start(out.size()), m_begin(growBy(out, bound)), m_pos(m_begin), m_end(m_begin + bound)
+    {}
+    ~Writer() { m_out.resize(m_start + (m_pos - m_begin)); }
+    Writer(const Writer &) = delete;
+    Writer &operator=(const Writer &) = delete;
 
-void appendNumber(QByteArray &out, int value)
-{
-    char text[12];
-    int length = 0;
-    do {
-        text[sizeof(text) - 1 - std::size_t(length)] = char('0' + value % 10);
-        value /= 10;
-        ++length;
-    } while (value != 0);
-    out.append(QByteArrayView(text + sizeof(text) - std::size_t(length), length));
-}
+    void put(QByteArrayView bytes)
+    {
+        Expects(bytes.size() <= m_end - m_pos);
+        if (!bytes.isEmpty())
+            std::memcpy(m_pos, bytes.data(), std::size_t(bytes.size()));
+        m_pos += bytes.size();
+    }
+    void put(char c)
+    {
+        Expects(m_pos < m_end);
+        *m_pos++ = c;
+    }
+    void field(QByteArrayView name, QByteArrayView value)
+    {
+        put(name);
+        put(QByteArrayView(": "));
+        put(value);
+        put(QByteArrayView("\r\n"));
+    }
+    // A kept field line, as one slice of the original head: byte-identical name, separator and value.
+    void originalField(const MessageHead &head, qsizetype index)
+    {
+        const QByteArrayView name = head.headerName(index);
+        const QByteArrayView value = head.headerValue(index);
+        put(QByteArrayView(name.data(), value.data() + value.size()));
+        put(QByteArrayView("\r\n"));
+    }
+    void number(int value)
+    {
+        char text[12];
+        int length = 0;
+        do {
+            text[sizeof(text) - 1 - std::size_t(length)] = char('0' + value % 10);
+            value /= 10;
+            ++length;
+        } while (value != 0);
+        put(QByteArrayView(text + sizeof(text) - std::size_t(length), length));
+    }
+
+private:
+    static char *growBy(QByteArray &out, qsizetype bound)
+    {
+        const qsizetype start = out.size();
+        out.resize(start + bound);
+        return out.data() + start;
+    }
+
+    QByteArray &m_out;
+    qsizetype m_start;
+    char *m_begin;
+    char *m_pos;
+    char *m_end;
+};
+
+// Room for the fields the rewriter adds on top of the original head's bytes.
+constexpr qsizetype kAddedFieldsBound = 160;
 
 } // namespace
 
-HeadRewriter::HeadRewriter(UpstreamTarget target)
+HeadRewriter::HeadRewriter(const UpstreamTarget &target)
 {
     const bool ipv6 = target.host.contains(':') && !target.host.startsWith('[');
     if (ipv6) {
@@ -90,24 +143,30 @@ void HeadRewriter::appendUpstreamRequest(const RequestHead &request, QByteArrayV
                                          QByteArrayView clientAddress, QByteArrayView forwardedProto,
                                          QByteArray &out) const
 {
-    out.append(request.method());
-    out.append(' ');
+    const QByteArrayView originalHost =
+        request.targetForm() == TargetForm::Absolute ? request.authority() : request.host();
+    Writer writer(out, request.bytes().size() + m_basePath.size() + m_host.size() + authorization.size() +
+                           clientAddress.size() + forwardedProto.size() + originalHost.size() +
+                           kAddedFieldsBound);
+    writer.put(request.method());
+    writer.put(' ');
     if (request.targetForm() == TargetForm::Asterisk) {
-        out.append('*');
+        writer.put('*');
     } else {
-        out.append(m_basePath);
+        writer.put(m_basePath);
         const QByteArrayView pathAndQuery = request.pathAndQuery();
         // Absolute-form "http://host" or "http://host?q" has an empty path, which means "/".
         if (pathAndQuery.isEmpty() || pathAndQuery[0] != '/')
-            out.append('/');
-        out.append(pathAndQuery);
+            writer.put('/');
+        writer.put(pathAndQuery);
     }
-    out.append(" HTTP/1.1\r\nHost: ", 17);
-    out.append(m_host);
-    out.append("\r\n", 2);
+    writer.put(QByteArrayView(" HTTP/1.1\r\nHost: "));
+    writer.put(m_host);
+    writer.put(QByteArrayView("\r\n"));
 
     const qsizetype firstConnection = request.indexOf("connection");
     qsizetype lastForwardedFor = -1;
+    bool forwardedForWritten = false;
     if (!clientAddress.isEmpty()) {
         for (qsizetype i = request.indexOf("x-forwarded-for"); i >= 0;
              i = request.indexOf("x-forwarded-for", i + 1))
@@ -135,36 +194,29 @@ void HeadRewriter::appendUpstreamRequest(const RequestHead &request, QByteArrayV
         if (drop || namedByConnection(request, firstConnection, name))
             continue;
         if (i == lastForwardedFor) {
-            out.append(name);
-            out.append(": ", 2);
-            out.append(request.headerValue(i));
+            forwardedForWritten = true;
+            writer.put(name);
+            writer.put(QByteArrayView(": "));
+            writer.put(request.headerValue(i));
             if (!request.headerValue(i).isEmpty())
-                out.append(", ", 2);
-            out.append(clientAddress);
-            out.append("\r\n", 2);
+                writer.put(QByteArrayView(", "));
+            writer.put(clientAddress);
+            writer.put(QByteArrayView("\r\n"));
             continue;
         }
-        // Kept fields are copied as one slice of the original line: byte-identical.
-        const QByteArrayView value = request.headerValue(i);
-        const QByteArrayView bytes = request.bytes();
-        const qsizetype begin = name.data() - bytes.data();
-        const qsizetype end = value.data() - bytes.data() + value.size();
-        out.append(bytes.sliced(begin, end - begin));
-        out.append("\r\n", 2);
+        writer.originalField(request, i);
     }
-    if (lastForwardedFor < 0 && !clientAddress.isEmpty())
-        appendField(out, "X-Forwarded-For", clientAddress);
+    if (!forwardedForWritten && !clientAddress.isEmpty())
+        writer.field("X-Forwarded-For", clientAddress);
     if (!forwardedProto.isEmpty())
-        appendField(out, "X-Forwarded-Proto", forwardedProto);
-    const QByteArrayView originalHost =
-        request.targetForm() == TargetForm::Absolute ? request.authority() : request.host();
+        writer.field("X-Forwarded-Proto", forwardedProto);
     if (!originalHost.isEmpty())
-        appendField(out, "X-Forwarded-Host", originalHost);
+        writer.field("X-Forwarded-Host", originalHost);
     if (!authorization.isEmpty())
-        appendField(out, "Authorization", authorization);
+        writer.field("Authorization", authorization);
     if (request.framing() == BodyFraming::Chunked)
-        out.append("Transfer-Encoding: chunked\r\n", 28);
-    out.append("\r\n", 2);
+        writer.put(QByteArrayView("Transfer-Encoding: chunked\r\n"));
+    writer.put(QByteArrayView("\r\n"));
 }
 
 ResponsePlan HeadRewriter::planResponse(const ResponseHead &response, const RequestHead &request,
@@ -198,32 +250,28 @@ ResponsePlan HeadRewriter::planResponse(const ResponseHead &response, const Requ
 void HeadRewriter::appendDownstreamResponse(const ResponseHead &response, const RequestHead &request,
                                             const ResponsePlan &plan, QByteArray &out)
 {
-    out.append("HTTP/1.1 ", 9);
-    appendNumber(out, response.status());
-    out.append(' ');
-    out.append(response.reason());
-    out.append("\r\n", 2);
+    Writer writer(out, response.bytes().size() + kAddedFieldsBound);
+    writer.put(QByteArrayView("HTTP/1.1 "));
+    writer.number(response.status());
+    writer.put(' ');
+    writer.put(response.reason());
+    writer.put(QByteArrayView("\r\n"));
     const qsizetype firstConnection = response.indexOf("connection");
-    const QByteArrayView bytes = response.bytes();
     for (qsizetype i = 0; i < response.headerCount(); ++i) {
         const QByteArrayView name = response.headerName(i);
         if (isHopByHop(name) || namedByConnection(response, firstConnection, name))
             continue;
-        const QByteArrayView value = response.headerValue(i);
-        const qsizetype begin = name.data() - bytes.data();
-        const qsizetype end = value.data() - bytes.data() + value.size();
-        out.append(bytes.sliced(begin, end - begin));
-        out.append("\r\n", 2);
+        writer.originalField(response, i);
     }
     if (!response.isInterim()) {
         if (response.framing() == BodyFraming::Chunked && plan.body == DownstreamBody::Raw)
-            out.append("Transfer-Encoding: chunked\r\n", 28);
+            writer.put(QByteArrayView("Transfer-Encoding: chunked\r\n"));
         if (plan.closeDownstream)
-            out.append("Connection: close\r\n", 19);
+            writer.put(QByteArrayView("Connection: close\r\n"));
         else if (request.minorVersion() == 0)
-            out.append("Connection: keep-alive\r\n", 24);
+            writer.put(QByteArrayView("Connection: keep-alive\r\n"));
     }
-    out.append("\r\n", 2);
+    writer.put(QByteArrayView("\r\n"));
 }
 
 } // namespace aap::http

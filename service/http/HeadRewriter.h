@@ -30,7 +30,7 @@ struct ResponsePlan {
 // keeps its place, name and value byte-identical. Appends to caller buffers; no other allocation.
 class HeadRewriter {
 public:
-    explicit HeadRewriter(UpstreamTarget target);
+    explicit HeadRewriter(const UpstreamTarget &target);
 
     // The Host value sent upstream: host[:port], port omitted when default, IPv6 in brackets.
     const QByteArray &upstreamHost() const { return m_host; }

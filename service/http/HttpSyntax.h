@@ -4,6 +4,8 @@
 #include <QtGlobal>
 
 #include <array>
+#include <bit>
+#include <cstring>
 
 // Character classes and small helpers of RFC 9110/9112, shared by the parsers and the rewriter.
 // Table driven and allocation free: the data path calls them per byte.
@@ -49,6 +51,69 @@ constexpr char toLowerAscii(char c)
 }
 
 // ASCII case-insensitive equality without building lower-case copies.
+namespace detail {
+constexpr quint64 kOnes = 0x0101010101010101ULL;
+constexpr quint64 kHighBits = 0x8080808080808080ULL;
+
+inline quint64 load8(const char *data)
+{
+    quint64 word = 0;
+    std::memcpy(&word, data, sizeof(word));
+    return word;
+}
+
+// High bit set in each byte of `word` that is below `limit` (limit <= 128); exact for "any".
+constexpr quint64 bytesBelow(quint64 word, quint64 limit)
+{
+    return (word - kOnes * limit) & ~word & kHighBits;
+}
+
+constexpr quint64 bytesEqual(quint64 word, quint64 value)
+{
+    return bytesBelow(word ^ (kOnes * value), 1);
+}
+} // namespace detail
+
+// Position of the first byte in [pos, end) that may not appear in a field value (a CTL other than
+// HTAB, or DEL), or `end`. Eight bytes per step: field values are most of a head's bytes.
+inline qsizetype findFieldValueEnd(const char *data, qsizetype pos, qsizetype end)
+{
+    while (end - pos >= 8) {
+        const quint64 word = detail::load8(data + pos);
+        const quint64 suspects = detail::bytesBelow(word, 0x20) | detail::bytesEqual(word, 0x7f);
+        // The lowest flagged byte is exact (borrows only run upwards); HTAB is the one allowed.
+        if (suspects != 0) {
+            const qsizetype at = pos + std::countr_zero(suspects) / 8;
+            if (data[at] != '\t')
+                return at;
+            for (qsizetype i = at + 1; i < pos + 8; ++i) {
+                if (!isFieldValueChar(data[i]))
+                    return i;
+            }
+        }
+        pos += 8;
+    }
+    while (pos < end && isFieldValueChar(data[pos]))
+        ++pos;
+    return pos;
+}
+
+// Position of the first byte in [pos, end) that is not a visible ASCII character (0x21..0x7e), or
+// `end`: what a request-target may contain.
+inline qsizetype findNonVisible(const char *data, qsizetype pos, qsizetype end)
+{
+    while (end - pos >= 8) {
+        const quint64 word = detail::load8(data + pos);
+        if ((detail::bytesBelow(word, 0x21) | detail::bytesEqual(word, 0x7f) | (word & detail::kHighBits)) !=
+            0)
+            break;
+        pos += 8;
+    }
+    while (pos < end && uchar(data[pos]) > 0x20 && uchar(data[pos]) < 0x7f)
+        ++pos;
+    return pos;
+}
+
 inline bool equalsIgnoreCase(QByteArrayView a, QByteArrayView b)
 {
     if (a.size() != b.size())

@@ -46,12 +46,13 @@ enum class TargetForm {
 // Limits a peer cannot exceed; defaults are in line with common servers (nginx: 8 KiB line,
 // 4 x 8 KiB headers).
 struct Limits {
-    qsizetype maxHeadBytes = 32 * 1024;  // request/status line + header section incl. final CRLF CRLF
-    qsizetype maxTargetBytes = 8 * 1024; // request-target
+    qsizetype maxHeadBytes =
+        qsizetype{32} * 1024; // request/status line + header section incl. final CRLF CRLF
+    qsizetype maxTargetBytes = qsizetype{8} * 1024; // request-target
     qsizetype maxHeaderCount = 100;
-    quint64 maxBodyBytes = 0;             // 0 = unlimited; Content-Length above it -> BodyTooLarge
-    qsizetype maxChunkLineBytes = 1024;   // chunk-size line incl. extensions
-    qsizetype maxTrailerBytes = 8 * 1024; // whole trailer section
+    quint64 maxBodyBytes = 0;                        // 0 = unlimited; Content-Length above it -> BodyTooLarge
+    qsizetype maxChunkLineBytes = 1024;              // chunk-size line incl. extensions
+    qsizetype maxTrailerBytes = qsizetype{8} * 1024; // whole trailer section
 };
 
 // A slice of a head's own byte copy; offsets instead of QByteArrays so a parsed head costs no

@@ -59,29 +59,29 @@ void MessageHead::resetHead(QByteArrayView headBytes)
 const char *MessageHead::parseFields(qsizetype from)
 {
     const char *data = m_bytes.constData();
-    const qsizetype end = m_bytes.size() - 2; // the final CRLF
+    const qsizetype size = m_bytes.size();
+    const qsizetype end = size - 2; // the final CRLF
     qsizetype pos = from;
     while (pos < end) {
-        // The scanner guaranteed that every LF ends a CRLF pair.
-        const auto *lf = static_cast<const char *>(std::memchr(data + pos, '\n', std::size_t(end + 2 - pos)));
-        const qsizetype lineEnd = lf - data - 1;
         if (syntax::isOws(data[pos]))
             return "obs-fold or whitespace at the start of a field line";
         qsizetype colon = pos;
-        while (colon < lineEnd && syntax::isTchar(data[colon]))
+        while (syntax::isTchar(data[colon]))
             ++colon;
-        if (colon == lineEnd)
-            return "field line without colon";
-        if (data[colon] != ':')
+        if (data[colon] != ':') {
+            if (data[colon] == '\r')
+                return "field line without colon";
             return "invalid character or whitespace in field name";
+        }
         if (colon == pos)
             return "empty field name";
+        // The first byte a value may not contain must be the CR of the line's CRLF (the head
+        // ends in CRLF CRLF, so one is always found).
+        const qsizetype lineEnd = syntax::findFieldValueEnd(data, colon + 1, size);
+        if (data[lineEnd] != '\r' || data[lineEnd + 1] != '\n')
+            return "control character in field value";
         qsizetype valueBegin = colon + 1;
         qsizetype valueEnd = lineEnd;
-        for (qsizetype i = valueBegin; i < valueEnd; ++i) {
-            if (!syntax::isFieldValueChar(data[i]))
-                return "control character in field value";
-        }
         while (valueBegin < valueEnd && syntax::isOws(data[valueBegin]))
             ++valueBegin;
         while (valueEnd > valueBegin && syntax::isOws(data[valueEnd - 1]))

@@ -2,13 +2,17 @@
 
 #include "http/HttpSyntax.h"
 
+#include <algorithm>
+
 namespace aap::http {
 
 namespace {
 
+// Longer methods are not in use; the bound lets an over-long request line fail early.
+constexpr qsizetype kMaxMethodBytes = 32;
 // Method, two spaces and "HTTP/1.1": a request line longer than the target limit plus this cannot
 // be valid, so it fails before its end arrives.
-constexpr qsizetype kRequestLineOverhead = 64;
+constexpr qsizetype kRequestLineOverhead = kMaxMethodBytes + 16;
 
 ByteRange rangeOf(QByteArrayView whole, QByteArrayView part)
 {
@@ -48,11 +52,7 @@ bool isHostChar(char c)
 
 bool isValidHost(QByteArrayView host)
 {
-    for (const char c : host) {
-        if (!isHostChar(c))
-            return false;
-    }
-    return true;
+    return std::all_of(host.begin(), host.end(), isHostChar);
 }
 
 ParseResult error(HttpError kind, QByteArray detail)
@@ -133,6 +133,8 @@ ParseResult RequestHeadParser::parseRequestLine(QByteArrayView line)
     const qsizetype space1 = line.indexOf(' ');
     if (space1 <= 0)
         return error(HttpError::BadRequest, QByteArrayLiteral("request line: no method"));
+    if (space1 > kMaxMethodBytes)
+        return error(HttpError::BadRequest, QByteArrayLiteral("request line: method too long"));
     const QByteArrayView method = line.first(space1);
     for (const char c : method) {
         if (!syntax::isTchar(c))
@@ -146,11 +148,8 @@ ParseResult RequestHeadParser::parseRequestLine(QByteArrayView line)
         return error(HttpError::BadRequest, QByteArrayLiteral("request line: empty target or double space"));
     if (target.size() > m_limits.maxTargetBytes)
         return error(HttpError::UriTooLong, QByteArrayLiteral("request-target over the limit"));
-    for (const char c : target) {
-        const auto u = uchar(c);
-        if (u <= 0x20 || u >= 0x7f)
-            return error(HttpError::BadRequest, QByteArrayLiteral("request-target: invalid byte"));
-    }
+    if (syntax::findNonVisible(target.data(), 0, target.size()) != target.size())
+        return error(HttpError::BadRequest, QByteArrayLiteral("request-target: invalid byte"));
     const QByteArrayView version = line.sliced(space2 + 1);
     const auto isDigit = [](char c) { return c >= '0' && c <= '9'; };
     if (version.size() != 8 || !version.startsWith("HTTP/") || !isDigit(version[5]) || version[6] != '.' ||

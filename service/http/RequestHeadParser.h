@@ -36,7 +36,7 @@ public:
 private:
     ParseResult parseRequestLine(QByteArrayView line);
     ParseResult finish(QByteArrayView head, RequestHead &out) const;
-    ParseResult fail(HttpError error, QByteArray detail);
+    ParseResult fail(HttpError kind, QByteArray detail);
 
     Limits m_limits;
     HeadScanner m_scanner;

@@ -28,10 +28,15 @@ public:
     using value_type = T;
     using error_type = E;
 
+    // Implicit on purpose, like std::expected: `return value;` in a function returning Expected.
+    // Constrained to exclude Expected itself, which clang-tidy 14 does not see through `requires`.
+    // NOLINTBEGIN(bugprone-forwarding-reference-overload)
     template <typename U = T>
-    requires std::is_constructible_v<T, U &&> Expected(U &&value)
+    requires(std::is_constructible_v<T, U &&> && !std::is_same_v<std::remove_cvref_t<U>, Expected>)
+        Expected(U &&value)
         : m_storage(std::in_place_index<0>, std::forward<U>(value))
-    {} // NOLINT(google-explicit-constructor)
+    {}
+    // NOLINTEND(bugprone-forwarding-reference-overload)
 
     template <typename G>
     Expected(Unexpected<G> error) : m_storage(std::in_place_index<1>, std::move(error).error())

@@ -58,7 +58,7 @@ public:
         }
         QStringList list;
         const QJsonArray array = value.toArray();
-        for (const QJsonValue &item : array) {
+        for (const auto &item : array) {
             if (!item.isString()) {
                 fail(key, "an array of strings");
                 return;

@@ -143,6 +143,32 @@ RecordedRequest FakeTokenServer::lastRequest() const
     return m_requests.isEmpty() ? RecordedRequest{} : m_requests.constLast();
 }
 
+qint64 FakeTokenServer::nowSeconds() const
+{
+    const auto now = m_clock != nullptr ? m_clock->now() : std::chrono::system_clock::now();
+    return std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+}
+
+QString FakeTokenServer::repeatedParameter(const RecordedRequest &request)
+{
+    for (const auto &[key, value] : request.query) {
+        if (request.queryCount(key) > 1) {
+            return key;
+        }
+    }
+    return {};
+}
+
+QString FakeTokenServer::unknownParameter(const RecordedRequest &request, const QStringList &allowed)
+{
+    for (const auto &[key, value] : request.query) {
+        if (!allowed.contains(key)) {
+            return key.isEmpty() ? QStringLiteral("(empty)") : key;
+        }
+    }
+    return {};
+}
+
 QByteArray FakeTokenServer::randomString(int bytes)
 {
     QByteArray raw(bytes, Qt::Uninitialized);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/Clock.h"
+
 #include <QByteArray>
 #include <QHash>
 #include <QList>
@@ -8,6 +10,8 @@
 #include <QString>
 #include <QTcpServer>
 #include <QUrl>
+
+#include <chrono>
 
 class QTcpSocket;
 
@@ -63,6 +67,13 @@ public:
         static Fault of(Kind kind);
     };
 
+    // A managed identity the fake knows, with the ids a request may name it by.
+    struct Identity {
+        QString clientId;
+        QString objectId;
+        QString resourceId;
+    };
+
     explicit FakeTokenServer(QObject *parent = nullptr);
     ~FakeTokenServer() override;
     FakeTokenServer(const FakeTokenServer &) = delete;
@@ -87,6 +98,10 @@ public:
     // The access token of the last 200 this fake produced (compare with QVERIFY(a == b)).
     [[nodiscard]] QByteArray lastIssuedToken() const { return m_lastIssuedToken; }
 
+    // Time the fake stamps into expires_on / not_before; the real clock unless set (not owned).
+    void setClock(const Clock *clock) { m_clock = clock; }
+    [[nodiscard]] qint64 nowSeconds() const;
+
     // Random base64url string: fake tokens and keys.
     [[nodiscard]] static QByteArray randomString(int bytes = 32);
     [[nodiscard]] static QByteArray errorJson(const QString &code, const QString &description);
@@ -99,6 +114,10 @@ protected:
     // A 200 JSON body with the fields every token service sends; records lastIssuedToken.
     [[nodiscard]] QByteArray issueToken(QList<QPair<QString, QString>> fields);
     [[nodiscard]] static Reply error(int status, const QString &code, const QString &description);
+    // The first query parameter that appears more than once, or "" when none does.
+    [[nodiscard]] static QString repeatedParameter(const RecordedRequest &request);
+    // The first parameter not in allowed, or "" when all are known.
+    [[nodiscard]] static QString unknownParameter(const RecordedRequest &request, const QStringList &allowed);
 
     void incomingConnection(qintptr handle) override;
 
@@ -117,6 +136,7 @@ private:
     int m_rejected = 0;
     qint64 m_hugeBytesSent = 0;
     QByteArray m_lastIssuedToken;
+    const Clock *m_clock = nullptr;
 };
 
 } // namespace aap::test

@@ -123,6 +123,9 @@ Result JwtVerifier::verify(const QByteArray &jwt, const QSslCertificate &certifi
                       *expected.algorithm);
     if (header->value(QStringLiteral("typ")).toString() != QStringLiteral("JWT"))
         return reject(QStringLiteral("typ is not JWT"));
+    // RFC 7515 4.1.11: extensions a recipient does not understand make the token invalid.
+    if (header->contains(QStringLiteral("crit")))
+        return reject(QStringLiteral("crit header present"));
 
     const QByteArray certificateDer = certificate.toDer();
     if (certificateDer.isEmpty())
@@ -142,7 +145,8 @@ Result JwtVerifier::verify(const QByteArray &jwt, const QSslCertificate &certifi
         const QJsonValue x5c = header->value(QStringLiteral("x5c"));
         if (!x5c.isArray() || x5c.toArray().isEmpty())
             return reject(QStringLiteral("x5c is not a non-empty array"));
-        for (const QJsonValue &entry : x5c.toArray()) {
+        const QJsonArray entries = x5c.toArray();
+        for (const auto &entry : entries) {
             // Standard base64 (RFC 7515 4.1.6), not base64url.
             const auto der = QByteArray::fromBase64Encoding(entry.toString().toLatin1(),
                                                             QByteArray::AbortOnBase64DecodingErrors);
@@ -188,7 +192,7 @@ Result JwtVerifier::verify(const QByteArray &jwt, const QSslCertificate &certifi
             return reject(QStringLiteral("iat is not an integer"));
     }
     const qint64 lifetime = claims.expires - claims.notBefore;
-    if (lifetime < 5 * 60 || lifetime > 10 * 60)
+    if (lifetime < qint64{5} * 60 || lifetime > qint64{10} * 60)
         return reject(QStringLiteral("exp - nbf is %1 s, not within 5 to 10 minutes").arg(lifetime));
     const qint64 now =
         std::chrono::duration_cast<std::chrono::seconds>(expected.now.time_since_epoch()).count();

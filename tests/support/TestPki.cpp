@@ -7,10 +7,12 @@
 #include <QSslSocket>
 
 #include <openssl/pem.h>
+#include <openssl/provider.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <mutex>
@@ -53,22 +55,23 @@ ossl::Pkey privateKeyFromPem(const QByteArray &pem)
     return ossl::Pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
 }
 
+bool addNameEntry(X509_NAME *name, const QString &part)
+{
+    const qsizetype equals = part.indexOf(QLatin1Char('='));
+    if (equals <= 0)
+        return false;
+    const QByteArray field = part.left(equals).trimmed().toUtf8();
+    const QByteArray value = part.mid(equals + 1).trimmed().toUtf8();
+    return X509_NAME_add_entry_by_txt(name, field.constData(), MBSTRING_UTF8,
+                                      reinterpret_cast<const unsigned char *>(value.constData()),
+                                      static_cast<int>(value.size()), -1, 0) == 1;
+}
+
 bool setSubject(X509 *certificate, const QString &subject)
 {
     X509_NAME *name = X509_get_subject_name(certificate);
     const QStringList parts = subject.split(QLatin1Char(','), Qt::SkipEmptyParts);
-    for (const QString &part : parts) {
-        const qsizetype equals = part.indexOf(QLatin1Char('='));
-        if (equals <= 0)
-            return false;
-        const QByteArray field = part.left(equals).trimmed().toUtf8();
-        const QByteArray value = part.mid(equals + 1).trimmed().toUtf8();
-        if (X509_NAME_add_entry_by_txt(name, field.constData(), MBSTRING_UTF8,
-                                       reinterpret_cast<const unsigned char *>(value.constData()),
-                                       static_cast<int>(value.size()), -1, 0) != 1)
-            return false;
-    }
-    return true;
+    return std::ranges::all_of(parts, [name](const QString &part) { return addNameEntry(name, part); });
 }
 
 bool setRandomSerial(X509 *certificate)
@@ -192,6 +195,30 @@ bool TestPki::Identity::writePfx(const QString &path, const QString &password, P
     const ossl::Pkcs12 pkcs12(PKCS12_create(
         protect ? passwordBytes.constData() : nullptr, "test client", key.get(), bagCertificate, others.get(),
         protect ? 0 : noEncryption, protect ? 0 : noEncryption, 0, protect ? 0 : -1, 0));
+    const ossl::Bio bio(BIO_new(BIO_s_mem()));
+    if (!pkcs12 || !bio || i2d_PKCS12_bio(bio.get(), pkcs12.get()) != 1)
+        return false;
+    return writeFile(path, ossl::bioContents(bio.get()));
+}
+
+bool TestPki::Identity::writeLegacyPfx(const QString &path, const QString &password) const
+{
+    const std::unique_ptr<OSSL_LIB_CTX, ossl::Deleter<OSSL_LIB_CTX_free>> context(OSSL_LIB_CTX_new());
+    if (!context || OSSL_PROVIDER_load(context.get(), "legacy") == nullptr ||
+        OSSL_PROVIDER_load(context.get(), "default") == nullptr)
+        return false;
+    const ossl::Pkey key = privateKeyFromPem(m_keyPem);
+    const ossl::X509Ptr leaf = ossl::certificateFromDer(m_certificateDer);
+    ossl::X509Ptr ca = ossl::certificateFromDer(m_caDer);
+    const ossl::X509Stack others(sk_X509_new_null());
+    if (!key || !leaf || !ca || !others || sk_X509_push(others.get(), ca.get()) <= 0)
+        return false;
+    static_cast<void>(ca.release());
+    const QByteArray passwordBytes = password.toUtf8();
+    const ossl::Pkcs12 pkcs12(
+        PKCS12_create_ex(passwordBytes.constData(), "legacy client", key.get(), leaf.get(), others.get(),
+                         NID_pbe_WithSHA1And3_Key_TripleDES_CBC, NID_pbe_WithSHA1And40BitRC2_CBC, 0, 0, 0,
+                         context.get(), nullptr));
     const ossl::Bio bio(BIO_new(BIO_s_mem()));
     if (!pkcs12 || !bio || i2d_PKCS12_bio(bio.get(), pkcs12.get()) != 1)
         return false;

@@ -53,6 +53,10 @@ public:
         // encryption) as Windows' "no password" exports.
         bool writePfx(const QString &path, const QString &password,
                       PfxLayout layout = PfxLayout::LeafFirst) const;
+        // A PFX as OpenSSL 1.x and older Windows wrote it: certificates under RC2-40, the key under
+        // 3DES. Made in a private OpenSSL context, so this process's default context does not
+        // gain the legacy provider. False when the legacy provider is not installed.
+        bool writeLegacyPfx(const QString &path, const QString &password) const;
 
     private:
         friend class TestPki;

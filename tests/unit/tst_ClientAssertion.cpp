@@ -342,6 +342,9 @@ private Q_SLOTS:
         } else if (mutation == QStringLiteral("expectPs256")) {
             jwt = good;
             expected.algorithm = QStringLiteral("PS256");
+        } else if (mutation == QStringLiteral("crit")) {
+            header.insert(QStringLiteral("crit"), QJsonArray{QStringLiteral("exp")});
+            jwt = resign();
         } else if (mutation == QStringLiteral("noTyp")) {
             header.remove(QStringLiteral("typ"));
             jwt = resign();

@@ -301,6 +301,18 @@ private Q_SLOTS:
         QVERIFY(!broken.has_value());
         QCOMPARE(broken.error().file, QStringLiteral("/virtual/k.pem"));
     }
+
+    // Declared last, so it runs last: the loader then loads OpenSSL's legacy provider into this
+    // process, and earlier tests ran without it.
+    void loadsLegacyEncryptedPfx()
+    {
+        const QString legacy = path(QStringLiteral("legacy.pfx"));
+        if (!m_client.writeLegacyPfx(legacy, m_password))
+            QSKIP("OpenSSL legacy provider not installed");
+        const auto loaded = ClientCertificate::load(legacy, {}, Secret(m_password));
+        QVERIFY2(loaded.has_value(), loaded ? "" : qPrintable(loaded.error().message));
+        verifyIsClient(*loaded, 2);
+    }
 };
 
 QTEST_GUILESS_MAIN(tst_CredentialLoading)

@@ -2,11 +2,37 @@
 
 #include <QTest>
 
+#include <optional>
+
 using aap::auth::DefaultCredentialChain;
 using aap::config::IdentityConfig;
 using aap::config::IdentityKind;
 
 namespace {
+
+// Answers every fetch with a preset result, synchronously.
+class ScriptedProvider final : public aap::auth::TokenProvider {
+    Q_OBJECT
+
+public:
+    explicit ScriptedProvider(Result result) : m_result(std::move(result)) {}
+    void fetch(const QString & /*resource*/, Completion done) override { done(m_result); }
+    [[nodiscard]] QString describe() const override { return QStringLiteral("scripted"); }
+
+private:
+    Result m_result;
+};
+
+aap::auth::TokenError error(bool retryable)
+{
+    aap::auth::TokenError failure;
+    failure.kind = aap::auth::TokenError::Kind::Http;
+    failure.httpStatus = retryable ? 503 : 401;
+    failure.code = retryable ? QStringLiteral("temporarily_unavailable") : QStringLiteral("invalid_client");
+    failure.description = QStringLiteral("AADSTS7000215: Invalid client secret provided.");
+    failure.retryable = retryable;
+    return failure;
+}
 
 QProcessEnvironment environmentOf(const QStringList &assignments)
 {
@@ -115,6 +141,50 @@ private Q_SLOTS:
         const auto selection = DefaultCredentialChain::select(identity);
         QCOMPARE(selection.identity.kind, IdentityKind::AadApplication);
         QCOMPARE(selection.identity.clientSecretFile, QStringLiteral("/run/secret"));
+    }
+
+    void configuredCertificateIsNotPairedWithEnvironmentSecret()
+    {
+        IdentityConfig configured;
+        configured.certificatePath = QStringLiteral("/etc/app.pem");
+        const auto identity = DefaultCredentialChain::withEnvironment(
+            configured,
+            environmentOf({QStringLiteral("AZURE_TENANT_ID=t"), QStringLiteral("AZURE_CLIENT_ID=c"),
+                           QStringLiteral("AZURE_CLIENT_SECRET=env-secret"),
+                           QStringLiteral("AZURE_CLIENT_CERTIFICATE_PATH=/env.pem")}));
+        QVERIFY(identity.clientSecret.isEmpty());
+        QCOMPARE(identity.certificatePath, QStringLiteral("/etc/app.pem"));
+        QCOMPARE(DefaultCredentialChain::select(identity).credential,
+                 QStringLiteral("environment credential (client certificate)"));
+    }
+
+    void delegatesAndExplainsConfigurationErrors_data()
+    {
+        QTest::addColumn<bool>("retryable");
+        QTest::newRow("configuration error") << false;
+        QTest::newRow("transient error") << true;
+    }
+    void delegatesAndExplainsConfigurationErrors()
+    {
+        QFETCH(bool, retryable);
+        const auto identity = DefaultCredentialChain::withEnvironment(
+            IdentityConfig{},
+            environmentOf({QStringLiteral("AZURE_TENANT_ID=t"), QStringLiteral("AZURE_CLIENT_ID=c"),
+                           QStringLiteral("AZURE_CLIENT_SECRET=x")}));
+        DefaultCredentialChain chain(DefaultCredentialChain::select(identity),
+                                     std::make_unique<ScriptedProvider>(aap::Unexpected(error(retryable))));
+        QVERIFY(chain.describe().startsWith(QStringLiteral("default chain: scripted")));
+        std::optional<aap::auth::TokenProvider::Result> result;
+        chain.fetch(QStringLiteral("https://monitor.azure.com"),
+                    [&result](aap::auth::TokenProvider::Result answer) { result = std::move(answer); });
+        QVERIFY(result && !*result);
+        const aap::auth::TokenError &failure = result->error();
+        QCOMPARE(failure.retryable, retryable);
+        QCOMPARE(failure.code, error(retryable).code);
+        QVERIFY(failure.description.contains(QStringLiteral("AADSTS7000215")));
+        QCOMPARE(failure.description.contains(QStringLiteral("environment credential (client secret)")),
+                 !retryable);
+        QCOMPARE(failure.description.contains(QStringLiteral("retrying will not fix")), !retryable);
     }
 
     void objectIdSelectsUserAssigned()

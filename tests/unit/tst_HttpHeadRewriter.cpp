@@ -207,6 +207,9 @@ void tst_HttpHeadRewriter::forwardedFor_data()
     QTest::newRow("two fields: appended to the last")
         << QByteArray("X-Forwarded-For: 1.1.1.1\r\nA: 1\r\nX-Forwarded-For: 2.2.2.2\r\n")
         << QByteArray("X-Forwarded-For: 1.1.1.1\r\nA: 1\r\nX-Forwarded-For: 2.2.2.2, 192.0.2.9\r\n");
+    QTest::newRow("named by Connection: replaced")
+        << QByteArray("X-Forwarded-For: 1.1.1.1\r\nConnection: X-Forwarded-For\r\n")
+        << QByteArray("X-Forwarded-For: 192.0.2.9\r\n");
     QTest::newRow("empty value") << QByteArray("X-Forwarded-For:\r\n")
                                  << QByteArray("X-Forwarded-For: 192.0.2.9\r\n");
 }

@@ -59,6 +59,8 @@ private Q_SLOTS:
     void reusedHeadKeepsNoStaleState();
     void statusCodes_data();
     void statusCodes();
+    void everyByteInFieldValues();
+    void everyByteInTarget();
 };
 
 void tst_HttpRequestParser::validRequest_data()
@@ -203,6 +205,8 @@ void tst_HttpRequestParser::invalidRequest_data()
     QTest::newRow("no method") << QByteArray(" / HTTP/1.1\r\nHost: h\r\n\r\n") << bad;
     QTest::newRow("method with slash") << QByteArray("GE/T / HTTP/1.1\r\nHost: h\r\n\r\n") << bad;
     QTest::newRow("method with CTL") << QByteArray("GE\x01T / HTTP/1.1\r\nHost: h\r\n\r\n") << bad;
+    QTest::newRow("method too long") << QByteArray(QByteArray(33, 'M') + " / HTTP/1.1\r\nHost: h\r\n\r\n")
+                                     << bad;
     QTest::newRow("double space") << QByteArray("GET  / HTTP/1.1\r\nHost: h\r\n\r\n") << bad;
     QTest::newRow("tab separator") << QByteArray("GET\t/ HTTP/1.1\r\nHost: h\r\n\r\n") << bad;
     QTest::newRow("space in target") << QByteArray("GET /a b HTTP/1.1\r\nHost: h\r\n\r\n") << bad;
@@ -500,6 +504,54 @@ void tst_HttpRequestParser::statusCodes()
     QCOMPARE(statusCodeFor(error), status);
     QTEST(reasonPhrase(status), "reason");
     QCOMPARE(reasonPhrase(299), QByteArray("Unknown"));
+}
+
+void tst_HttpRequestParser::everyByteInFieldValues()
+{
+    // Each byte value at each position of a long value (the value check works on 8-byte words),
+    // also right after an allowed HTAB in the same word.
+    const QByteArray prefix("GET / HTTP/1.1\r\nHost: h\r\nX-Value: ");
+    for (int byte = 0; byte < 256; ++byte) {
+        const char c = char(byte);
+        const bool allowed = c == '\t' || (byte >= 0x20 && byte != 0x7f);
+        for (int position = 0; position < 20; ++position) {
+            for (const bool afterTab : {false, true}) {
+                QByteArray value(20, 'v');
+                value[position] = c;
+                if (afterTab && position > 0)
+                    value[position - 1] = '\t';
+                RequestHead head;
+                const Outcome outcome = parseWhole(prefix + value + "\r\n\r\n", head);
+                if (c == '\n') {
+                    QCOMPARE(outcome.error, HttpError::BadRequest); // bare LF
+                    continue;
+                }
+                QVERIFY2((outcome.status == ParseStatus::Complete) == allowed,
+                         qPrintable(QStringLiteral("byte %1 at %2").arg(byte).arg(position)));
+                if (!allowed)
+                    QCOMPARE(outcome.error, HttpError::BadRequest);
+            }
+        }
+    }
+}
+
+void tst_HttpRequestParser::everyByteInTarget()
+{
+    for (int byte = 0; byte < 256; ++byte) {
+        const char c = char(byte);
+        if (c == '\r' || c == '\n' || c == ' ')
+            continue; // these end the line or the target
+        const bool allowed = byte > 0x20 && byte < 0x7f;
+        for (int position = 1; position < 20; ++position) {
+            QByteArray target(20, 'a');
+            target[0] = '/';
+            target[position] = c;
+            RequestHead head;
+            const Outcome outcome = parseWhole("GET " + target + " HTTP/1.1\r\nHost: h\r\n\r\n", head);
+            QVERIFY2((outcome.status == ParseStatus::Complete) == allowed,
+                     qPrintable(QStringLiteral("byte %1 at %2").arg(byte).arg(position)));
+        }
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_HttpRequestParser)

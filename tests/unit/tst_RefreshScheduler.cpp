@@ -62,7 +62,10 @@ public:
     [[nodiscard]] static const QStringList &lines() { return s_lines; }
 
 private:
-    static void handler(QtMsgType, const QMessageLogContext &, const QString &message) { s_lines << message; }
+    static void handler(QtMsgType /*type*/, const QMessageLogContext & /*context*/, const QString &message)
+    {
+        s_lines << message;
+    }
     static inline QStringList s_lines;
     QtMessageHandler m_previous;
 };
@@ -630,6 +633,47 @@ private Q_SLOTS:
         QCOMPARE(f.status().state, State::Failing);
         QCOMPARE(f.status().lastError->kind, QStringLiteral("malformed"));
         QCOMPARE(f.status().lastError->code, code);
+    }
+
+    // A token claiming 60 days (a parsing bug upstream, say) is refreshed on time: the timer is
+    // re-armed in hops of a day rather than overflowing QTimer's int milliseconds.
+    void absurdLifetimeIsHandledInHops()
+    {
+        Fixture f;
+        f.scheduler->start();
+        const TimePoint t0 = f.clock.now();
+        f.provider.succeed("tok-1", std::chrono::hours{24 * 60});
+        const TimePoint refreshAt = t0 + Duration{std::chrono::hours{24 * 60} - 5min} * 9 / 10;
+        QCOMPARE(f.status().nextAttempt, toDateTime(refreshAt));
+        QVERIFY(f.clock.nextDue() <= t0 + 24h);
+        f.clock.advance(std::chrono::duration_cast<Duration>(refreshAt - t0) - 1ms);
+        QCOMPARE(f.provider.fetchCount(), 1);
+        QVERIFY(f.holds("tok-1"));
+        f.clock.advance(1ms);
+        QCOMPARE(f.provider.fetchCount(), 2);
+    }
+
+    void refreshNow()
+    {
+        Fixture f;
+        f.scheduler->start();
+        f.scheduler->refreshNow(); // a fetch is under way: nothing more
+        QCOMPARE(f.provider.fetchCount(), 1);
+        const TimePoint t0 = f.clock.now();
+        f.provider.succeed("tok-1", 1h);
+        f.clock.advance(1min);
+        QTest::ignoreMessage(
+            QtInfoMsg, QRegularExpression(QStringLiteral("^token refresh requested .* token_held=yes$")));
+        f.scheduler->refreshNow();
+        QCOMPARE(f.provider.fetchCount(), 2);
+        f.provider.fail(serverError());
+        QVERIFY(f.holds("tok-1"));
+        QCOMPARE(f.status().state, State::Valid);
+        QCOMPARE(f.status().nextAttempt, toDateTime(t0 + 2970s));
+        f.scheduler->refreshNow(); // not rate-limited
+        QCOMPARE(f.provider.fetchCount(), 3);
+        f.provider.succeed("tok-2", 1h);
+        QVERIFY(f.holds("tok-2"));
     }
 
     void stopIgnoresLateAnswer()

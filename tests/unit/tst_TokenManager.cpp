@@ -18,6 +18,8 @@ using aap::test::FakeClock;
 using aap::test::ScriptedTokenProvider;
 using State = aap::status::TokenStatus::State;
 
+Q_DECLARE_METATYPE(ServiceConfig)
+
 namespace {
 
 const QString kIngest = QStringLiteral("https://monitor.azure.com");
@@ -148,6 +150,10 @@ private Q_SLOTS:
         QCOMPARE(manager.statuses()[0].state, State::Valid);
         QCOMPARE(manager.statuses()[1].state, State::Acquiring);
 
+        manager.refreshNow();
+        QCOMPARE(factory.created[0]->fetchCount(), 2);
+        QCOMPARE(factory.created[1]->fetchCount(), 1); // still fetching its first token
+
         manager.stop();
         QCOMPARE(manager.statuses()[0].state, State::Stopped);
         QCOMPARE(manager.statuses()[1].state, State::Stopped);
@@ -202,8 +208,6 @@ private Q_SLOTS:
         QCOMPARE(manager.error(), message);
     }
 };
-
-Q_DECLARE_METATYPE(ServiceConfig)
 
 QTEST_GUILESS_MAIN(tst_TokenManager)
 #include "tst_TokenManager.moc"

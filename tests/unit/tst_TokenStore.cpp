@@ -114,6 +114,7 @@ private Q_SLOTS:
         TokenStore store;
         QSignalSpy reported(&store, &TokenStore::unauthorizedReported);
         std::vector<std::thread> threads;
+        threads.reserve(4);
         for (int t = 0; t < 4; ++t) {
             threads.emplace_back([&store] {
                 for (int i = 0; i < 250; ++i) {
@@ -154,6 +155,7 @@ private Q_SLOTS:
         std::atomic<int> bad{0};
         std::atomic<long> reads{0};
         std::vector<std::thread> readers;
+        readers.reserve(4);
         for (int t = 0; t < 4; ++t) {
             readers.emplace_back([&] {
                 TokenReader reader(store);

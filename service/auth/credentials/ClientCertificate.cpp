@@ -21,7 +21,7 @@ namespace aap::auth {
 
 namespace {
 
-constexpr qint64 maxFileBytes = 1024 * 1024; // certificate files are a few KB; refuse anything huge
+constexpr qint64 maxFileBytes = qint64{1024} * 1024; // certificate files are a few KB; refuse anything huge
 
 Unexpected<CredentialError> failure(const QString &file, const QString &what)
 {

@@ -14,7 +14,7 @@ namespace {
 
 // Coarsest common mtime granularity (FAT); ext4/XFS/NTFS are far finer.
 constexpr qint64 timestampGranularityMs = 2'000;
-constexpr qint64 maxFileBytes = 1024 * 1024;
+constexpr qint64 maxFileBytes = qint64{1024} * 1024;
 
 quint64 inodeOf(const QString &path)
 {
@@ -32,13 +32,10 @@ quint64 inodeOf(const QString &path)
 
 ReloadingClientCertificate::ReloadingClientCertificate(QString certificatePath, QString keyPath,
                                                        config::Secret password)
-    : m_password(std::move(password))
+    : m_certificateFile(std::move(certificatePath)), m_password(std::move(password))
 {
-    m_certificateFile.path = std::move(certificatePath);
-    if (!keyPath.isEmpty()) {
-        m_keyFile.emplace();
-        m_keyFile->path = std::move(keyPath);
-    }
+    if (!keyPath.isEmpty())
+        m_keyFile.emplace(std::move(keyPath));
 }
 
 bool ReloadingClientCertificate::contentsChanged(FileState &state)

@@ -43,6 +43,7 @@ public:
 
 private:
     struct FileState {
+        explicit FileState(QString filePath) : path(std::move(filePath)) {}
         QString path;
         bool exists = false;
         qint64 size = -1;

@@ -9,7 +9,7 @@ namespace aap::auth {
 namespace {
 
 // A secret file is a few hundred bytes at most; a bigger one is the wrong file.
-constexpr qint64 maxSecretFileBytes = 64 * 1024;
+constexpr qint64 maxSecretFileBytes = qint64{64} * 1024;
 
 TokenError fileError(const QString &path, const QString &why)
 {

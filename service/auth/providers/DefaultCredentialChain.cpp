@@ -26,13 +26,16 @@ config::IdentityConfig DefaultCredentialChain::withEnvironment(config::IdentityC
 {
     fill(identity.tenantId, environment, "AZURE_TENANT_ID");
     fill(identity.clientId, environment, "AZURE_CLIENT_ID");
-    fill(identity.certificatePath, environment, "AZURE_CLIENT_CERTIFICATE_PATH");
     fill(identity.federatedTokenFile, environment, "AZURE_FEDERATED_TOKEN_FILE");
-    if (identity.clientSecret.isEmpty() && identity.clientSecretFile.isEmpty()) {
+    // Configured credential material wins as a whole: a configured certificate is never paired
+    // with a secret from the environment, nor the other way round.
+    if (identity.clientSecret.isEmpty() && identity.clientSecretFile.isEmpty() &&
+        identity.certificatePath.isEmpty()) {
         // Not trimmed: a secret is used exactly as given.
         const QString secret = environment.value(QStringLiteral("AZURE_CLIENT_SECRET"));
         if (!secret.isEmpty())
             identity.clientSecret = config::Secret(secret);
+        fill(identity.certificatePath, environment, "AZURE_CLIENT_CERTIFICATE_PATH");
     }
     if (identity.certificatePassword.isEmpty()) {
         const QString password = environment.value(QStringLiteral("AZURE_CLIENT_CERTIFICATE_PASSWORD"));

@@ -7,7 +7,7 @@ namespace aap::auth {
 namespace {
 
 // Service account tokens are a few kilobytes; anything much larger is not one.
-constexpr qint64 maxTokenFileBytes = 1024 * 1024;
+constexpr qint64 maxTokenFileBytes = qint64{1024} * 1024;
 
 TokenError fileError(const QString &path, const QString &why)
 {

@@ -1,0 +1,362 @@
+#include "config/ConfigValues.h"
+
+#include <QRegularExpression>
+
+namespace aap::config::values {
+
+namespace {
+
+constexpr std::chrono::milliseconds kMaxDuration{24LL * 60 * 60 * 1000};
+
+QString quoted(const QString &value)
+{
+    return QLatin1Char('\'') + displayValue(value) + QLatin1Char('\'');
+}
+
+bool isDigits(const QString &text)
+{
+    return !text.isEmpty() &&
+           std::all_of(text.cbegin(), text.cend(), [](QChar c) { return c >= u'0' && c <= u'9'; });
+}
+
+// RFC 9110 token characters: what a header name may consist of.
+bool isToken(const QByteArray &name)
+{
+    static const QByteArray extra = QByteArrayLiteral("!#$%&'*+-.^_`|~");
+    return !name.isEmpty() && std::all_of(name.cbegin(), name.cend(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               extra.contains(c);
+    });
+}
+
+} // namespace
+
+QString displayValue(const QString &value)
+{
+    static const QRegularExpression userInfo(QStringLiteral("://[^/?#@]*@"));
+    QString shown = value;
+    shown.replace(userInfo, QStringLiteral("://<redacted>@"));
+    return shown;
+}
+
+Expected<bool, QString> parseBool(const QString &text)
+{
+    const QString value = text.trimmed().toLower();
+    if (value == u"true" || value == u"yes" || value == u"on" || value == u"1")
+        return true;
+    if (value == u"false" || value == u"no" || value == u"off" || value == u"0")
+        return false;
+    return Unexpected(quoted(text) + QStringLiteral(" is not a boolean (use true or false)"));
+}
+
+QString formatBool(bool value)
+{
+    return value ? QStringLiteral("true") : QStringLiteral("false");
+}
+
+Expected<qint64, QString> parseInteger(const QString &text, qint64 minimum, qint64 maximum)
+{
+    const QString value = text.trimmed();
+    if (!isDigits(value))
+        return Unexpected(quoted(text) + QStringLiteral(" is not a whole non-negative number"));
+    bool ok = false;
+    const qint64 number = value.toLongLong(&ok);
+    if (!ok || number < minimum || number > maximum)
+        return Unexpected(quoted(text) + QStringLiteral(" is out of range (") + QString::number(minimum) +
+                          QStringLiteral("..") + QString::number(maximum) + QLatin1Char(')'));
+    return number;
+}
+
+Expected<int, QString> parseInt(const QString &text, int minimum, int maximum)
+{
+    auto number = parseInteger(text, minimum, maximum);
+    if (!number)
+        return Unexpected(number.error());
+    return static_cast<int>(*number);
+}
+
+Expected<quint16, QString> parsePort(const QString &text)
+{
+    const QString value = text.trimmed();
+    if (!isDigits(value))
+        return Unexpected(quoted(text) + QStringLiteral(" is not a port number (1..65535)"));
+    bool ok = false;
+    const qint64 number = value.toLongLong(&ok);
+    if (ok && number == 0)
+        return Unexpected(QStringLiteral("port 0 is not allowed (1..65535)"));
+    if (!ok || number > 65535)
+        return Unexpected(quoted(text) + QStringLiteral(" is greater than 65535, the largest port number"));
+    return static_cast<quint16>(number);
+}
+
+Expected<std::chrono::milliseconds, QString> parseDuration(const QString &text,
+                                                           std::chrono::milliseconds minimum)
+{
+    QString value = text.trimmed();
+    if (value.endsWith(QStringLiteral("ms")))
+        value.chop(2);
+    if (!isDigits(value))
+        return Unexpected(quoted(text) + QStringLiteral(" is not a duration in whole milliseconds"));
+    bool ok = false;
+    const qint64 number = value.toLongLong(&ok);
+    if (!ok || number < minimum.count() || number > kMaxDuration.count())
+        return Unexpected(quoted(text) + QStringLiteral(" is out of range (") +
+                          QString::number(minimum.count()) + QStringLiteral("..") +
+                          QString::number(kMaxDuration.count()) + QStringLiteral(" ms)"));
+    return std::chrono::milliseconds{number};
+}
+
+QString formatDuration(std::chrono::milliseconds value)
+{
+    return QString::number(value.count());
+}
+
+Expected<QStringList, QString> parseList(const QString &text)
+{
+    QStringList entries;
+    if (text.trimmed().isEmpty())
+        return entries;
+    const QStringList parts = text.split(QLatin1Char(','));
+    for (const QString &part : parts) {
+        const QString entry = part.trimmed();
+        if (entry.isEmpty())
+            return Unexpected(QStringLiteral("the list has an empty entry (entries are separated by ',')"));
+        entries.append(entry);
+    }
+    return entries;
+}
+
+Expected<IdentityKind, QString> parseIdentityKind(const QString &text)
+{
+    const QString value = text.trimmed().toLower();
+    if (value.isEmpty() || value == u"default")
+        return IdentityKind::Default;
+    if (value == u"systemassigned")
+        return IdentityKind::SystemAssigned;
+    if (value == u"userassigned")
+        return IdentityKind::UserAssigned;
+    if (value == u"aadapplication")
+        return IdentityKind::AadApplication;
+    if (value == u"workloadidentity")
+        return IdentityKind::WorkloadIdentity;
+    return Unexpected(
+        QStringLiteral("unknown identity type ") + quoted(text) +
+        QStringLiteral(" (use systemAssigned, userAssigned, aadApplication, workloadIdentity or "
+                       "default)"));
+}
+
+QString identityKindName(IdentityKind kind)
+{
+    switch (kind) {
+    case IdentityKind::Default:
+        return QStringLiteral("default");
+    case IdentityKind::SystemAssigned:
+        return QStringLiteral("systemAssigned");
+    case IdentityKind::UserAssigned:
+        return QStringLiteral("userAssigned");
+    case IdentityKind::AadApplication:
+        return QStringLiteral("aadApplication");
+    case IdentityKind::WorkloadIdentity:
+        return QStringLiteral("workloadIdentity");
+    }
+    return {};
+}
+
+Expected<LogLevel, QString> parseLogLevel(const QString &text)
+{
+    const QString value = text.trimmed().toLower();
+    if (value == u"debug" || value == u"trace")
+        return LogLevel::Debug;
+    if (value == u"info" || value == u"information")
+        return LogLevel::Info;
+    if (value == u"warning" || value == u"warn")
+        return LogLevel::Warning;
+    if (value == u"error")
+        return LogLevel::Error;
+    return Unexpected(QStringLiteral("unknown log level ") + quoted(text) +
+                      QStringLiteral(" (use debug, info, warning or error)"));
+}
+
+QString logLevelName(LogLevel level)
+{
+    switch (level) {
+    case LogLevel::Debug:
+        return QStringLiteral("debug");
+    case LogLevel::Info:
+        return QStringLiteral("info");
+    case LogLevel::Warning:
+        return QStringLiteral("warning");
+    case LogLevel::Error:
+        return QStringLiteral("error");
+    }
+    return {};
+}
+
+Expected<Cloud, QString> parseCloud(const QString &text)
+{
+    const QString value = text.trimmed().toLower();
+    if (value == u"public" || value == u"azurepubliccloud")
+        return Cloud::Public;
+    if (value == u"usgovernment" || value == u"azureusgovernment")
+        return Cloud::UsGovernment;
+    if (value == u"china" || value == u"azurechinacloud")
+        return Cloud::China;
+    return Unexpected(QStringLiteral("unknown cloud ") + quoted(text) +
+                      QStringLiteral(" (use public, usGovernment or china)"));
+}
+
+QString cloudName(Cloud cloud)
+{
+    switch (cloud) {
+    case Cloud::Public:
+        return QStringLiteral("public");
+    case Cloud::UsGovernment:
+        return QStringLiteral("usGovernment");
+    case Cloud::China:
+        return QStringLiteral("china");
+    }
+    return {};
+}
+
+Expected<AssertionAlgorithm, QString> parseAssertionAlgorithm(const QString &text)
+{
+    const QString value = text.trimmed().toUpper();
+    if (value == u"RS256")
+        return AssertionAlgorithm::RS256;
+    if (value == u"PS256")
+        return AssertionAlgorithm::PS256;
+    return Unexpected(QStringLiteral("unknown assertion algorithm ") + quoted(text) +
+                      QStringLiteral(" (use RS256 or PS256)"));
+}
+
+QString assertionAlgorithmName(AssertionAlgorithm algorithm)
+{
+    return algorithm == AssertionAlgorithm::PS256 ? QStringLiteral("PS256") : QStringLiteral("RS256");
+}
+
+Expected<QString, QString> parseAudience(const QString &text)
+{
+    QString value = text.trimmed();
+    if (value.endsWith(QStringLiteral("/.default")))
+        value.chop(QStringLiteral("/.default").size());
+    while (value.endsWith(QLatin1Char('/')))
+        value.chop(1);
+    if (value.isEmpty())
+        return Unexpected(QStringLiteral("the audience is empty"));
+    if (std::any_of(value.cbegin(), value.cend(), [](QChar c) { return c.isSpace(); }))
+        return Unexpected(quoted(text) + QStringLiteral(" contains white space"));
+    if (value.contains(QStringLiteral("://"))) {
+        const QUrl url(value, QUrl::StrictMode);
+        if (!url.isValid() || url.host().isEmpty())
+            return Unexpected(quoted(text) + QStringLiteral(" is not a valid URL"));
+        if (url.hasQuery() || url.hasFragment() || !url.userInfo().isEmpty())
+            return Unexpected(quoted(text) +
+                              QStringLiteral(" must not have user info, a query or a fragment"));
+    }
+    return value;
+}
+
+Expected<QHostAddress, QString> parseHostAddress(const QString &text)
+{
+    const QString value = text.trimmed();
+    if (value.compare(QStringLiteral("localhost"), Qt::CaseInsensitive) == 0)
+        return QHostAddress(QHostAddress::LocalHost);
+    if (value == u"*")
+        return QHostAddress(QHostAddress::Any);
+    QString literal = value;
+    if (literal.startsWith(QLatin1Char('[')) && literal.endsWith(QLatin1Char(']')))
+        literal = literal.mid(1, literal.size() - 2);
+    QHostAddress address;
+    if (literal.isEmpty() || !address.setAddress(literal))
+        return Unexpected(
+            quoted(text) +
+            QStringLiteral(" is not an IP address (use e.g. 127.0.0.1, ::1, 0.0.0.0, * or localhost)"));
+    return address;
+}
+
+QString formatHostAddress(const QHostAddress &address)
+{
+    if (address == QHostAddress(QHostAddress::Any))
+        return QStringLiteral("*");
+    return address.toString();
+}
+
+Expected<QUrl, QString> parseHttpUrl(const QString &text, const QString &defaultScheme, bool httpsOnly)
+{
+    QString value = text.trimmed();
+    if (value.isEmpty())
+        return QUrl();
+    if (!value.contains(QStringLiteral("://")))
+        value = defaultScheme + QStringLiteral("://") + value;
+    const QUrl url(value, QUrl::StrictMode);
+    if (!url.isValid() || url.host().isEmpty())
+        return Unexpected(quoted(text) + QStringLiteral(" is not a valid URL"));
+    const QString scheme = url.scheme().toLower();
+    if (httpsOnly && scheme != u"https")
+        return Unexpected(quoted(text) + QStringLiteral(" must be an https URL"));
+    if (scheme != u"https" && scheme != u"http")
+        return Unexpected(quoted(text) + QStringLiteral(" must be an http or https URL"));
+    return url;
+}
+
+QString formatUrl(const QUrl &url)
+{
+    return url.isEmpty() ? QString() : displayValue(url.toString());
+}
+
+Expected<HeaderList, QString> parseHeaderOverrides(const QString &text)
+{
+    HeaderList headers;
+    const QStringList entries = text.split(QLatin1Char(';'));
+    int position = 0;
+    for (const QString &entry : entries) {
+        ++position;
+        if (entry.trimmed().isEmpty())
+            continue;
+        // Header values may be credentials for the target: messages name the entry, never its value.
+        const qsizetype colon = entry.indexOf(QLatin1Char(':'));
+        if (colon < 0)
+            return Unexpected(QStringLiteral("header entry ") + QString::number(position) +
+                              QStringLiteral(" has no ':' (use \"Name: value; Name2: value\")"));
+        const QByteArray name = entry.left(colon).trimmed().toLatin1();
+        const QString value = entry.mid(colon + 1).trimmed();
+        if (!isToken(name))
+            return Unexpected(QStringLiteral("header name ") + quoted(entry.left(colon).trimmed()) +
+                              QStringLiteral(" is not a valid HTTP header name"));
+        if (name.compare(QByteArrayLiteral("authorization"), Qt::CaseInsensitive) == 0)
+            return Unexpected(
+                QStringLiteral("the Authorization header cannot be overridden: the proxy sets it"));
+        if (std::any_of(value.cbegin(), value.cend(),
+                        [](QChar c) { return c == u'\r' || c == u'\n' || c == u'\0'; }))
+            return Unexpected(QStringLiteral("the value of header ") + QString::fromLatin1(name) +
+                              QStringLiteral(" contains a line break"));
+        headers.append({name, value.toUtf8()});
+    }
+    return headers;
+}
+
+QString formatHeaderOverrides(const HeaderList &headers)
+{
+    QStringList parts;
+    // Values may be credentials for the target (an API key header): only names are shown.
+    for (const auto &[name, value] : headers)
+        parts.append(QString::fromLatin1(name) + QStringLiteral(": ") +
+                     (value.isEmpty() ? QString() : QStringLiteral("<redacted>")));
+    return parts.join(QStringLiteral("; "));
+}
+
+QString formatTarget(const TargetUrl &target)
+{
+    if (target.host.isEmpty())
+        return {};
+    const bool defaultPort = (target.isTls() && target.port == 443) || (!target.isTls() && target.port == 80);
+    const QString host = target.host.contains(QLatin1Char(':'))
+                             ? QLatin1Char('[') + target.host + QLatin1Char(']')
+                             : target.host;
+    QString text = target.scheme + QStringLiteral("://") + host;
+    if (!defaultPort)
+        text += QLatin1Char(':') + QString::number(target.port);
+    return text + target.basePath;
+}
+
+} // namespace aap::config::values

@@ -1,0 +1,287 @@
+#include "auth/providers/AppServiceProvider.h"
+#include "core/SystemClock.h"
+#include "support/FakeAppService.h"
+
+#include <QTcpServer>
+#include <QTest>
+
+#include <memory>
+
+using aap::auth::AppServiceProvider;
+using aap::auth::ManagedIdentitySelector;
+using aap::auth::TokenError;
+using aap::auth::TokenHttpClient;
+using aap::auth::TokenProvider;
+using aap::test::FakeAppService;
+using Fault = aap::test::FakeTokenServer::Fault;
+using namespace std::chrono_literals;
+
+namespace {
+
+const QString kResource = QStringLiteral("https://monitor.azure.com");
+
+struct Outcome {
+    std::optional<TokenProvider::Result> result;
+};
+
+std::shared_ptr<Outcome> fetchNow(TokenProvider &provider)
+{
+    auto outcome = std::make_shared<Outcome>();
+    provider.fetch(kResource,
+                   [outcome](TokenProvider::Result result) { outcome->result.emplace(std::move(result)); });
+    return outcome;
+}
+
+QString errorText(const TokenProvider::Result &result)
+{
+    return result.has_value() ? QString() : result.error().description;
+}
+
+AppServiceProvider::Options optionsFor(const FakeAppService &service, ManagedIdentitySelector identity = {})
+{
+    AppServiceProvider::Options options;
+    options.identity = std::move(identity);
+    options.identityEndpoint = service.identityEndpoint();
+    options.identityHeader = aap::config::Secret(QString::fromLatin1(service.identityHeader()));
+    return options;
+}
+
+class ProxyTrap final : public QTcpServer {
+public:
+    ProxyTrap()
+    {
+        listen(QHostAddress::LocalHost, 0);
+        connect(this, &QTcpServer::newConnection, this, [this] { ++connections; });
+    }
+    [[nodiscard]] QUrl url() const { return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(serverPort())); }
+    int connections = 0;
+};
+
+} // namespace
+
+class tst_AppServiceProvider : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void systemAssignedWithUnixSecondsExpiry()
+    {
+        aap::SystemClock clock;
+        FakeAppService service;
+        ProxyTrap proxy;
+        TokenHttpClient::Options httpOptions;
+        httpOptions.proxy.httpsProxy = proxy.url();
+        TokenHttpClient http(clock, httpOptions);
+        AppServiceProvider provider(http, clock, optionsFor(service));
+        const auto before = clock.now();
+        auto outcome = fetchNow(provider);
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
+        QVERIFY2(outcome->result->has_value(), qPrintable(errorText(*outcome->result)));
+        const auto &token = outcome->result->value();
+        QVERIFY(token.value == service.lastIssuedToken());
+        // expires_on has whole-second resolution.
+        QVERIFY(token.expiresOn >= before + 86400s - 1s && token.expiresOn <= clock.now() + 86400s);
+
+        const auto request = service.lastRequest();
+        QCOMPARE(request.path, QByteArrayLiteral("/msi/token"));
+        QCOMPARE(request.rawQuery,
+                 QByteArrayLiteral("resource=https%3A%2F%2Fmonitor.azure.com&api-version=2019-08-01"));
+        QVERIFY(request.header("X-IDENTITY-HEADER") == service.identityHeader());
+        QCOMPARE(request.headerCount("Metadata"), 0);
+        QCOMPARE(request.headerCount("X-Forwarded-For"), 0);
+        QCOMPARE(proxy.connections, 0);
+        QCOMPARE(provider.describe(), QStringLiteral("app service (system-assigned)"));
+        QVERIFY(!provider.describe().contains(QString::fromLatin1(service.identityHeader())));
+    }
+
+    void legacyDateStringExpiry()
+    {
+        aap::SystemClock clock;
+        FakeAppService service;
+        service.setDateStringExpiry(true);
+        service.setLifetime(3600);
+        TokenHttpClient http(clock, {});
+        AppServiceProvider provider(http, clock, optionsFor(service));
+        const auto before = clock.now();
+        auto outcome = fetchNow(provider);
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
+        QVERIFY2(outcome->result->has_value(), qPrintable(errorText(*outcome->result)));
+        const auto expiresOn = outcome->result->value().expiresOn;
+        QVERIFY(expiresOn >= before + 3600s - 1s && expiresOn <= clock.now() + 3600s);
+    }
+
+    void userAssignedSelectors_data()
+    {
+        QTest::addColumn<int>("kind");
+        QTest::addColumn<QString>("value");
+        QTest::addColumn<QString>("parameter");
+        QTest::newRow("client_id") << static_cast<int>(ManagedIdentitySelector::Kind::ClientId)
+                                   << QStringLiteral("cid") << QStringLiteral("client_id");
+        QTest::newRow("principal_id") << static_cast<int>(ManagedIdentitySelector::Kind::ObjectId)
+                                      << QStringLiteral("oid") << QStringLiteral("principal_id");
+        QTest::newRow("mi_res_id") << static_cast<int>(ManagedIdentitySelector::Kind::ResourceId)
+                                   << QStringLiteral("/subscriptions/s/resourcegroups/rg/providers/"
+                                                     "Microsoft.ManagedIdentity/userAssignedIdentities/u")
+                                   << QStringLiteral("mi_res_id");
+    }
+
+    void userAssignedSelectors()
+    {
+        QFETCH(int, kind);
+        QFETCH(QString, value);
+        QFETCH(QString, parameter);
+        aap::SystemClock clock;
+        FakeAppService service;
+        service.addUserAssigned({QStringLiteral("cid"), QStringLiteral("oid"),
+                                 QStringLiteral("/subscriptions/s/resourcegroups/rg/providers/"
+                                                "Microsoft.ManagedIdentity/userAssignedIdentities/u")});
+        TokenHttpClient http(clock, {});
+        AppServiceProvider provider(
+            http, clock, optionsFor(service, {static_cast<ManagedIdentitySelector::Kind>(kind), value}));
+        auto outcome = fetchNow(provider);
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
+        QVERIFY2(outcome->result->has_value(), qPrintable(errorText(*outcome->result)));
+        QCOMPARE(service.lastRequest().queryValue(parameter), value);
+        QCOMPARE(service.lastRequest().query.size(), 3);
+    }
+
+    void wrongOrMissingIdentityHeader_data()
+    {
+        QTest::addColumn<QString>("header");
+        QTest::addColumn<int>("status");
+        QTest::newRow("wrong") << QStringLiteral("not-the-secret") << 401;
+        QTest::newRow("missing") << QString() << 400;
+    }
+
+    void wrongOrMissingIdentityHeader()
+    {
+        QFETCH(QString, header);
+        QFETCH(int, status);
+        aap::SystemClock clock;
+        FakeAppService service;
+        TokenHttpClient http(clock, {});
+        auto options = optionsFor(service);
+        options.identityHeader = aap::config::Secret(header);
+        AppServiceProvider provider(http, clock, options);
+        auto outcome = fetchNow(provider);
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
+        QVERIFY(!outcome->result->has_value());
+        QCOMPARE(outcome->result->error().kind, TokenError::Kind::Http);
+        QCOMPARE(outcome->result->error().httpStatus, status);
+        QVERIFY(!outcome->result->error().retryable);
+    }
+
+    void faultsBecomeTokenErrors_data()
+    {
+        QTest::addColumn<int>("faultKind");
+        QTest::addColumn<int>("status");
+        QTest::addColumn<int>("expectedKind");
+        QTest::addColumn<bool>("retryable");
+        QTest::addColumn<int>("retryAfter");
+        const int http = static_cast<int>(TokenError::Kind::Http);
+        const int malformed = static_cast<int>(TokenError::Kind::Malformed);
+        const int statusFault = static_cast<int>(Fault::Kind::Status);
+        QTest::newRow("500") << statusFault << 500 << http << true << -1;
+        QTest::newRow("429 retry-after") << statusFault << 429 << http << true << 5;
+        QTest::newRow("400") << statusFault << 400 << http << false << -1;
+        QTest::newRow("bad json") << static_cast<int>(Fault::Kind::BadJson) << 0 << malformed << true << -1;
+        QTest::newRow("html") << static_cast<int>(Fault::Kind::Html200) << 0 << malformed << true << -1;
+        QTest::newRow("no access_token")
+            << static_cast<int>(Fault::Kind::MissingAccessToken) << 0 << malformed << true << -1;
+        QTest::newRow("huge") << static_cast<int>(Fault::Kind::HugeContentLength) << 0 << malformed << true
+                              << -1;
+    }
+
+    void faultsBecomeTokenErrors()
+    {
+        QFETCH(int, faultKind);
+        QFETCH(int, status);
+        QFETCH(int, expectedKind);
+        QFETCH(bool, retryable);
+        QFETCH(int, retryAfter);
+        aap::SystemClock clock;
+        FakeAppService service;
+        Fault fault = Fault::of(static_cast<Fault::Kind>(faultKind));
+        if (fault.kind == Fault::Kind::Status) {
+            aap::test::RecordedRequest::Headers headers;
+            if (retryAfter >= 0) {
+                headers.append(qMakePair(QByteArrayLiteral("Retry-After"), QByteArray::number(retryAfter)));
+            }
+            fault = Fault::withStatus(status, {}, headers);
+        }
+        service.injectFault(fault);
+        TokenHttpClient http(clock, {});
+        AppServiceProvider provider(http, clock, optionsFor(service));
+        auto outcome = fetchNow(provider);
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 10000);
+        QVERIFY(!outcome->result->has_value());
+        const TokenError &error = outcome->result->error();
+        QCOMPARE(static_cast<int>(error.kind), expectedKind);
+        QCOMPARE(error.retryable, retryable);
+        if (status != 0) {
+            QCOMPARE(error.httpStatus, status);
+        }
+        QCOMPARE(error.retryAfter.has_value(), retryAfter >= 0);
+        if (retryAfter >= 0) {
+            QCOMPARE(error.retryAfter->count(), retryAfter);
+        }
+    }
+
+    void hangTimesOut()
+    {
+        aap::SystemClock clock;
+        FakeAppService service;
+        service.injectFault(Fault::of(Fault::Kind::Hang));
+        TokenHttpClient::Options options;
+        options.requestTimeout = 300ms;
+        TokenHttpClient http(clock, options);
+        AppServiceProvider provider(http, clock, optionsFor(service));
+        auto outcome = fetchNow(provider);
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
+        QVERIFY(!outcome->result->has_value());
+        QCOMPARE(outcome->result->error().kind, TokenError::Kind::Timeout);
+    }
+
+    void optionsFromEnvironment()
+    {
+        QProcessEnvironment environment;
+        environment.insert(QStringLiteral("IDENTITY_ENDPOINT"),
+                           QStringLiteral("http://127.0.0.1:41234/msi/token"));
+        environment.insert(QStringLiteral("IDENTITY_HEADER"), QStringLiteral("s3cret"));
+        const auto options = AppServiceProvider::Options::fromEnvironment({}, environment);
+        QCOMPARE(options.identityEndpoint, QUrl(QStringLiteral("http://127.0.0.1:41234/msi/token")));
+        QVERIFY(options.identityHeader.reveal() == QStringLiteral("s3cret"));
+    }
+
+    void fakeIsStrict_data()
+    {
+        QTest::addColumn<QString>("query");
+        QTest::newRow("no api-version") << QStringLiteral("resource=x");
+        QTest::newRow("imds api-version") << QStringLiteral("resource=x&api-version=2018-02-01");
+        QTest::newRow("repeated") << QStringLiteral("resource=x&api-version=2019-08-01&resource=y");
+        QTest::newRow("msi_res_id") << QStringLiteral("resource=x&api-version=2019-08-01&msi_res_id=y");
+        QTest::newRow("two selectors")
+            << QStringLiteral("resource=x&api-version=2019-08-01&client_id=a&mi_res_id=b");
+        QTest::newRow("/.default") << QStringLiteral("resource=x/.default&api-version=2019-08-01");
+    }
+
+    void fakeIsStrict()
+    {
+        QFETCH(QString, query);
+        aap::SystemClock clock;
+        FakeAppService service;
+        TokenHttpClient http(clock, {});
+        TokenHttpClient::Request request;
+        request.url = service.identityEndpoint();
+        request.url.setQuery(query, QUrl::StrictMode);
+        request.headers = {qMakePair(QByteArrayLiteral("X-IDENTITY-HEADER"), service.identityHeader())};
+        std::optional<TokenHttpClient::Result> raw;
+        http.get(request, [&raw](TokenHttpClient::Result result) { raw.emplace(std::move(result)); });
+        QTRY_VERIFY_WITH_TIMEOUT(raw.has_value(), 5000);
+        QVERIFY(raw->has_value());
+        QCOMPARE(raw->value().status, 400);
+        QVERIFY(service.lastIssuedToken().isEmpty());
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_AppServiceProvider)
+#include "tst_AppServiceProvider.moc"

@@ -1,0 +1,479 @@
+#include "auth/providers/ArcProvider.h"
+#include "core/SystemClock.h"
+#include "support/FakeArc.h"
+
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+using aap::auth::ArcProvider;
+using aap::auth::ManagedIdentitySelector;
+using aap::auth::TokenError;
+using aap::auth::TokenHttpClient;
+using aap::auth::TokenProvider;
+using aap::test::FakeArc;
+using Fault = aap::test::FakeTokenServer::Fault;
+using namespace std::chrono_literals;
+
+namespace {
+
+const QString kResource = QStringLiteral("https://monitor.azure.com");
+
+struct Outcome {
+    std::optional<TokenProvider::Result> result;
+};
+
+std::shared_ptr<Outcome> fetchNow(TokenProvider &provider)
+{
+    auto outcome = std::make_shared<Outcome>();
+    provider.fetch(kResource,
+                   [outcome](TokenProvider::Result result) { outcome->result.emplace(std::move(result)); });
+    return outcome;
+}
+
+QString errorText(const TokenProvider::Result &result)
+{
+    return result.has_value() ? QString() : result.error().description;
+}
+
+ArcProvider::Options optionsFor(const FakeArc &arc, ManagedIdentitySelector identity = {})
+{
+    ArcProvider::Options options;
+    options.identity = std::move(identity);
+    options.identityEndpoint = arc.identityEndpoint();
+    return options;
+}
+
+bool writeFile(const QString &path, const QByteArray &contents)
+{
+    QFile file(path);
+    return file.open(QIODevice::WriteOnly) && file.write(contents) == contents.size();
+}
+
+QByteArray readFile(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+// Collects every log line while alive.
+class LogCapture {
+public:
+    LogCapture()
+    {
+        s_lines.clear();
+        s_previous = qInstallMessageHandler(&LogCapture::handler);
+    }
+    ~LogCapture() { qInstallMessageHandler(s_previous); }
+    LogCapture(const LogCapture &) = delete;
+    LogCapture &operator=(const LogCapture &) = delete;
+    LogCapture(LogCapture &&) = delete;
+    LogCapture &operator=(LogCapture &&) = delete;
+    [[nodiscard]] static const QStringList &lines() { return s_lines; }
+
+private:
+    static void handler(QtMsgType, const QMessageLogContext &, const QString &message) { s_lines << message; }
+    static inline QStringList s_lines;
+    static inline QtMessageHandler s_previous = nullptr;
+};
+
+} // namespace
+
+class tst_ArcProvider : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void cleanup() { ArcProvider::setTokenDirectoryForTesting({}); }
+
+    void systemAssignedAnswersTheChallenge()
+    {
+        aap::SystemClock clock;
+        FakeArc arc;
+        ArcProvider::setTokenDirectoryForTesting(arc.tokenDirectory());
+        TokenHttpClient http(clock, {});
+        ArcProvider provider(http, clock, optionsFor(arc));
+        LogCapture logs;
+        auto outcome = fetchNow(provider);
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
+        QVERIFY2(outcome->result->has_value(), qPrintable(errorText(*outcome->result)));
+        QVERIFY(outcome->result->value().value == arc.lastIssuedToken());
+        QCOMPARE(arc.challengeCount(), 1);
+        QCOMPARE(arc.authorizedCount(), 1);
+        QCOMPARE(arc.rejectedKeyCount(), 0);
+        QCOMPARE(arc.requestCount(), 2);
+
+        const auto challenge = arc.requests().at(0);
+        QCOMPARE(challenge.rawQuery,
+                 QByteArrayLiteral("api-version=2020-06-01&resource=https%3A%2F%2Fmonitor.azure.com"));
+        QCOMPARE(challenge.header("Metadata"), QByteArrayLiteral("true"));
+        QCOMPARE(challenge.headerCount("Authorization"), 0);
+        const auto authorized = arc.requests().at(1);
+        QCOMPARE(authorized.target, challenge.target);
+        QCOMPARE(authorized.header("Metadata"), QByteArrayLiteral("true"));
+        const QByteArray key = readFile(arc.issuedKeyPaths().constLast());
+        QVERIFY(!key.isEmpty());
+        QVERIFY(authorized.header("Authorization") == "Basic " + key);
+        QCOMPARE(authorized.headerCount("X-Forwarded-For"), 0);
+
+        // Neither the key nor the token reaches the log.
+        for (const QString &line : LogCapture::lines()) {
+            QVERIFY(!line.toUtf8().contains(key));
+            QVERIFY(!line.toUtf8().contains(arc.lastIssuedToken()));
+        }
+        QCOMPARE(provider.describe(), QStringLiteral("arc (system-assigned)"));
+    }
+
+    void challengeOnEveryFetchWithFreshKey()
+    {
+        aap::SystemClock clock;
+        FakeArc arc;
+        ArcProvider::setTokenDirectoryForTesting(arc.tokenDirectory());
+        TokenHttpClient http(clock, {});
+        ArcProvider provider(http, clock, optionsFor(arc));
+        for (int i = 0; i < 3; ++i) {
+            auto outcome = fetchNow(provider);
+            QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
+            QVERIFY2(outcome->result->has_value(), qPrintable(errorText(*outcome->result)));
+        }
+        QCOMPARE(arc.challengeCount(), 3);
+        QCOMPARE(arc.authorizedCount(), 3);
+        QCOMPARE(arc.rejectedKeyCount(), 0);
+        QCOMPARE(arc.issuedKeyPaths().size(), 3);
+        QVERIFY(arc.issuedKeyPaths().at(0) != arc.issuedKeyPaths().at(1));
+    }
+
+    void userAssignedEchoedClientIdIsAccepted()
+    {
+        aap::SystemClock clock;
+        FakeArc arc;
+        ArcProvider::setTokenDirectoryForTesting(arc.tokenDirectory());
+        TokenHttpClient http(clock, {});
+        const QString clientId = QStringLiteral("11111111-2222-3333-4444-555555555555");
+        ArcProvider provider(http, clock,
+                             optionsFor(arc, {ManagedIdentitySelector::Kind::ClientId, clientId}));
+        auto outcome = fetchNow(provider);
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
+        QVERIFY2(outcome->result->has_value(), qPrintable(errorText(*outcome->result)));
+        QCOMPARE(arc.lastRequest().queryValue(QStringLiteral("client_id")), clientId);
+        QCOMPARE(provider.describe(), QStringLiteral("arc (user-assigned, client_id=") + clientId + u')');
+    }
+
+    void legacyAgentIgnoringClientIdFailsClosed()
+    {
+        aap::SystemClock clock;
+        FakeArc arc;
+        arc.setLegacyIgnoresClientId(true);
+        ArcProvider::setTokenDirectoryForTesting(arc.tokenDirectory());
+        TokenHttpClient http(clock, {});
+        ArcProvider provider(
+            http, clock,
+            optionsFor(arc, {ManagedIdentitySelector::Kind::ClientId, QStringLiteral("wanted-id")}));
+        auto outcome = fetchNow(provider);
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
+        QVERIFY(!outcome->result->has_value());
+        const TokenError &error = outcome->result->error();
+        QCOMPARE(error.kind, TokenError::Kind::Identity);
+        QVERIFY(!error.retryable);
+        QVERIFY(error.description.contains(QLatin1String("wanted-id")));
+        QVERIFY(error.description.contains(arc.systemClientId()));
+        QCOMPARE(arc.authorizedCount(), 1);
+    }
+
+    void selectorsArcCannotVerifyAreRefused_data()
+    {
+        QTest::addColumn<int>("kind");
+        QTest::newRow("object_id") << static_cast<int>(ManagedIdentitySelector::Kind::ObjectId);
+        QTest::newRow("resource id") << static_cast<int>(ManagedIdentitySelector::Kind::ResourceId);
+    }
+
+    void selectorsArcCannotVerifyAreRefused()
+    {
+        QFETCH(int, kind);
+        aap::SystemClock clock;
+        FakeArc arc;
+        ArcProvider::setTokenDirectoryForTesting(arc.tokenDirectory());
+        TokenHttpClient http(clock, {});
+        ArcProvider provider(
+            http, clock,
+            optionsFor(arc, {static_cast<ManagedIdentitySelector::Kind>(kind), QStringLiteral("x")}));
+        auto outcome = fetchNow(provider);
+        QVERIFY(!outcome->result.has_value()); // asynchronous even when refused up front
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
+        QCOMPARE(outcome->result->error().kind, TokenError::Kind::Config);
+        QCOMPARE(arc.requestCount(), 0);
+    }
+
+    void keyFileChecks_data()
+    {
+        QTest::addColumn<QString>("relativePath"); // placed relative to the token directory's parent
+        QTest::addColumn<QByteArray>("contents");
+        QTest::addColumn<QString>("setup"); // "file", "none", "dir", "symlink"
+        QTest::addColumn<bool>("retryable");
+
+        QTest::newRow("outside the directory")
+            << QStringLiteral("other/a.key") << QByteArrayLiteral("k") << QStringLiteral("file") << false;
+        QTest::newRow("dot-dot escape") << QStringLiteral("tokens/../other/b.key") << QByteArrayLiteral("k")
+                                        << QStringLiteral("file") << false;
+        QTest::newRow("subdirectory") << QStringLiteral("tokens/sub/c.key") << QByteArrayLiteral("k")
+                                      << QStringLiteral("file") << false;
+        QTest::newRow("wrong extension")
+            << QStringLiteral("tokens/d.txt") << QByteArrayLiteral("k") << QStringLiteral("file") << false;
+        QTest::newRow("only .key") << QStringLiteral("tokens/.key") << QByteArrayLiteral("k")
+                                   << QStringLiteral("file") << false;
+        QTest::newRow("too large") << QStringLiteral("tokens/e.key") << QByteArray(4097, 'k')
+                                   << QStringLiteral("file") << false;
+        QTest::newRow("missing") << QStringLiteral("tokens/f.key") << QByteArray() << QStringLiteral("none")
+                                 << true;
+        QTest::newRow("directory") << QStringLiteral("tokens/g.key") << QByteArray() << QStringLiteral("dir")
+                                   << false;
+        QTest::newRow("symlink") << QStringLiteral("tokens/h.key") << QByteArray()
+                                 << QStringLiteral("symlink") << false;
+        QTest::newRow("line break") << QStringLiteral("tokens/i.key") << QByteArrayLiteral("abc\r\nX-Evil: 1")
+                                    << QStringLiteral("file") << false;
+        QTest::newRow("empty") << QStringLiteral("tokens/j.key") << QByteArray() << QStringLiteral("file")
+                               << true;
+    }
+
+    void keyFileChecks()
+    {
+        QFETCH(QString, relativePath);
+        QFETCH(QByteArray, contents);
+        QFETCH(QString, setup);
+        QFETCH(bool, retryable);
+
+        QTemporaryDir root;
+        QVERIFY(QDir(root.path()).mkpath(QStringLiteral("tokens/sub")));
+        QVERIFY(QDir(root.path()).mkpath(QStringLiteral("other")));
+        const QString tokens = root.filePath(QStringLiteral("tokens"));
+        const QString path = root.path() + u'/' + relativePath;
+        if (setup == QLatin1String("file")) {
+            QVERIFY(writeFile(QDir::cleanPath(path), contents));
+        } else if (setup == QLatin1String("dir")) {
+            QVERIFY(QDir().mkpath(path));
+        } else if (setup == QLatin1String("symlink")) {
+            QVERIFY(writeFile(root.filePath(QStringLiteral("other/target.key")), QByteArrayLiteral("k")));
+            QVERIFY(QFile::link(root.filePath(QStringLiteral("other/target.key")), path));
+        }
+
+        aap::SystemClock clock;
+        FakeArc arc;
+        arc.setChallenge(FakeArc::Challenge::RealmOverride, path);
+        ArcProvider::setTokenDirectoryForTesting(tokens);
+        TokenHttpClient http(clock, {});
+        ArcProvider provider(http, clock, optionsFor(arc));
+        auto outcome = fetchNow(provider);
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
+        QVERIFY(!outcome->result->has_value());
+        const TokenError &error = outcome->result->error();
+        QCOMPARE(error.kind, TokenError::Kind::LocalFile);
+        QCOMPARE(error.retryable, retryable);
+        QVERIFY2(error.description.contains(path), qPrintable(error.description));
+        QCOMPARE(arc.requestCount(), 1); // the key was never sent
+    }
+
+    void keyOfExactly4096BytesIsSent()
+    {
+        aap::SystemClock clock;
+        FakeArc arc;
+        const QString path = arc.tokenDirectory() + QStringLiteral("/max.key");
+        QVERIFY(writeFile(path, QByteArray(4096, 'k')));
+        arc.setChallenge(FakeArc::Challenge::RealmOverride, path);
+        ArcProvider::setTokenDirectoryForTesting(arc.tokenDirectory());
+        TokenHttpClient http(clock, {});
+        ArcProvider provider(http, clock, optionsFor(arc));
+        auto outcome = fetchNow(provider);
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
+        // The fake's own key differs, so it refuses; what matters is that the file passed the checks.
+        QVERIFY(!outcome->result->has_value());
+        QCOMPARE(outcome->result->error().kind, TokenError::Kind::Http);
+        QCOMPARE(outcome->result->error().httpStatus, 401);
+        QCOMPARE(arc.rejectedKeyCount(), 1);
+        QVERIFY(arc.lastRequest().header("Authorization") == "Basic " + QByteArray(4096, 'k'));
+    }
+
+    void withoutTheHookOnlyTheAgentDirectoryIsAccepted()
+    {
+        aap::SystemClock clock;
+        FakeArc arc;
+        TokenHttpClient http(clock, {});
+        ArcProvider provider(http, clock, optionsFor(arc));
+#ifndef Q_OS_WIN
+        QCOMPARE(provider.tokenDirectory(), QStringLiteral("/var/opt/azcmagent/tokens"));
+#endif
+        auto outcome = fetchNow(provider);
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
+        QVERIFY(!outcome->result->has_value());
+        QCOMPARE(outcome->result->error().kind, TokenError::Kind::LocalFile);
+        QVERIFY(outcome->result->error().description.contains(arc.issuedKeyPaths().constLast()));
+        QCOMPARE(arc.authorizedCount(), 0);
+    }
+
+    void badChallenges_data()
+    {
+        QTest::addColumn<int>("challenge");
+        QTest::addColumn<int>("status");
+        QTest::newRow("401 without header") << static_cast<int>(FakeArc::Challenge::NoHeader) << 401;
+        QTest::newRow("401 without realm") << static_cast<int>(FakeArc::Challenge::NoRealm) << 401;
+        QTest::newRow("401 Bearer") << static_cast<int>(FakeArc::Challenge::NotBasic) << 401;
+        QTest::newRow("200 without challenge") << static_cast<int>(FakeArc::Challenge::Answer200) << 200;
+    }
+
+    void badChallenges()
+    {
+        QFETCH(int, challenge);
+        QFETCH(int, status);
+        aap::SystemClock clock;
+        FakeArc arc;
+        arc.setChallenge(static_cast<FakeArc::Challenge>(challenge));
+        ArcProvider::setTokenDirectoryForTesting(arc.tokenDirectory());
+        TokenHttpClient http(clock, {});
+        ArcProvider provider(http, clock, optionsFor(arc));
+        auto outcome = fetchNow(provider);
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
+        QVERIFY(!outcome->result->has_value());
+        const TokenError &error = outcome->result->error();
+        QCOMPARE(error.kind, TokenError::Kind::Http);
+        QCOMPARE(error.httpStatus, status);
+        QCOMPARE(error.code, QStringLiteral("invalid_challenge"));
+        QVERIFY(!error.retryable);
+        QCOMPARE(arc.requestCount(), 1);
+    }
+
+    void challengeStepErrorsUseTheImdsRules()
+    {
+        aap::SystemClock clock;
+        FakeArc arc;
+        ArcProvider::setTokenDirectoryForTesting(arc.tokenDirectory());
+        TokenHttpClient http(clock, {});
+        // A request without Metadata is refused by the fake before any challenge: 400 bad_request_102.
+        TokenHttpClient::Request request;
+        request.url = arc.identityEndpoint();
+        request.url.setQuery(QStringLiteral("api-version=2020-06-01&resource=x"));
+        std::optional<TokenHttpClient::Result> raw;
+        http.get(request, [&raw](TokenHttpClient::Result result) { raw.emplace(std::move(result)); });
+        QTRY_VERIFY_WITH_TIMEOUT(raw.has_value(), 5000);
+        QVERIFY(raw->has_value());
+        QCOMPARE(raw->value().status, 400);
+        QCOMPARE(arc.challengeCount(), 0);
+    }
+
+    void tokenStepFaults_data()
+    {
+        QTest::addColumn<int>("faultKind");
+        QTest::addColumn<int>("status");
+        QTest::addColumn<int>("expectedKind");
+        QTest::addColumn<bool>("retryable");
+        QTest::addColumn<int>("retryAfter");
+        const int http = static_cast<int>(TokenError::Kind::Http);
+        const int malformed = static_cast<int>(TokenError::Kind::Malformed);
+        const int statusFault = static_cast<int>(Fault::Kind::Status);
+        QTest::newRow("500") << statusFault << 500 << http << true << -1;
+        QTest::newRow("429 retry-after") << statusFault << 429 << http << true << 30;
+        QTest::newRow("410") << statusFault << 410 << http << true << -1;
+        QTest::newRow("404") << statusFault << 404 << http << true << -1;
+        QTest::newRow("400") << statusFault << 400 << http << false << -1;
+        QTest::newRow("bad json") << static_cast<int>(Fault::Kind::BadJson) << 0 << malformed << true << -1;
+        QTest::newRow("html") << static_cast<int>(Fault::Kind::Html200) << 0 << malformed << true << -1;
+        QTest::newRow("no access_token")
+            << static_cast<int>(Fault::Kind::MissingAccessToken) << 0 << malformed << true << -1;
+        QTest::newRow("huge") << static_cast<int>(Fault::Kind::HugeBody) << 0 << malformed << true << -1;
+    }
+
+    void tokenStepFaults()
+    {
+        QFETCH(int, faultKind);
+        QFETCH(int, status);
+        QFETCH(int, expectedKind);
+        QFETCH(bool, retryable);
+        QFETCH(int, retryAfter);
+        aap::SystemClock clock;
+        FakeArc arc;
+        Fault fault = Fault::of(static_cast<Fault::Kind>(faultKind));
+        if (fault.kind == Fault::Kind::Status) {
+            aap::test::RecordedRequest::Headers headers;
+            if (retryAfter >= 0) {
+                headers.append(qMakePair(QByteArrayLiteral("Retry-After"), QByteArray::number(retryAfter)));
+            }
+            fault = Fault::withStatus(status, {}, headers);
+        }
+        arc.injectFault(fault);
+        ArcProvider::setTokenDirectoryForTesting(arc.tokenDirectory());
+        TokenHttpClient http(clock, {});
+        ArcProvider provider(http, clock, optionsFor(arc));
+        auto outcome = fetchNow(provider);
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 10000);
+        QVERIFY(!outcome->result->has_value());
+        const TokenError &error = outcome->result->error();
+        QCOMPARE(static_cast<int>(error.kind), expectedKind);
+        QCOMPARE(error.retryable, retryable);
+        if (status != 0) {
+            QCOMPARE(error.httpStatus, status);
+        }
+        QCOMPARE(error.retryAfter.has_value(), retryAfter >= 0);
+        if (retryAfter >= 0) {
+            QCOMPARE(error.retryAfter->count(), retryAfter);
+        }
+        QCOMPARE(arc.challengeCount(), 1);
+    }
+
+    void hangingTokenStepTimesOut()
+    {
+        aap::SystemClock clock;
+        FakeArc arc;
+        arc.injectFault(Fault::of(Fault::Kind::Hang));
+        ArcProvider::setTokenDirectoryForTesting(arc.tokenDirectory());
+        TokenHttpClient::Options options;
+        options.requestTimeout = 300ms;
+        TokenHttpClient http(clock, options);
+        ArcProvider provider(http, clock, optionsFor(arc));
+        auto outcome = fetchNow(provider);
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
+        QVERIFY(!outcome->result->has_value());
+        QCOMPARE(outcome->result->error().kind, TokenError::Kind::Timeout);
+        QCOMPARE(arc.challengeCount(), 1);
+    }
+
+    void realmParsing_data()
+    {
+        QTest::addColumn<QByteArray>("header");
+        QTest::addColumn<QString>("realm"); // "" = rejected
+        QTest::newRow("plain") << QByteArrayLiteral("Basic realm=/var/opt/azcmagent/tokens/a.key")
+                               << QStringLiteral("/var/opt/azcmagent/tokens/a.key");
+        QTest::newRow("quoted") << QByteArrayLiteral("Basic realm=\"/var/opt/azcmagent/tokens/a.key\"")
+                                << QStringLiteral("/var/opt/azcmagent/tokens/a.key");
+        QTest::newRow("scheme case") << QByteArrayLiteral("basic realm=/t/a.key")
+                                     << QStringLiteral("/t/a.key");
+        QTest::newRow("windows")
+            << QByteArrayLiteral("Basic realm=C:\\ProgramData\\AzureConnectedMachineAgent\\Tokens\\a.key")
+            << QStringLiteral("C:\\ProgramData\\AzureConnectedMachineAgent\\Tokens\\a.key");
+        QTest::newRow("bearer") << QByteArrayLiteral("Bearer realm=/t/a.key") << QString();
+        QTest::newRow("no realm") << QByteArrayLiteral("Basic") << QString();
+        QTest::newRow("empty realm") << QByteArrayLiteral("Basic realm=") << QString();
+        QTest::newRow("other parameter") << QByteArrayLiteral("Basic charset=UTF-8") << QString();
+    }
+
+    void realmParsing()
+    {
+        QFETCH(QByteArray, header);
+        QFETCH(QString, realm);
+        const auto parsed = ArcProvider::realmFromChallenge(header);
+        QCOMPARE(parsed.value_or(QString()), realm);
+    }
+
+    void platformDirectory()
+    {
+#ifdef Q_OS_WIN
+        QCOMPARE(ArcProvider::platformTokenDirectory(QStringLiteral("D:\\PD")),
+                 QStringLiteral("D:/PD/AzureConnectedMachineAgent/Tokens"));
+#else
+        QCOMPARE(ArcProvider::platformTokenDirectory(QStringLiteral("ignored")),
+                 QStringLiteral("/var/opt/azcmagent/tokens"));
+#endif
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_ArcProvider)
+#include "tst_ArcProvider.moc"

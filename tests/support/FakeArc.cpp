@@ -1,0 +1,119 @@
+#include "support/FakeArc.h"
+
+#include <QFile>
+
+namespace aap::test {
+
+FakeArc::FakeArc(QObject *parent)
+    : FakeTokenServer(parent), m_systemClientId(QString::fromLatin1(randomString(12)))
+{}
+
+QUrl FakeArc::identityEndpoint() const
+{
+    return baseUrl().resolved(QUrl(QStringLiteral("/metadata/identity/oauth2/token")));
+}
+
+void FakeArc::setChallenge(Challenge challenge, const QString &realmOverride)
+{
+    m_challenge = challenge;
+    m_realmOverride = realmOverride;
+}
+
+bool FakeArc::faultApplies(const RecordedRequest &request) const
+{
+    return request.headerCount("Authorization") > 0;
+}
+
+QString FakeArc::rotateKey()
+{
+    if (!m_keyPaths.isEmpty()) {
+        QFile::remove(m_keyPaths.constLast());
+    }
+    m_currentKey = randomString(32);
+    const QString path = m_directory.filePath(QString::fromLatin1(randomString(9)) + QStringLiteral(".key"));
+    QFile file(path);
+    if (file.open(QIODevice::WriteOnly)) {
+        file.write(m_currentKey);
+    }
+    m_keyPaths << path;
+    return path;
+}
+
+FakeTokenServer::Reply FakeArc::handle(const RecordedRequest &request)
+{
+    if (request.path != "/metadata/identity/oauth2/token") {
+        return error(404, QStringLiteral("not_found"), QStringLiteral("no such endpoint"));
+    }
+    if (request.method != "GET") {
+        return error(405, QStringLiteral("method_not_allowed"), QStringLiteral("only GET"));
+    }
+    if (request.headerCount("X-Forwarded-For") > 0) {
+        return error(400, QStringLiteral("bad_request"), QStringLiteral("X-Forwarded-For is not allowed"));
+    }
+    if (request.headerCount("Metadata") != 1 || request.header("Metadata") != "true") {
+        return error(400, QStringLiteral("bad_request_102"),
+                     QStringLiteral("Required metadata header not specified"));
+    }
+    if (const QString repeated = repeatedParameter(request); !repeated.isEmpty()) {
+        return error(400, QStringLiteral("invalid_request"),
+                     QStringLiteral("repeated query parameter ") + repeated);
+    }
+    const QStringList allowed{QStringLiteral("api-version"), QStringLiteral("resource"),
+                              QStringLiteral("client_id")};
+    if (const QString unknown = unknownParameter(request, allowed); !unknown.isEmpty()) {
+        return error(400, QStringLiteral("invalid_request"),
+                     QStringLiteral("unknown query parameter ") + unknown);
+    }
+    const QString apiVersion = request.queryValue(QStringLiteral("api-version"));
+    if (apiVersion != QLatin1String("2019-11-01") && apiVersion != QLatin1String("2020-06-01")) {
+        return error(400, QStringLiteral("invalid_request"),
+                     QStringLiteral("missing or unsupported api-version"));
+    }
+    const QString resource = request.queryValue(QStringLiteral("resource"));
+    if (resource.isEmpty() || resource.contains(QLatin1String("/.default"))) {
+        return error(400, QStringLiteral("invalid_resource"), QStringLiteral("bad resource"));
+    }
+
+    if (request.headerCount("Authorization") == 0) {
+        ++m_challenges;
+        Reply challenge = error(401, QStringLiteral("unauthorized"), QStringLiteral("key required"));
+        switch (m_challenge) {
+        case Challenge::Normal:
+            challenge.headers = {{"WWW-Authenticate", "Basic realm=" + rotateKey().toUtf8()}};
+            return challenge;
+        case Challenge::NoHeader:
+            return challenge;
+        case Challenge::NoRealm:
+            challenge.headers = {{"WWW-Authenticate", "Basic"}};
+            return challenge;
+        case Challenge::NotBasic:
+            challenge.headers = {{"WWW-Authenticate", "Bearer realm=" + rotateKey().toUtf8()}};
+            return challenge;
+        case Challenge::RealmOverride:
+            challenge.headers = {{"WWW-Authenticate", "Basic realm=" + m_realmOverride.toUtf8()}};
+            return challenge;
+        case Challenge::Answer200:
+            break;
+        }
+    } else if (request.headerCount("Authorization") != 1 || m_currentKey.isEmpty() ||
+               request.header("Authorization") != "Basic " + m_currentKey) {
+        ++m_rejectedKeys;
+        return error(401, QStringLiteral("unauthorized"), QStringLiteral("invalid key"));
+    } else {
+        ++m_authorized;
+    }
+
+    const QString requested = request.queryValue(QStringLiteral("client_id"));
+    const QString clientId = (m_legacy || requested.isEmpty()) ? m_systemClientId : requested;
+    const qint64 now = nowSeconds();
+    Reply reply;
+    reply.body = issueToken({{QStringLiteral("client_id"), clientId},
+                             {QStringLiteral("expires_in"), QStringLiteral("86399")},
+                             {QStringLiteral("expires_on"), QString::number(now + 86399)},
+                             {QStringLiteral("ext_expires_in"), QStringLiteral("86399")},
+                             {QStringLiteral("not_before"), QString::number(now)},
+                             {QStringLiteral("resource"), resource}});
+    return reply;
+}
+
+} // namespace aap::test

@@ -1,0 +1,93 @@
+#include "support/FakeImds.h"
+
+namespace aap::test {
+
+FakeImds::FakeImds(QObject *parent)
+    : FakeTokenServer(parent), m_systemClientId(QString::fromLatin1(randomString(12)))
+{}
+
+FakeTokenServer::Reply FakeImds::handle(const RecordedRequest &request)
+{
+    if (request.path != "/metadata/identity/oauth2/token") {
+        return error(404, QStringLiteral("not_found"), QStringLiteral("no such endpoint"));
+    }
+    if (request.method != "GET") {
+        return error(405, QStringLiteral("method_not_allowed"), QStringLiteral("only GET"));
+    }
+    if (request.headerCount("X-Forwarded-For") > 0) {
+        return error(400, QStringLiteral("bad_request"), QStringLiteral("X-Forwarded-For is not allowed"));
+    }
+    if (request.headerCount("Metadata") != 1 || request.header("Metadata") != "true") {
+        return error(400, QStringLiteral("bad_request_102"),
+                     QStringLiteral("Required metadata header not specified"));
+    }
+    if (const QString repeated = repeatedParameter(request); !repeated.isEmpty()) {
+        return error(400, QStringLiteral("invalid_request"),
+                     QStringLiteral("repeated query parameter ") + repeated);
+    }
+    const QStringList allowed{QStringLiteral("api-version"), QStringLiteral("resource"),
+                              QStringLiteral("client_id"), QStringLiteral("object_id"),
+                              QStringLiteral("msi_res_id")};
+    if (const QString unknown = unknownParameter(request, allowed); !unknown.isEmpty()) {
+        return error(400, QStringLiteral("invalid_request"),
+                     QStringLiteral("unknown query parameter ") + unknown);
+    }
+    const QString apiVersion = request.queryValue(QStringLiteral("api-version"));
+    if (apiVersion.isEmpty()) {
+        return error(400, QStringLiteral("invalid_request"),
+                     QStringLiteral("Required query variable 'api-version' is missing"));
+    }
+    const QStringList versions{QStringLiteral("2018-02-01"), QStringLiteral("2019-08-01"),
+                               QStringLiteral("2021-02-01")};
+    if (!versions.contains(apiVersion)) {
+        return error(400, QStringLiteral("invalid_request"), QStringLiteral("unsupported api-version"));
+    }
+    const QString resource = request.queryValue(QStringLiteral("resource"));
+    if (resource.isEmpty()) {
+        return error(400, QStringLiteral("invalid_request"),
+                     QStringLiteral("Required query variable 'resource' is missing"));
+    }
+    if (resource.contains(QLatin1String("/.default"))) {
+        return error(400, QStringLiteral("invalid_resource"),
+                     QStringLiteral("AADSTS500011: resource principal not found"));
+    }
+    const int selectors = request.queryCount(QStringLiteral("client_id")) +
+                          request.queryCount(QStringLiteral("object_id")) +
+                          request.queryCount(QStringLiteral("msi_res_id"));
+    if (selectors > 1) {
+        return error(400, QStringLiteral("invalid_request"),
+                     QStringLiteral("more than one identity selector"));
+    }
+    QString clientId;
+    if (selectors == 0) {
+        clientId = m_systemClientId;
+    } else {
+        for (const Identity &identity : std::as_const(m_userAssigned)) {
+            const bool match = (request.queryCount(QStringLiteral("client_id")) == 1 &&
+                                request.queryValue(QStringLiteral("client_id")) == identity.clientId) ||
+                               (request.queryCount(QStringLiteral("object_id")) == 1 &&
+                                request.queryValue(QStringLiteral("object_id")) == identity.objectId) ||
+                               (request.queryCount(QStringLiteral("msi_res_id")) == 1 &&
+                                request.queryValue(QStringLiteral("msi_res_id")) == identity.resourceId);
+            if (match) {
+                clientId = identity.clientId;
+                break;
+            }
+        }
+    }
+    if (clientId.isEmpty()) {
+        return error(400, QStringLiteral("invalid_request"), QStringLiteral("Identity not found"));
+    }
+    const qint64 now = nowSeconds();
+    Reply reply;
+    reply.body = issueToken({{QStringLiteral("client_id"), clientId},
+                             {QStringLiteral("expires_in"), QString::number(m_expiresIn)},
+                             {QStringLiteral("expires_on"), QString::number(now + m_expiresIn)},
+                             {QStringLiteral("ext_expires_in"), QString::number(m_expiresIn)},
+                             {QStringLiteral("not_before"), QString::number(now)},
+                             {QStringLiteral("refresh_token"), QString()},
+                             {QStringLiteral("resource"), resource}});
+    return reply;
+}
+
+} // namespace aap::test
