@@ -18,9 +18,9 @@ namespace aap::proxy {
 namespace {
 
 // Data accepted into one socket's write buffer before reading from the other side pauses.
-constexpr qint64 kHighWaterBytes = 256 * 1024;
+constexpr qint64 kHighWaterBytes = qint64{256} * 1024;
 // What Qt may read ahead from a client; beyond it TCP flow control holds the client back.
-constexpr qint64 kClientReadBufferBytes = 64 * 1024;
+constexpr qint64 kClientReadBufferBytes = qint64{64} * 1024;
 // Room above the head limit, so the parser (not the buffer) decides when a head is too large.
 constexpr qsizetype kHeadSlackBytes = 1024;
 

@@ -174,9 +174,9 @@ void ProxyServer::stop()
     for (QThread *thread : m_threads) {
         thread->quit();
     }
-    for (std::size_t i = 0; i < m_threads.size(); ++i) {
-        m_threads[i]->wait();
-        delete m_threads[i];
+    for (QThread *thread : m_threads) {
+        thread->wait();
+        delete thread;
     }
     m_threads.clear();
     m_workers.clear();

@@ -15,7 +15,7 @@ namespace aap::proxy {
 
 namespace {
 
-constexpr qsizetype kScratchBytes = 64 * 1024;
+constexpr qsizetype kScratchBytes = qsizetype{64} * 1024;
 
 QList<QByteArray> prefixesOf(const QList<ProxyRoute> &routes)
 {

@@ -12,7 +12,7 @@ namespace aap::proxy {
 namespace {
 // Bounds what Qt reads ahead from the upstream: the rest stays in the kernel, so a fast upstream
 // and a slow client apply TCP back-pressure instead of filling memory.
-constexpr qint64 kReadBufferBytes = 64 * 1024;
+constexpr qint64 kReadBufferBytes = qint64{64} * 1024;
 } // namespace
 
 UpstreamConnection::UpstreamConnection(UpstreamPool &pool, bool tls, QObject *parent)
@@ -21,6 +21,7 @@ UpstreamConnection::UpstreamConnection(UpstreamPool &pool, bool tls, QObject *pa
     if (tls) {
         auto *ssl = new QSslSocket(this);
         m_socket = ssl;
+        m_ssl = ssl;
         connect(ssl, &QSslSocket::encrypted, this, &UpstreamConnection::onReady);
         connect(ssl, &QSslSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
             m_tlsFailed = true;
@@ -84,10 +85,9 @@ void UpstreamConnection::connectTo(const QString &host, quint16 port,
                                    const QSslConfiguration &tlsConfiguration)
 {
     if (m_tls) {
-        auto *ssl = static_cast<QSslSocket *>(m_socket);
-        ssl->setSslConfiguration(tlsConfiguration);
+        m_ssl->setSslConfiguration(tlsConfiguration);
         // The host name is both the SNI value and the name the certificate must carry.
-        ssl->connectToHostEncrypted(host, port);
+        m_ssl->connectToHostEncrypted(host, port);
     } else {
         m_socket->connectToHost(host, port);
     }

@@ -8,6 +8,7 @@
 
 class QAbstractSocket;
 class QSslConfiguration;
+class QSslSocket;
 
 namespace aap::proxy {
 
@@ -45,6 +46,7 @@ private:
 
     UpstreamPool &m_pool;
     QAbstractSocket *m_socket = nullptr;
+    QSslSocket *m_ssl = nullptr; // the same socket when the target is https
     UpstreamHandler *m_handler = nullptr;
     bool m_tls = false;
     bool m_ready = false;

@@ -11,8 +11,8 @@
 namespace aap::proxy {
 
 UpstreamPool::UpstreamPool(config::TargetUrl target, const config::UpstreamConfig &upstream,
-                           QSslConfiguration tls, ProxyCounters &counters, QObject *connectionParent)
-    : m_target(std::move(target)), m_host(m_target.host), m_upstream(upstream), m_tls(std::move(tls)),
+                           const QSslConfiguration &tls, ProxyCounters &counters, QObject *connectionParent)
+    : m_target(std::move(target)), m_host(m_target.host), m_upstream(upstream), m_tls(tls),
       m_counters(counters), m_connectionParent(connectionParent)
 {}
 
@@ -100,8 +100,10 @@ void UpstreamPool::connectionFailed(UpstreamConnection *connection, UpstreamFail
         dropIdle(connection);
         return;
     }
-    remove(connection);
+    connection->setHandler(nullptr);
+    // The handler may still read what arrived before the close (a close-delimited body's end).
     handler->upstreamFailed(failure);
+    remove(connection);
 }
 
 void UpstreamPool::dropIdle(UpstreamConnection *connection)

@@ -19,8 +19,8 @@ struct ProxyCounters;
 // target. At most maxConnectionsPerWorker connections exist; exchanges beyond that wait in order.
 class UpstreamPool {
 public:
-    UpstreamPool(config::TargetUrl target, const config::UpstreamConfig &upstream, QSslConfiguration tls,
-                 ProxyCounters &counters, QObject *connectionParent);
+    UpstreamPool(config::TargetUrl target, const config::UpstreamConfig &upstream,
+                 const QSslConfiguration &tls, ProxyCounters &counters, QObject *connectionParent);
     UpstreamPool(const UpstreamPool &) = delete;
     UpstreamPool &operator=(const UpstreamPool &) = delete;
     UpstreamPool(UpstreamPool &&) = delete;

@@ -79,7 +79,7 @@ Expected<QByteArray, QString> readFile(const QString &path)
     if (!file.open(QIODevice::ReadOnly))
         return Unexpected(u"cannot read '"_s + path + u"': "_s + file.errorString());
     // Certificate files are small; a huge file is a wrong path.
-    if (file.size() > 1024 * 1024)
+    if (file.size() > qint64{1024} * 1024)
         return Unexpected(u"'"_s + path + u"' is larger than 1 MiB: not a certificate file"_s);
     return file.readAll();
 }

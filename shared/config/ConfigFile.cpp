@@ -133,12 +133,14 @@ void ConfigFile::reindex()
 std::optional<ConfigFile::Entry> ConfigFile::find(const QString &section, const QString &name,
                                                   const QString &key) const
 {
-    for (auto it = m_entries.crbegin(); it != m_entries.crend(); ++it) {
-        if (sameSection(it->section, it->name, section, name) &&
-            it->key.compare(key, Qt::CaseInsensitive) == 0)
-            return *it;
+    // The last match: a later line overrides an earlier one.
+    std::optional<Entry> found;
+    for (const Entry &entry : m_entries) {
+        if (sameSection(entry.section, entry.name, section, name) &&
+            entry.key.compare(key, Qt::CaseInsensitive) == 0)
+            found = entry;
     }
-    return std::nullopt;
+    return found;
 }
 
 void ConfigFile::setValue(const QString &section, const QString &name, const QString &key,

@@ -30,14 +30,14 @@ struct ConfigIssue {
 
     [[nodiscard]] bool isError() const { return severity == Severity::Error; }
 
-    // "error: listener.port (env LISTENING_PORT): ..." – one line, for stderr and logs.
+    // "error: listener.port (env LISTENING_PORT): ..." – one line, for stderr and logs. A problem of
+    // the file itself (no setting) reads like a compiler's: "error: /etc/x.conf:12: ...".
     [[nodiscard]] QString toString() const
     {
-        QString text = isError() ? QStringLiteral("error: ") : QStringLiteral("warning: ");
-        if (!setting.isEmpty())
-            text += setting + QLatin1Char(' ');
-        text += QLatin1Char('(') + origin.toString() + QStringLiteral("): ") + message;
-        return text;
+        const QString text = isError() ? QStringLiteral("error: ") : QStringLiteral("warning: ");
+        if (setting.isEmpty())
+            return text + origin.toString() + QStringLiteral(": ") + message;
+        return text + setting + QStringLiteral(" (") + origin.toString() + QStringLiteral("): ") + message;
     }
 };
 

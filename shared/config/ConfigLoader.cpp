@@ -1,5 +1,6 @@
 #include "config/ConfigLoader.h"
 
+#include "config/CertificateCheck.h"
 #include "config/ConfigFile.h"
 #include "config/SettingCatalog.h"
 #include "log/Logging.h"
@@ -25,6 +26,7 @@ public:
     {
         loadFile();
         loadEnvironment();
+        checkSslCertFile();
         loadFlags();
         dropUnusedDefaults();
         return std::move(m_result);
@@ -189,6 +191,19 @@ private:
             }
             apply(setting, kDefaultName, value, origin);
         }
+    }
+
+    // SSL_CERT_FILE is shared with every OpenSSL program, so the service trusts it in addition to
+    // ca_bundle and only warns when it is unusable (the TLS layers then ignore it).
+    void checkSslCertFile()
+    {
+        const QString name = u"SSL_CERT_FILE"_s;
+        const QString path = m_sources.environment.value(name).trimmed();
+        if (path.isEmpty())
+            return;
+        if (auto bundle = CertificateCheck::checkCaBundle(path); !bundle)
+            m_result.issues.append(ConfigIssue::warning(name, SettingOrigin::fromEnvironment(name),
+                                                        bundle.error() + u"; it is ignored"_s));
     }
 
     void loadFlags()

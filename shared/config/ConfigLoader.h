@@ -13,9 +13,9 @@ namespace aap::config {
 
 // What the loader reads. Nothing is taken from the process itself, so tests inject everything.
 struct ConfigSources {
-    std::optional<QString> configFlag; // --config PATH: must exist
-    QString defaultConfigPath;         // may be missing
-    QProcessEnvironment environment{QProcessEnvironment::InheritFromParent};
+    std::optional<QString> configFlag;    // --config PATH: must exist
+    QString defaultConfigPath;            // may be missing
+    QProcessEnvironment environment;      // empty unless the caller passes the real one
     QList<QPair<QString, QString>> flags; // flag name without "--" -> value, in command-line order
 };
 

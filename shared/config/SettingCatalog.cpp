@@ -338,13 +338,12 @@ QList<SettingDescriptor> buildCatalog()
           u"upstream-idle-body-timeout-ms"_s, u"ms"_s,
           u"Longest pause within a response body from the target."_s),
         [](auto &t) -> auto & { return t.config->upstream.idleBodyTimeout; });
-    SettingDescriptor caBundle = text(
-        d(S::Global, u"upstream"_s, u"ca_bundle"_s, {u"UPSTREAM_CA_BUNDLE"_s, u"SSL_CERT_FILE"_s},
-          u"upstream-ca-bundle"_s, u"path"_s,
-          u"Extra PEM CA certificates trusted for the target (private CAs), besides the system's."_s),
+    c << text(
+        d(S::Global, u"upstream"_s, u"ca_bundle"_s, {u"UPSTREAM_CA_BUNDLE"_s}, u"upstream-ca-bundle"_s,
+          u"path"_s,
+          u"Extra PEM CA certificates trusted for the target (private CAs), besides the system's and "
+          u"SSL_CERT_FILE's."_s),
         [](auto &t) -> auto & { return t.config->upstream.caBundlePath; });
-    caBundle.warnOnEqualTwins = false;
-    c << caBundle;
     c << integer(
         d(S::Global, u"upstream"_s, u"max_connections_per_worker"_s,
           {u"UPSTREAM_MAX_CONNECTIONS_PER_WORKER"_s}, u"upstream-max-connections-per-worker"_s, u"count"_s,

@@ -75,7 +75,10 @@ public:
     [[nodiscard]] static const QStringList &lines() { return s_lines; }
 
 private:
-    static void handler(QtMsgType, const QMessageLogContext &, const QString &message) { s_lines << message; }
+    static void handler(QtMsgType /*type*/, const QMessageLogContext & /*context*/, const QString &message)
+    {
+        s_lines << message;
+    }
     static inline QStringList s_lines;
     static inline QtMessageHandler s_previous = nullptr;
 };

@@ -61,7 +61,7 @@ class tst_ConfigCli : public QObject {
 
     QString writeFile(const QString &name, const QString &text)
     {
-        const QString path = m_dir.filePath(name);
+        QString path = m_dir.filePath(name);
         QFile file(path);
         if (!file.open(QIODevice::WriteOnly) || file.write(text.toUtf8()) < 0)
             qFatal("cannot write %s", qPrintable(path));

@@ -395,7 +395,7 @@ private Q_SLOTS:
         h.publishToken();
         h.upstream.setHandler([](const FakeUpstream::Request &) {
             FakeUpstream::Response response;
-            response.generatedBodyBytes = 50 * 1024 * 1024;
+            response.generatedBodyBytes = 50LL * 1024 * 1024;
             return response;
         });
         QVERIFY(h.start());

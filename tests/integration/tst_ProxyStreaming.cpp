@@ -13,7 +13,7 @@ namespace {
 
 constexpr qint64 kHundredMiB = 100LL * 1024 * 1024;
 // The proxy's write-side high-water mark is 256 KiB; one read slice (64 KiB) may land on top.
-constexpr qint64 kMaxPendingBytes = 512 * 1024;
+constexpr qint64 kMaxPendingBytes = 512LL * 1024;
 
 // Resident set of this process in KiB (Linux); 0 where unknown.
 qint64 residentKiB()
@@ -124,7 +124,7 @@ private Q_SLOTS:
         h.upstream.setHandler([](const FakeUpstream::Request &) {
             FakeUpstream::Response response;
             response.closeDelimited = true;
-            response.generatedBodyBytes = 3 * 1024 * 1024;
+            response.generatedBodyBytes = 3LL * 1024 * 1024;
             return response;
         });
         QVERIFY(h.start());
@@ -134,7 +134,7 @@ private Q_SLOTS:
         const auto response = client.readResponse(60000);
         QVERIFY(response);
         QCOMPARE(response->bodySize, 3 * 1024 * 1024);
-        QCOMPARE(response->bodySha256, FakeUpstream::patternSha256(3 * 1024 * 1024));
+        QCOMPARE(response->bodySha256, FakeUpstream::patternSha256(3LL * 1024 * 1024));
         QVERIFY(client.waitForDisconnected());
     }
 };

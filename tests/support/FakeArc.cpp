@@ -30,7 +30,7 @@ QString FakeArc::rotateKey()
         QFile::remove(m_keyPaths.constLast());
     }
     m_currentKey = randomString(32);
-    const QString path = m_directory.filePath(QString::fromLatin1(randomString(9)) + QStringLiteral(".key"));
+    QString path = m_directory.filePath(QString::fromLatin1(randomString(9)) + QStringLiteral(".key"));
     QFile file(path);
     if (file.open(QIODevice::WriteOnly)) {
         file.write(m_currentKey);

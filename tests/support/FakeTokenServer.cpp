@@ -11,8 +11,8 @@ namespace aap::test {
 
 namespace {
 
-constexpr qsizetype kMaxHead = 64 * 1024;
-constexpr qint64 kHugeChunk = 64 * 1024;
+constexpr qsizetype kMaxHead = qsizetype{64} * 1024;
+constexpr qint64 kHugeChunk = qint64{64} * 1024;
 // Far beyond any client cap, yet bounded so a broken client cannot make the test run forever.
 constexpr qint64 kHugeLimit = 256LL * 1024 * 1024;
 
@@ -88,7 +88,7 @@ int RecordedRequest::queryCount(const QString &name) const
         std::count_if(query.cbegin(), query.cend(), [&](const auto &pair) { return pair.first == name; }));
 }
 
-FakeTokenServer::Fault FakeTokenServer::Fault::withStatus(int status, QByteArray body,
+FakeTokenServer::Fault FakeTokenServer::Fault::withStatus(int status, const QByteArray &body,
                                                           RecordedRequest::Headers headers)
 {
     Fault fault;
@@ -193,7 +193,7 @@ FakeTokenServer::Reply FakeTokenServer::error(int status, const QString &code, c
     return reply;
 }
 
-QByteArray FakeTokenServer::issueToken(QList<QPair<QString, QString>> fields)
+QByteArray FakeTokenServer::issueToken(const QList<QPair<QString, QString>> &fields)
 {
     m_lastIssuedToken = randomString(48);
     QJsonObject object{{QStringLiteral("access_token"), QString::fromLatin1(m_lastIssuedToken)},
@@ -325,14 +325,14 @@ void FakeTokenServer::onReadyRead(QTcpSocket *socket)
         }
         request.body = pending.mid(headEnd + 4, contentLength);
         pending.remove(0, headEnd + 4 + contentLength);
-        process(socket, std::move(request));
+        process(socket, request);
         if (m_streaming.contains(socket)) {
             return;
         }
     }
 }
 
-void FakeTokenServer::process(QTcpSocket *socket, RecordedRequest request)
+void FakeTokenServer::process(QTcpSocket *socket, const RecordedRequest &request)
 {
     m_requests.append(request);
     if (!m_faults.isEmpty() && faultApplies(request)) {

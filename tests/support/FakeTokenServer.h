@@ -63,7 +63,8 @@ public:
         QByteArray body;
         RecordedRequest::Headers headers;
 
-        static Fault withStatus(int status, QByteArray body = {}, RecordedRequest::Headers headers = {});
+        static Fault withStatus(int status, const QByteArray &body = {},
+                                RecordedRequest::Headers headers = {});
         static Fault of(Kind kind);
     };
 
@@ -112,7 +113,7 @@ protected:
     // Whether injected faults apply to this request (FakeArc: only to the authorized step).
     [[nodiscard]] virtual bool faultApplies(const RecordedRequest &request) const;
     // A 200 JSON body with the fields every token service sends; records lastIssuedToken.
-    [[nodiscard]] QByteArray issueToken(QList<QPair<QString, QString>> fields);
+    [[nodiscard]] QByteArray issueToken(const QList<QPair<QString, QString>> &fields);
     [[nodiscard]] static Reply error(int status, const QString &code, const QString &description);
     // The first query parameter that appears more than once, or "" when none does.
     [[nodiscard]] static QString repeatedParameter(const RecordedRequest &request);
@@ -123,7 +124,7 @@ protected:
 
 private:
     void onReadyRead(QTcpSocket *socket);
-    void process(QTcpSocket *socket, RecordedRequest request);
+    void process(QTcpSocket *socket, const RecordedRequest &request);
     void writeReply(QTcpSocket *socket, const Reply &reply);
     void startHugeBody(QTcpSocket *socket, bool announceLength);
     void pumpHugeBody(QTcpSocket *socket);

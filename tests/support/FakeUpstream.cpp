@@ -8,8 +8,8 @@
 namespace aap::test {
 
 namespace {
-constexpr qint64 kGeneratedSlice = 64 * 1024;
-constexpr qint64 kGeneratedHighWater = 1024 * 1024;
+constexpr qint64 kGeneratedSlice = 64LL * 1024;
+constexpr qint64 kGeneratedHighWater = 1024LL * 1024;
 } // namespace
 
 struct FakeUpstream::Connection {

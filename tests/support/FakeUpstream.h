@@ -60,7 +60,7 @@ public:
 
     using Handler = std::function<Response(const Request &)>;
 
-    static constexpr qint64 kMaxKeptBody = 1024 * 1024;
+    static constexpr qint64 kMaxKeptBody = 1024LL * 1024;
 
     explicit FakeUpstream(QObject *parent = nullptr);
     ~FakeUpstream() override;

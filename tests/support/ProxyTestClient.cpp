@@ -43,8 +43,8 @@ void ProxyTestClient::send(const QByteArray &bytes)
 
 bool ProxyTestClient::sendPattern(qint64 size, int timeoutMs)
 {
-    constexpr qint64 slice = 64 * 1024;
-    constexpr qint64 highWater = 1024 * 1024;
+    constexpr qint64 slice = 64LL * 1024;
+    constexpr qint64 highWater = 1024LL * 1024;
     qint64 sent = 0;
     const QDeadlineTimer deadline(timeoutMs);
     while (sent < size) {

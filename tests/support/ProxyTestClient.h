@@ -28,7 +28,7 @@ public:
         [[nodiscard]] std::optional<QByteArray> header(QByteArrayView name) const;
         [[nodiscard]] bool hasHeader(QByteArrayView name) const { return header(name).has_value(); }
     };
-    static constexpr qint64 kMaxKeptBody = 1024 * 1024;
+    static constexpr qint64 kMaxKeptBody = 1024LL * 1024;
 
     explicit ProxyTestClient(QObject *parent = nullptr);
     ~ProxyTestClient() override;

@@ -203,9 +203,12 @@ bool TestPki::Identity::writePfx(const QString &path, const QString &password, P
 
 bool TestPki::Identity::writeLegacyPfx(const QString &path, const QString &password) const
 {
+    using Provider = std::unique_ptr<OSSL_PROVIDER, ossl::Deleter<OSSL_PROVIDER_unload>>;
     const std::unique_ptr<OSSL_LIB_CTX, ossl::Deleter<OSSL_LIB_CTX_free>> context(OSSL_LIB_CTX_new());
-    if (!context || OSSL_PROVIDER_load(context.get(), "legacy") == nullptr ||
-        OSSL_PROVIDER_load(context.get(), "default") == nullptr)
+    // Declared after the context, so they are unloaded before it is freed.
+    const Provider legacy(context ? OSSL_PROVIDER_load(context.get(), "legacy") : nullptr);
+    const Provider defaults(context ? OSSL_PROVIDER_load(context.get(), "default") : nullptr);
+    if (!legacy || !defaults)
         return false;
     const ossl::Pkey key = privateKeyFromPem(m_keyPem);
     const ossl::X509Ptr leaf = ossl::certificateFromDer(m_certificateDer);

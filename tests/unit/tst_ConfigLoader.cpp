@@ -53,7 +53,7 @@ class tst_ConfigLoader : public QObject {
 
     QString writeFile(const QString &text)
     {
-        const QString path = m_dir.filePath(u"config-%1.conf"_s.arg(++m_files));
+        QString path = m_dir.filePath(u"config-%1.conf"_s.arg(++m_files));
         QFile file(path);
         if (!file.open(QIODevice::WriteOnly))
             qFatal("cannot write test file");
@@ -277,8 +277,20 @@ private slots:
         QCOMPARE(loaded.config.outboundProxy.httpsProxy.port(), 3128);
         loaded = load(QString(), {{u"no_proxy"_s, u"localhost, .internal"_s}});
         QCOMPARE(loaded.config.outboundProxy.noProxy, (QStringList{u"localhost"_s, u".internal"_s}));
-        loaded = load(QString(), {{u"SSL_CERT_FILE"_s, u"/etc/ssl/x.pem"_s}});
-        QCOMPARE(loaded.config.upstream.caBundlePath, u"/etc/ssl/x.pem"_s);
+    }
+
+    void sslCertFileIsOnlyCheckedForAWarning()
+    {
+        // Trusted by the TLS layers in addition to ca_bundle; an unusable one must not stop the service.
+        const QString bad = writeFile(u"not a certificate"_s);
+        const LoadedConfig loaded = load(QString(), {{u"SSL_CERT_FILE"_s, bad}});
+        QVERIFY(loaded.config.upstream.caBundlePath.isEmpty());
+        QVERIFY(!loaded.hasErrors());
+        const QStringList warnings = messages(loaded, ConfigIssue::Severity::Warning);
+        QCOMPARE(warnings.size(), 1);
+        QVERIFY2(warnings.constFirst().startsWith(u"warning: SSL_CERT_FILE (env SSL_CERT_FILE): "_s) &&
+                     warnings.constFirst().contains(u"no PEM certificate"_s),
+                 qPrintable(warnings.constFirst()));
     }
 
     void emptyEnvironmentValuesAreNotSet()
@@ -331,7 +343,7 @@ private slots:
         const QString all = errors.join(u"\n"_s);
         QVERIFY2(all.contains(u"listener.port ("_s) && all.contains(u".conf:2): port 0"_s), qPrintable(all));
         QVERIFY2(all.contains(u".conf:5): 'ftp://x' has scheme"_s), qPrintable(all));
-        QVERIFY2(all.contains(u".conf:6): expected 'key = value'"_s), qPrintable(all));
+        QVERIFY2(all.contains(u".conf:6: expected 'key = value'"_s), qPrintable(all));
         QVERIFY2(all.contains(u"identity.default.type ("_s) &&
                      all.contains(u".conf:8): unknown identity type"_s),
                  qPrintable(all));
@@ -346,9 +358,9 @@ private slots:
             load(u"[listener]\nfuture = 1\n[nonsense]\nx = 1\ny = 2\n[log \"named\"]\nlevel = debug\n"_s);
         QVERIFY(!loaded.hasErrors());
         const QString all = messages(loaded, ConfigIssue::Severity::Warning).join(u"\n"_s);
-        QVERIFY2(all.contains(u".conf:2): unknown key 'future' in [listener]"_s), qPrintable(all));
-        QVERIFY2(all.contains(u".conf:4): unknown section [nonsense]"_s), qPrintable(all));
-        QVERIFY2(all.contains(u".conf:7): section [log \"named\"] takes no name"_s), qPrintable(all));
+        QVERIFY2(all.contains(u".conf:2: unknown key 'future' in [listener]"_s), qPrintable(all));
+        QVERIFY2(all.contains(u".conf:4: unknown section [nonsense]"_s), qPrintable(all));
+        QVERIFY2(all.contains(u".conf:7: section [log \"named\"] takes no name"_s), qPrintable(all));
         QCOMPARE(loaded.config.logLevel, LogLevel::Info);
         QCOMPARE(loaded.issues.size(), 3);
     }
@@ -436,7 +448,6 @@ private slots:
                                      "https_proxy",
                                      "NO_PROXY",
                                      "no_proxy",
-                                     "SSL_CERT_FILE",
                                      "UPSTREAM_CONNECT_TIMEOUT_MS",
                                      "WORKER_THREADS",
                                      "CONTROL_SOCKET"})

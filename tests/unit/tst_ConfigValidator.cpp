@@ -114,8 +114,8 @@ private slots:
         QTest::addColumn<QString>("origin");
         QTest::addColumn<QString>("message");
 
-        auto row = [](const char *name, QStringList env, const QString &severity, const QString &setting = {},
-                      const QString &origin = {}, const QString &message = {}) {
+        auto row = [](const char *name, const QStringList &env, const QString &severity,
+                      const QString &setting = {}, const QString &origin = {}, const QString &message = {}) {
             QTest::newRow(name) << env << severity << setting << origin << message;
         };
         const QString cert = u"AAD_CLIENT_CERTIFICATE_PATH=%DIR%/"_s;
@@ -278,7 +278,10 @@ private slots:
         row("ca bundle not a certificate",
             kValidBase + QStringList{u"UPSTREAM_CA_BUNDLE=%DIR%/not-a-certificate.txt"_s}, u"error"_s,
             u"upstream.ca_bundle"_s, u"env UPSTREAM_CA_BUNDLE"_s, u"no PEM certificate"_s);
-        row("ca bundle", kValidBase + QStringList{u"SSL_CERT_FILE=%DIR%/cert.pem"_s}, u"valid"_s);
+        row("ca bundle", kValidBase + QStringList{u"UPSTREAM_CA_BUNDLE=%DIR%/cert.pem"_s}, u"valid"_s);
+        row("SSL_CERT_FILE unusable",
+            kValidBase + QStringList{u"SSL_CERT_FILE=%DIR%/not-a-certificate.txt"_s}, u"warning"_s,
+            u"SSL_CERT_FILE"_s, u"env SSL_CERT_FILE"_s, u"it is ignored"_s);
         row("idle above max connections",
             kValidBase + QStringList{u"UPSTREAM_MAX_CONNECTIONS_PER_WORKER=4"_s,
                                      u"UPSTREAM_MAX_IDLE_CONNECTIONS_PER_WORKER=8"_s},

@@ -32,7 +32,7 @@ private Q_SLOTS:
     void keepAliveReplyHasNoConnectionField()
     {
         QByteArray out;
-        aap::proxy::LocalReply::appendJson(out, 200, "{\"status\":\"ok\"}", false);
+        aap::proxy::LocalReply::appendJson(out, 200, R"({"status":"ok"})", false);
         QVERIFY(out.startsWith("HTTP/1.1 200 OK\r\n"));
         QVERIFY(!out.contains("Connection:"));
         QVERIFY(out.endsWith("\r\n\r\n{\"status\":\"ok\"}"));

@@ -102,8 +102,10 @@ Expected<ossl::Pkey, CredentialError> pemKey(const QByteArray &data, const QStri
 // OpenSSL 3 keeps in its legacy provider. Loaded once, on demand, next to the default provider.
 bool loadLegacyProvider()
 {
-    static const bool loaded = OSSL_PROVIDER_try_load(nullptr, "legacy", 1) != nullptr;
-    return loaded;
+    // Unloaded by the static's destructor at exit, before OpenSSL's own atexit cleanup.
+    static const std::unique_ptr<OSSL_PROVIDER, ossl::Deleter<OSSL_PROVIDER_unload>> legacy(
+        OSSL_PROVIDER_try_load(nullptr, "legacy", 1));
+    return legacy != nullptr;
 }
 
 Expected<Contents, CredentialError> pkcs12Contents(const QByteArray &data, const QString &path,

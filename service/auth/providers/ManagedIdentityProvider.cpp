@@ -78,7 +78,7 @@ ManagedIdentityProvider::detectSource(const QProcessEnvironment &environment, co
     return {Source::Imds, QStringLiteral("no App Service or Arc environment")};
 }
 
-ManagedIdentityProvider::ManagedIdentityProvider(TokenHttpClient &http, Clock &clock, Options options,
+ManagedIdentityProvider::ManagedIdentityProvider(TokenHttpClient &http, Clock &clock, const Options &options,
                                                  QObject *parent)
     : TokenProvider(parent), m_detection(detectSource(options.environment, options.fileExists)),
       m_inner(makeInner(m_detection.source, http, clock, options, this))

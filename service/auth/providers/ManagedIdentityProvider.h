@@ -33,7 +33,8 @@ public:
         QString reason; // which variables or file decided, for the log
     };
 
-    ManagedIdentityProvider(TokenHttpClient &http, Clock &clock, Options options, QObject *parent = nullptr);
+    ManagedIdentityProvider(TokenHttpClient &http, Clock &clock, const Options &options,
+                            QObject *parent = nullptr);
 
     void fetch(const QString &resource, Completion done) override;
     // The chosen source and identity, e.g. "imds (user-assigned, client_id=...)". Never a secret.

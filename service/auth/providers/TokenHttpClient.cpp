@@ -220,6 +220,8 @@ void TokenHttpClient::start(const Request &request, const QByteArray &verb, cons
     networkRequest.setAttribute(QNetworkRequest::CacheSaveControlAttribute, false);
     networkRequest.setHeader(QNetworkRequest::UserAgentHeader,
                              QByteArrayLiteral("aad-auth-proxy/" AAP_VERSION));
+    // Token answers are small: no compression, so the size cap also bounds what is decompressed.
+    networkRequest.setRawHeader("Accept-Encoding", "identity");
     for (const auto &[name, value] : request.headers) {
         networkRequest.setRawHeader(name, value);
     }
@@ -286,7 +288,10 @@ void TokenHttpClient::onFinished(Call &call)
         return;
     }
     const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
-    if (!status.isValid() || status.toInt() <= 0) {
+    // Network and proxy errors (codes below 200) mean a cut-off answer even when a status line
+    // arrived; HTTP-level codes (2xx..4xx ranges of NetworkError) still carry a full response.
+    const bool transportFailed = reply->error() != QNetworkReply::NoError && reply->error() < 200;
+    if (!status.isValid() || status.toInt() <= 0 || transportFailed) {
         fail(reply, transportError(*reply));
         return;
     }

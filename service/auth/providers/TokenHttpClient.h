@@ -38,8 +38,8 @@ public:
     struct Request {
         QUrl url;
         Headers headers;
-        // Only Entra requests may go through HTTPS_PROXY (subject to NO_PROXY); IMDS, Arc and App
-        // Service are link-local/loopback endpoints that must never be proxied.
+        // Only Entra requests may go through HTTPS_PROXY (https URLs only, subject to NO_PROXY);
+        // IMDS, Arc and App Service are link-local/loopback endpoints that must never be proxied.
         bool useProxy = false;
     };
 
@@ -55,7 +55,7 @@ public:
 
     struct Options {
         std::chrono::milliseconds requestTimeout{15'000};
-        qint64 maxResponseBytes = 1024 * 1024;
+        qint64 maxResponseBytes = qint64{1024} * 1024;
         QStringList extraCaFiles; // PEM bundles trusted in addition to the system CAs
         config::OutboundProxyConfig proxy;
 
