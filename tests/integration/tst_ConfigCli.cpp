@@ -87,8 +87,6 @@ private slots:
         QTest::addColumn<int>("exitCode");
         QTest::addColumn<QString>("expectedOut");
         QTest::addColumn<QString>("expectedErr");
-        QTest::newRow("valid from environment")
-            << QStringList() << kValid << 0 << QString() << u"config loaded"_s;
         QTest::newRow("target missing") << QStringList() << QStringList{u"AUDIENCE=x"_s} << 2 << QString()
                                         << u"TARGET_HOST is required"_s;
         QTest::newRow("port flag invalid") << QStringList{u"--listening-port"_s, u"70000"_s} << kValid << 2
@@ -153,12 +151,13 @@ private slots:
                  u"route.default.target_host = https://ingest.example (env TARGET_HOST)"_s);
     }
 
+    // A valid configuration is only checked (--check-config): started, the service would fetch
+    // tokens from Entra ID, which tests never reach (tst_ServiceEndToEnd starts it against fakes).
     void noSecretInAnyOutput_data()
     {
         QTest::addColumn<bool>("valid");
         QTest::addColumn<bool>("checkConfig");
         QTest::newRow("valid, --check-config") << true << true;
-        QTest::newRow("valid, start") << true << false;
         QTest::newRow("invalid, --check-config") << false << true;
         QTest::newRow("invalid, start") << false << false;
     }
@@ -246,7 +245,15 @@ private slots:
             arguments << u"--check-config"_s;
 
         const RunResult result = run(arguments, environment);
-        QCOMPARE(result.exitCode, valid ? 0 : 2);
+        // Inbound API keys and header overrides are refused until the data path enforces them, so
+        // even the "valid" configuration fails, but only for that reason.
+        QCOMPARE(result.exitCode, 2);
+        if (valid) {
+            for (const QString &line : result.err.split(u'\n')) {
+                if (line.startsWith(u"error: "_s))
+                    QVERIFY2(line.contains(u"is not supported by this version yet"_s), qPrintable(line));
+            }
+        }
         const QString output = result.out + result.err;
         for (const QString &marker : markers)
             QVERIFY2(!output.contains(marker),
