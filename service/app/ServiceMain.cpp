@@ -62,8 +62,9 @@ int ServiceMain::run(int argc, char *argv[])
     // 2. Configuration: defaults < file < environment < flags, then validation.
     const QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     // LOG_LEVEL applies to the loading itself, before the configuration is known.
-    if (environment.value(u"LOG_LEVEL"_s).trimmed().compare(u"debug"_s, Qt::CaseInsensitive) == 0)
-        log::setLevel(config::LogLevel::Debug);
+    const bool debug =
+        environment.value(u"LOG_LEVEL"_s).trimmed().compare(u"debug"_s, Qt::CaseInsensitive) == 0;
+    log::setLevel(debug ? config::LogLevel::Debug : config::LogLevel::Info);
     config::ConfigSources sources;
     sources.configFlag = options->configPath;
     sources.defaultConfigPath = config::ConfigLoader::defaultConfigPath(environment);

@@ -11,8 +11,9 @@ namespace aap::app {
 
 using namespace Qt::StringLiterals;
 
-ServiceRunner::ServiceRunner(config::ServiceConfig config, QProcessEnvironment environment, QObject *parent)
-    : QObject(parent), m_config(std::move(config)), m_environment(std::move(environment))
+ServiceRunner::ServiceRunner(config::ServiceConfig config, const QProcessEnvironment &environment,
+                             QObject *parent)
+    : QObject(parent), m_config(std::move(config)), m_environment(environment)
 {}
 
 ServiceRunner::~ServiceRunner()

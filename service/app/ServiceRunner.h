@@ -29,7 +29,8 @@ class ServiceRunner : public QObject {
     Q_OBJECT
 
 public:
-    ServiceRunner(config::ServiceConfig config, QProcessEnvironment environment, QObject *parent = nullptr);
+    ServiceRunner(config::ServiceConfig config, const QProcessEnvironment &environment,
+                  QObject *parent = nullptr);
     ~ServiceRunner() override;
 
     // Fails (with a message for the operator) when the listener cannot be bound or an identity
