@@ -62,8 +62,9 @@ protected:
         auto *client = new QTcpSocket(this);
         client->setSocketDescriptor(descriptor);
         m_sockets.append(client);
-        auto *buffer = new QByteArray;
-        connect(client, &QTcpSocket::destroyed, this, [buffer] { delete buffer; });
+        // Owned by the lambda below, so it goes when the connection does (also while the server is
+        // being destroyed, when a `destroyed` handler on this object would no longer run).
+        auto buffer = std::make_shared<QByteArray>();
         connect(client, &QTcpSocket::readyRead, this, [this, client, buffer] {
             *buffer += client->readAll();
             const auto end = buffer->indexOf("\r\n\r\n");

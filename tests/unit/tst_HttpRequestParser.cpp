@@ -247,7 +247,7 @@ void tst_HttpRequestParser::invalidRequest_data()
     QTest::newRow("obs-fold") << QByteArray("GET / HTTP/1.1\r\nHost: h\r\nX: a\r\n b\r\n\r\n") << bad;
     QTest::newRow("obs-fold tab") << QByteArray("GET / HTTP/1.1\r\nHost: h\r\nX: a\r\n\tb\r\n\r\n") << bad;
     QTest::newRow("first line folded") << QByteArray("GET / HTTP/1.1\r\n Host: h\r\n\r\n") << bad;
-    QTest::newRow("NUL in value") << QByteArray("GET / HTTP/1.1\r\nHost: h\r\nX: a\0b\r\n\r\n", 38) << bad;
+    QTest::newRow("NUL in value") << QByteArrayLiteral("GET / HTTP/1.1\r\nHost: h\r\nX: a\0b\r\n\r\n") << bad;
     QTest::newRow("CTL in value") << QByteArray("GET / HTTP/1.1\r\nHost: h\r\nX: a\x1b b\r\n\r\n") << bad;
     QTest::newRow("DEL in value") << QByteArray("GET / HTTP/1.1\r\nHost: h\r\nX: a\x7f\r\n\r\n") << bad;
     // Host
