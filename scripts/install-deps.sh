@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git
-  qt6-base-dev qt6-base-dev-tools libmsgsl-dev libssl-dev openssl
+  qt6-base-dev qt6-base-dev-tools libmsgsl-dev libssl-dev openssl ca-certificates
   clang-format clang-tidy
   # test peers and GUI tests
   nginx-light curl xvfb xauth libxcb-cursor0 fonts-dejavu-core

@@ -5,6 +5,7 @@
 #include "auth/providers/ClientCredentialProvider.h"
 #include "auth/providers/ClientSecretCredential.h"
 #include "auth/providers/DefaultCredentialChain.h"
+#include "auth/providers/EndpointVariable.h"
 #include "auth/providers/FederatedTokenCredential.h"
 #include "auth/providers/ManagedIdentityProvider.h"
 
@@ -43,11 +44,15 @@ ProviderFactory::ProviderFactory(const QProcessEnvironment &environment, Clock &
 Expected<std::unique_ptr<TokenProvider>, QString>
 ProviderFactory::create(const config::IdentityConfig &identity) const
 {
-    const config::IdentityConfig completed = DefaultCredentialChain::withEnvironment(identity, m_environment);
     Expected<std::unique_ptr<TokenProvider>, QString> result = Unexpected(QString());
     QString kind = kindName(identity.kind);
     if (identity.kind == config::IdentityKind::Default) {
-        DefaultCredentialChain::Selection selection = DefaultCredentialChain::select(completed);
+        // Only the chain reads the AZURE_* variables here, as DefaultAzureCredential does. An identity
+        // of a named kind uses exactly its configuration (the loader already applied the variables
+        // to the default identity): AKS injects AZURE_CLIENT_ID into every pod, and it must not turn
+        // into a second selector of a user-assigned identity configured by object id.
+        DefaultCredentialChain::Selection selection =
+            DefaultCredentialChain::select(DefaultCredentialChain::withEnvironment(identity, m_environment));
         kind = QStringLiteral("default chain, %1").arg(selection.credential);
         auto chosen = createConcrete(selection.identity);
         if (chosen)
@@ -57,7 +62,7 @@ ProviderFactory::create(const config::IdentityConfig &identity) const
             result =
                 Unexpected(QStringLiteral("%1 (chosen because %2)").arg(chosen.error(), selection.reason));
     } else {
-        result = createConcrete(completed);
+        result = createConcrete(identity);
     }
     if (!result)
         return Unexpected(QStringLiteral("identity '%1' (%2): %3").arg(identity.name, kind, result.error()));
@@ -100,15 +105,14 @@ ProviderFactory::createApplication(const config::IdentityConfig &identity) const
     if (!url)
         return Unexpected(url.error());
     const bool haveSecret = !identity.clientSecret.isEmpty() || !identity.clientSecretFile.isEmpty();
+    // A certificate wins over a secret (the validator warns): AZURE_CLIENT_SECRET is often set for
+    // another Azure tool on the same host.
     const bool haveCertificate = !identity.certificatePath.isEmpty();
-    if (haveSecret == haveCertificate)
-        return Unexpected(haveSecret
-                              ? QStringLiteral("both a client secret and a client certificate are set; "
-                                               "configure exactly one")
-                              : missing("client secret or certificate",
-                                        "AZURE_CLIENT_SECRET, a client secret file or "
-                                        "AZURE_CLIENT_CERTIFICATE_PATH"));
-    if (!identity.clientSecret.isEmpty() && !identity.clientSecretFile.isEmpty())
+    if (!haveSecret && !haveCertificate)
+        return Unexpected(
+            missing("client secret or certificate",
+                    "AZURE_CLIENT_SECRET, a client secret file or AZURE_CLIENT_CERTIFICATE_PATH"));
+    if (!haveCertificate && !identity.clientSecret.isEmpty() && !identity.clientSecretFile.isEmpty())
         return Unexpected(
             QStringLiteral("both a client secret and a client secret file are set; configure one"));
 
@@ -140,7 +144,7 @@ ProviderFactory::createWorkloadIdentity(const config::IdentityConfig &identity) 
         return Unexpected(url.error());
     return std::unique_ptr<TokenProvider>(std::make_unique<ClientCredentialProvider>(
         QStringLiteral("workload identity"), *url, identity.clientId,
-        std::make_unique<FederatedTokenCredential>(identity.federatedTokenFile, m_clock), m_http, m_clock));
+        std::make_unique<FederatedTokenCredential>(identity.federatedTokenFile), m_http, m_clock));
 }
 
 Expected<std::unique_ptr<TokenProvider>, QString>
@@ -149,6 +153,11 @@ ProviderFactory::createManagedIdentity(const config::IdentityConfig &identity) c
     auto selector = ManagedIdentitySelector::fromConfig(identity);
     if (!selector)
         return Unexpected(selector.error().description);
+    // A typo in one of these would otherwise fail every fetch; stop the start instead.
+    for (const char *variable : {"IDENTITY_ENDPOINT", "IMDS_ENDPOINT", "AZURE_POD_IDENTITY_AUTHORITY_HOST"}) {
+        if (auto endpoint = EndpointVariable::read(m_environment, variable); !endpoint)
+            return Unexpected(endpoint.error());
+    }
     ManagedIdentityProvider::Options options{std::move(selector).value(), m_environment, {}};
     return std::unique_ptr<TokenProvider>(
         std::make_unique<ManagedIdentityProvider>(m_http, m_clock, std::move(options)));

@@ -26,7 +26,7 @@ RetryPolicy::Duration RetryPolicy::nextDelay(const Failure &failure, double rand
     Duration delay = base - jitter;
 
     if (failure.retryAfter) {
-        delay = std::max(delay, std::min<Duration>(*failure.retryAfter, m_settings.maxRetryAfter));
+        delay = std::max(delay, std::min<Duration>(*failure.retryAfter, cap));
     }
     if (holding) {
         delay = std::min(delay, std::max(m_settings.minDelayBeforeExpiry, *failure.usableLeft / 2));

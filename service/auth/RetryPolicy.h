@@ -14,10 +14,12 @@ namespace aap::auth {
 // delay so proxies that failed together do not retry together; caps stay hard upper bounds.
 // Errors the provider marks non-retryable (bad config, missing role) are still retried, at the cap:
 // an operator may fix the config or a role assignment may propagate.
-// Retry-After is honoured (up to 5 min, against absurd values), and wins over the caps.
+// Retry-After is honoured when it asks for more than the back-off, up to the cap of the moment: the
+// caps are the promises (a recovered source is noticed within about 10 s while requests get
+// 503; a held token is never left unrefreshed for over a minute), and one early 429 costs less than
+// breaking them.
 // While a token is held, the retry is never later than halfway to its usable-until time (but at
-// least 1 s away), so a token is never lost for lack of a last attempt, even against Retry-After;
-// losing the token costs more than one early 429.
+// least 1 s away), so a token is never lost for lack of a last attempt.
 class RetryPolicy {
 public:
     using Duration = std::chrono::milliseconds;
@@ -25,7 +27,6 @@ public:
     struct Settings {
         Duration capWithToken = std::chrono::seconds{60};
         Duration capWithoutToken = std::chrono::seconds{10};
-        Duration maxRetryAfter = std::chrono::minutes{5};
         Duration minDelayBeforeExpiry = std::chrono::seconds{1};
         int jitterPercent = 20;
     };

@@ -23,7 +23,8 @@ TokenLifetimePolicy::Times TokenLifetimePolicy::evaluate(TimePoint arrival, Time
     const TimePoint usableUntil = expiresOn - safetyMargin(lifetime);
     const auto usable = std::chrono::duration_cast<Duration>(usableUntil - arrival);
 
-    TimePoint refreshAt = arrival + usable * (100 - m_percent) / 100;
+    TimePoint refreshAt = std::min(arrival + lifetime * (100 - m_percent) / 100,
+                                   arrival + usable * (100 - kRetryWindowPercent) / 100);
     if (refreshOn && *refreshOn < refreshAt) {
         refreshAt = *refreshOn;
     }

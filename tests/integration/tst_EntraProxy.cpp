@@ -138,7 +138,7 @@ private:
     {
         TokenHttpClient::Options options;
         options.requestTimeout = 3s;
-        options.extraCaFiles = {m_pki->caCertificatePath()};
+        options.caBundle = m_pki->caCertificatePath();
         options.proxy.httpsProxy = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_proxy->serverPort()));
         options.proxy.noProxy = noProxy;
         return std::make_unique<TokenHttpClient>(m_clock, options);

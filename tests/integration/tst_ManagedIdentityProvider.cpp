@@ -195,11 +195,16 @@ private Q_SLOTS:
         ManagedIdentityProvider::Options options;
         options.identity = {ManagedIdentitySelector::Kind::ObjectId, QStringLiteral("oid-1")};
         imds.addUserAssigned({QStringLiteral("cid-1"), QStringLiteral("oid-1"), QString()});
+        // The pod-identity host as a bare host:port; MSI_ENDPOINT (Cloud Shell) is unsupported: warned.
+        const QUrl host = imds.authorityHost();
         options.environment = environmentOf(
-            {QStringLiteral("AZURE_POD_IDENTITY_AUTHORITY_HOST=") + imds.authorityHost().toString()});
+            {QStringLiteral("AZURE_POD_IDENTITY_AUTHORITY_HOST=%1:%2").arg(host.host()).arg(host.port()),
+             QStringLiteral("MSI_ENDPOINT=http://localhost:50342/oauth2/token")});
         options.fileExists = agentInstalled(false);
+        LogCapture logs;
         ManagedIdentityProvider provider(http, clock, options);
         QCOMPARE(provider.source(), Source::Imds);
+        QVERIFY(!LogCapture::lines().filter(QStringLiteral("MSI_ENDPOINT is set")).isEmpty());
         auto outcome = fetchNow(provider);
         QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
         QVERIFY2(outcome->result->has_value(), qPrintable(errorText(*outcome->result)));

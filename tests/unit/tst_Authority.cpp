@@ -73,6 +73,9 @@ private Q_SLOTS:
                                    << QStringLiteral("https://login.microsoftonline.us/t/oauth2/v2.0/token");
         QTest::newRow("with port") << QStringLiteral("https://127.0.0.1:4443/")
                                    << QStringLiteral("https://127.0.0.1:4443/t/oauth2/v2.0/token");
+        QTest::newRow("default port dropped")
+            << QStringLiteral("https://login.microsoftonline.com:443")
+            << QStringLiteral("https://login.microsoftonline.com/t/oauth2/v2.0/token");
         QTest::newRow("base path") << QStringLiteral("https://adfs.example/prefix/")
                                    << QStringLiteral("https://adfs.example/prefix/t/oauth2/v2.0/token");
         QTest::newRow("upper scheme")

@@ -1,6 +1,8 @@
 #include "auth/ProviderFactory.h"
 #include "auth/providers/TokenHttpClient.h"
+#include "config/ConfigLoader.h"
 #include "support/FakeClock.h"
+#include "support/TestPki.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -23,6 +25,16 @@ QProcessEnvironment environmentOf(const QStringList &assignments)
         environment.insert(assignment.left(at), assignment.mid(at + 1));
     }
     return environment;
+}
+
+// The default identity as the service gets it: the loader applies the AZURE_* variables.
+IdentityConfig loadedIdentity(IdentityKind kind, const QProcessEnvironment &environment)
+{
+    aap::config::ConfigSources sources;
+    sources.environment = environment;
+    IdentityConfig identity = aap::config::ConfigLoader::load(sources).config.identities.constFirst();
+    identity.kind = kind;
+    return identity;
 }
 
 } // namespace
@@ -61,7 +73,8 @@ private Q_SLOTS:
                            QStringLiteral("AZURE_CLIENT_SECRET=s"),
                            QStringLiteral("AZURE_AUTHORITY_HOST=http://login.example")}
             << QStringLiteral("AZURE_AUTHORITY_HOST: authority host 'http://login.example' must use https");
-        QTest::newRow("bad tenant") << IdentityKind::AadApplication
+        // The loader refuses this tenant itself; the chain reads the variable unfiltered.
+        QTest::newRow("bad tenant") << IdentityKind::Default
                                     << QStringList{QStringLiteral("AZURE_TENANT_ID=a/b"),
                                                    QStringLiteral("AZURE_CLIENT_ID=c"),
                                                    QStringLiteral("AZURE_CLIENT_SECRET=s")}
@@ -93,26 +106,30 @@ private Q_SLOTS:
         QFETCH(IdentityKind, kind);
         QFETCH(QStringList, environment);
         QFETCH(QString, message);
-        IdentityConfig identity;
-        identity.kind = kind;
+        const IdentityConfig identity = loadedIdentity(kind, environmentOf(environment));
         const auto created = ProviderFactory(environmentOf(environment), m_clock, m_http).create(identity);
         QVERIFY(!created);
         QVERIFY2(created.error().contains(message), qPrintable(created.error()));
         QVERIFY(!created.error().contains(QStringLiteral("=s")));
     }
 
-    void bothSecretAndCertificateConfigured()
+    // The validator warns "the certificate is used": the factory must do exactly that.
+    void certificateWinsOverSecret()
     {
+        aap::test::TestPki pki;
+        QVERIFY(pki.isValid());
+        const QString path = pki.filePath(QStringLiteral("app.pem"));
+        QVERIFY(pki.issueClient(QStringLiteral("CN=app")).writePem(path));
         IdentityConfig identity;
         identity.kind = IdentityKind::AadApplication;
         identity.tenantId = QStringLiteral("t");
         identity.clientId = QStringLiteral("c");
         identity.clientSecret = Secret(QStringLiteral("s"));
-        identity.certificatePath = QStringLiteral("/etc/app.pem");
+        identity.certificatePath = path;
         const auto created = ProviderFactory(QProcessEnvironment(), m_clock, m_http).create(identity);
-        QVERIFY(!created);
-        QVERIFY2(created.error().contains(QStringLiteral("configure exactly one")),
-                 qPrintable(created.error()));
+        QVERIFY2(created, qPrintable(created ? QString() : created.error()));
+        QVERIFY2((*created)->describe().contains(QStringLiteral("certificate")),
+                 qPrintable((*created)->describe()));
     }
 
     void applicationDescribesItself()
@@ -162,6 +179,34 @@ private Q_SLOTS:
         const QString description = (*created)->describe();
         QVERIFY2(description.contains(mention), qPrintable(description));
         QVERIFY(!description.contains(QStringLiteral("header-value")));
+    }
+
+    // AKS injects AZURE_CLIENT_ID into every pod: a named identity configured by object id must not
+    // pick it up as a second selector.
+    void namedIdentityIgnoresAzureVariables()
+    {
+        IdentityConfig identity;
+        identity.name = QStringLiteral("reader");
+        identity.kind = IdentityKind::UserAssigned;
+        identity.objectId = QStringLiteral("o");
+        const auto environment = environmentOf({QStringLiteral("AZURE_CLIENT_ID=from-webhook")});
+        const auto created = ProviderFactory(environment, m_clock, m_http).create(identity);
+        QVERIFY2(created, qPrintable(created ? QString() : created.error()));
+        QVERIFY2((*created)->describe().contains(QStringLiteral("object_id=o")),
+                 qPrintable((*created)->describe()));
+        QVERIFY(!(*created)->describe().contains(QStringLiteral("from-webhook")));
+    }
+
+    // A typo in an endpoint variable stops the start with its name, instead of failing every fetch.
+    void unusableEndpointVariableIsAStartError()
+    {
+        IdentityConfig identity;
+        identity.kind = IdentityKind::SystemAssigned;
+        const auto environment = environmentOf({QStringLiteral("AZURE_POD_IDENTITY_AUTHORITY_HOST=ftp://x")});
+        const auto created = ProviderFactory(environment, m_clock, m_http).create(identity);
+        QVERIFY(!created);
+        QVERIFY2(created.error().contains(QStringLiteral("AZURE_POD_IDENTITY_AUTHORITY_HOST='ftp://x'")),
+                 qPrintable(created.error()));
     }
 
     void userAssignedNeedsExactlyOneSelector()

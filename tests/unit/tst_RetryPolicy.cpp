@@ -62,15 +62,19 @@ private Q_SLOTS:
             << 1 << false << noRetryAfter << noToken << 0.0 << Duration{10s};
         QTest::newRow("non-retryable, token")
             << 1 << false << noRetryAfter << longToken << 0.0 << Duration{60s};
-        // Retry-After wins over back-off and caps, up to 5 min.
+        // Retry-After wins over a shorter back-off, up to the cap of the moment.
         QTest::newRow("Retry-After 7 s")
             << 1 << true << std::optional<std::chrono::seconds>{7s} << noToken << 0.0 << Duration{7s};
         QTest::newRow("Retry-After below back-off")
             << 5 << true << std::optional<std::chrono::seconds>{1s} << longToken << 0.0 << Duration{30s};
-        QTest::newRow("Retry-After over cap")
-            << 1 << true << std::optional<std::chrono::seconds>{45s} << noToken << 0.0 << Duration{45s};
+        QTest::newRow("Retry-After over the no-token cap")
+            << 1 << true << std::optional<std::chrono::seconds>{45s} << noToken << 0.0 << Duration{10s};
+        QTest::newRow("Retry-After 45 s with a token")
+            << 1 << true << std::optional<std::chrono::seconds>{45s} << longToken << 0.0 << Duration{45s};
+        QTest::newRow("Retry-After over the token cap")
+            << 1 << true << std::optional<std::chrono::seconds>{120s} << longToken << 0.0 << Duration{60s};
         QTest::newRow("Retry-After absurd")
-            << 1 << true << std::optional<std::chrono::seconds>{86400s} << noToken << 0.0 << Duration{5min};
+            << 1 << true << std::optional<std::chrono::seconds>{86400s} << noToken << 0.0 << Duration{10s};
         // With a token: never later than halfway to usable-until, never sooner than 1 s.
         QTest::newRow("token ends in 30 s")
             << 6 << true << noRetryAfter << std::optional<Duration>{30s} << 0.0 << Duration{15s};

@@ -337,7 +337,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("missing.pem"));
         TokenHttpClient::Options options;
-        options.extraCaFiles = {path};
+        options.caBundle = path;
         TokenHttpClient client(clock, options);
         auto outcome = std::make_shared<Outcome>();
         client.get(requestTo(QUrl(QStringLiteral("https://127.0.0.1:1/"))), capture(outcome));
@@ -358,12 +358,28 @@ private Q_SLOTS:
         file.write("not a certificate\n");
         file.close();
         TokenHttpClient::Options options;
-        options.extraCaFiles = {path};
+        options.caBundle = path;
         TokenHttpClient client(clock, options);
         auto outcome = std::make_shared<Outcome>();
         client.get(requestTo(QUrl(QStringLiteral("https://127.0.0.1:1/"))), capture(outcome));
         QTRY_VERIFY_WITH_TIMEOUT(outcome->done, 5000);
         QCOMPARE(outcome->result->error().kind, TokenError::Kind::LocalFile);
+    }
+
+    // SSL_CERT_FILE belongs to every program on the host: a bad one must not stop token requests.
+    void unusableSslCertFileIsIgnored()
+    {
+        aap::test::FakeClock clock;
+        QTemporaryDir dir;
+        ScriptedServer server;
+        TokenHttpClient::Options options;
+        options.environmentCaBundle = dir.filePath(QStringLiteral("missing.pem"));
+        TokenHttpClient client(clock, options);
+        auto outcome = std::make_shared<Outcome>();
+        client.get(requestTo(server.baseUrl()), capture(outcome));
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->done, 5000);
+        QVERIFY(outcome->result->has_value());
+        QCOMPARE(server.requestCount(), 1);
     }
 
     void invalidUrlIsConfigError()
@@ -404,8 +420,8 @@ private Q_SLOTS:
         environment.insert(QStringLiteral("SSL_CERT_FILE"), QStringLiteral("/etc/ssl/extra.pem"));
         const auto options = TokenHttpClient::Options::fromConfig(config, environment);
         QCOMPARE(options.requestTimeout, 1234ms);
-        QCOMPARE(options.extraCaFiles,
-                 (QStringList{QStringLiteral("/etc/ca.pem"), QStringLiteral("/etc/ssl/extra.pem")}));
+        QCOMPARE(options.caBundle, QStringLiteral("/etc/ca.pem"));
+        QCOMPARE(options.environmentCaBundle, QStringLiteral("/etc/ssl/extra.pem"));
         QCOMPARE(options.proxy.httpsProxy, config.outboundProxy.httpsProxy);
     }
 };

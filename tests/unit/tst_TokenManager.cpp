@@ -171,7 +171,7 @@ private Q_SLOTS:
         factory.created[0]->succeed("tok", 1h);
         QCOMPARE((*manager)->statuses()[0].nextAttempt,
                  QDateTime::fromMSecsSinceEpoch(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                    (clock.now() + 1650s).time_since_epoch())
+                                                    (clock.now() + 1800s).time_since_epoch())
                                                     .count(),
                                                 Qt::UTC));
     }

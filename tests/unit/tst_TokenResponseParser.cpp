@@ -208,6 +208,20 @@ private Q_SLOTS:
         QVERIFY(!error.description.contains(QLatin1Char('\n')));
     }
 
+    void entraErrorCodeIsKept()
+    {
+        const TokenError bare = TokenResponseParser::parseError(
+            401,
+            QByteArrayLiteral(R"({"error":"invalid_client","error_description":"Invalid client secret.",)"
+                              R"("error_codes":[7000215]})"));
+        QCOMPARE(bare.description, QStringLiteral("AADSTS7000215: Invalid client secret."));
+        const TokenError already = TokenResponseParser::parseError(
+            401,
+            QByteArrayLiteral(R"({"error":"invalid_client","error_description":"AADSTS7000215: Invalid.",)"
+                              R"("error_codes":[7000215]})"));
+        QCOMPARE(already.description, QStringLiteral("AADSTS7000215: Invalid."));
+    }
+
     void errorDescriptionIsBounded()
     {
         const TokenError error = TokenResponseParser::parseError(400, longDescriptionBody());

@@ -1,5 +1,6 @@
 #include "auth/providers/AppServiceProvider.h"
 
+#include "auth/providers/EndpointVariable.h"
 #include "auth/providers/ImdsProvider.h"
 #include "auth/providers/TokenResponseParser.h"
 
@@ -13,7 +14,8 @@ AppServiceProvider::Options::fromEnvironment(ManagedIdentitySelector identity,
 {
     Options options;
     options.identity = std::move(identity);
-    options.identityEndpoint = QUrl(environment.value(QStringLiteral("IDENTITY_ENDPOINT")).trimmed());
+    // Checked at start by ProviderFactory.
+    options.identityEndpoint = EndpointVariable::read(environment, "IDENTITY_ENDPOINT").value_or(QUrl());
     options.identityHeader = config::Secret(environment.value(QStringLiteral("IDENTITY_HEADER")));
     return options;
 }

@@ -1,5 +1,6 @@
 #include "auth/providers/ArcProvider.h"
 
+#include "auth/providers/EndpointVariable.h"
 #include "auth/providers/ImdsProvider.h"
 #include "auth/providers/TokenResponseParser.h"
 #include "log/Logging.h"
@@ -55,9 +56,10 @@ ArcProvider::Options ArcProvider::Options::fromEnvironment(ManagedIdentitySelect
 {
     Options options;
     options.identity = std::move(identity);
-    if (const QString endpoint = environment.value(QStringLiteral("IDENTITY_ENDPOINT")).trimmed();
-        !endpoint.isEmpty()) {
-        options.identityEndpoint = QUrl(endpoint);
+    // Checked at start by ProviderFactory; an unusable value leaves the agent's default here.
+    if (auto endpoint = EndpointVariable::read(environment, "IDENTITY_ENDPOINT");
+        endpoint && !endpoint->isEmpty()) {
+        options.identityEndpoint = *endpoint;
     }
     if (const QString programData = environment.value(QStringLiteral("ProgramData"));
         !programData.isEmpty()) {

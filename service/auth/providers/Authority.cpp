@@ -51,7 +51,9 @@ Expected<Authority, QString> Authority::fromHost(const QString &host)
     QUrl normalised;
     normalised.setScheme(QStringLiteral("https"));
     normalised.setHost(url.host());
-    normalised.setPort(url.port());
+    // The token URL is also the assertion's aud, which Entra compares as a string: drop a default port.
+    if (url.port() != 443)
+        normalised.setPort(url.port());
     QString path = url.path();
     while (path.endsWith(u'/'))
         path.chop(1);

@@ -20,27 +20,18 @@ TokenError fileError(const QString &path, const QString &why)
 
 } // namespace
 
-FederatedTokenCredential::FederatedTokenCredential(QString path, Clock &clock)
-    : m_path(std::move(path)), m_clock(clock)
-{}
+FederatedTokenCredential::FederatedTokenCredential(QString path) : m_path(std::move(path)) {}
 
 Expected<void, TokenError> FederatedTokenCredential::addTo(TokenRequestForm &form, const QUrl & /*tokenUrl*/,
                                                            const QString & /*clientId*/)
 {
-    const auto now = m_clock.now();
-    if (!m_readAt || now - *m_readAt >= cacheLifetime || now < *m_readAt) {
-        auto contents = read();
-        if (!contents) {
-            m_cached.clear();
-            m_readAt.reset();
-            return Unexpected(std::move(contents).error());
-        }
-        m_cached = std::move(contents).value();
-        m_readAt = now;
+    auto contents = read(); // a secret: never logged
+    if (!contents) {
+        return Unexpected(std::move(contents).error());
     }
     form.add(QStringLiteral("client_assertion_type"),
              QStringLiteral("urn:ietf:params:oauth:client-assertion-type:jwt-bearer"));
-    form.add(QStringLiteral("client_assertion"), QString::fromUtf8(m_cached));
+    form.add(QStringLiteral("client_assertion"), QString::fromUtf8(*contents));
     return {};
 }
 

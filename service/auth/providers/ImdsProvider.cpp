@@ -1,5 +1,6 @@
 #include "auth/providers/ImdsProvider.h"
 
+#include "auth/providers/EndpointVariable.h"
 #include "auth/providers/TokenResponseParser.h"
 #include "log/Logging.h"
 
@@ -12,9 +13,10 @@ ImdsProvider::Options ImdsProvider::Options::fromEnvironment(ManagedIdentitySele
 {
     Options options;
     options.identity = std::move(identity);
-    if (const QString host = environment.value(QStringLiteral("AZURE_POD_IDENTITY_AUTHORITY_HOST")).trimmed();
-        !host.isEmpty()) {
-        options.authorityHost = QUrl(host);
+    // Checked at start by ProviderFactory; an unusable value leaves the default here.
+    if (auto host = EndpointVariable::read(environment, "AZURE_POD_IDENTITY_AUTHORITY_HOST");
+        host && !host->isEmpty()) {
+        options.authorityHost = *host;
     }
     return options;
 }

@@ -83,6 +83,12 @@ ManagedIdentityProvider::ManagedIdentityProvider(TokenHttpClient &http, Clock &c
     : TokenProvider(parent), m_detection(detectSource(options.environment, options.fileExists)),
       m_inner(makeInner(m_detection.source, http, clock, options, this))
 {
+    if (m_detection.source != Source::AppService &&
+        !options.environment.value(QStringLiteral("MSI_ENDPOINT")).trimmed().isEmpty()) {
+        qCWarning(lcAuth).noquote()
+            << "MSI_ENDPOINT is set (Cloud Shell or Azure Machine Learning), a managed "
+               "identity source this proxy does not support; ignored";
+    }
     qCInfo(lcAuth).noquote() << "managed identity source chosen"
                              << "source=" << sourceName(m_detection.source)
                              << "identity=" << options.identity.describe() << "reason=" << m_detection.reason;

@@ -1,9 +1,9 @@
 #include "auth/providers/TokenHttpClient.h"
 
 #include "log/Logging.h"
+#include "tls/TrustStore.h"
 
 #include <QDateTime>
-#include <QFile>
 #include <QHostAddress>
 #include <QLocale>
 #include <QNetworkAccessManager>
@@ -111,13 +111,8 @@ TokenHttpClient::Options TokenHttpClient::Options::fromConfig(const config::Serv
 {
     Options options;
     options.requestTimeout = config.token.requestTimeout;
-    if (!config.upstream.caBundlePath.isEmpty()) {
-        options.extraCaFiles << config.upstream.caBundlePath;
-    }
-    if (const QString sslCertFile = environment.value(QStringLiteral("SSL_CERT_FILE"));
-        !sslCertFile.isEmpty()) {
-        options.extraCaFiles << sslCertFile;
-    }
+    options.caBundle = config.upstream.caBundlePath;
+    options.environmentCaBundle = environment.value(QStringLiteral("SSL_CERT_FILE"));
     options.proxy = config.outboundProxy;
     return options;
 }
@@ -127,22 +122,10 @@ TokenHttpClient::TokenHttpClient(Clock &clock, Options options, QObject *parent)
       m_ssl(QSslConfiguration::defaultConfiguration()), m_direct(new QNetworkAccessManager(this))
 {
     m_direct->setProxy(QNetworkProxy(QNetworkProxy::NoProxy));
-    for (const QString &path : std::as_const(m_options.extraCaFiles)) {
-        QFile file(path);
-        if (!file.open(QIODevice::ReadOnly)) {
-            m_setupError = makeError(
-                TokenError::Kind::LocalFile,
-                QStringLiteral("cannot read CA bundle %1: %2").arg(path, file.errorString()), false);
-            break;
-        }
-        const QList<QSslCertificate> certificates = QSslCertificate::fromData(file.readAll(), QSsl::Pem);
-        if (certificates.isEmpty()) {
-            m_setupError =
-                makeError(TokenError::Kind::LocalFile,
-                          QStringLiteral("CA bundle %1 contains no PEM certificate").arg(path), false);
-            break;
-        }
-        m_ssl.addCaCertificates(certificates);
+    if (auto trusted = tls::TrustStore::apply(m_ssl, m_options.caBundle, m_options.environmentCaBundle)) {
+        m_ssl = *trusted;
+    } else {
+        m_setupError = makeError(TokenError::Kind::LocalFile, trusted.error(), false);
     }
     if (m_setupError) {
         qCWarning(lcAuth).noquote() << "token http client unusable"

@@ -56,7 +56,10 @@ public:
     struct Options {
         std::chrono::milliseconds requestTimeout{15'000};
         qint64 maxResponseBytes = qint64{1024} * 1024;
-        QStringList extraCaFiles; // PEM bundles trusted in addition to the system CAs
+        // PEM bundles trusted in addition to the system CAs (see tls::TrustStore): the configured one
+        // must be usable, SSL_CERT_FILE's is ignored with a warning when it is not.
+        QString caBundle;
+        QString environmentCaBundle;
         config::OutboundProxyConfig proxy;
 
         // TokenConfig.requestTimeout, UpstreamConfig.caBundlePath, SSL_CERT_FILE from env and the
@@ -104,7 +107,7 @@ private:
     Clock &m_clock;
     Options m_options;
     QSslConfiguration m_ssl;
-    std::optional<TokenError> m_setupError; // unreadable CA bundle: every call fails with it
+    std::optional<TokenError> m_setupError; // unusable configured CA bundle: every call fails with it
     QNetworkAccessManager *m_direct = nullptr;
     QNetworkAccessManager *m_proxied = nullptr;
     QHash<QNetworkReply *, std::shared_ptr<Call>> m_calls;

@@ -1,6 +1,7 @@
 #include "auth/providers/TokenResponseParser.h"
 
 #include <QDateTime>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QJsonValue>
@@ -218,6 +219,16 @@ TokenError TokenResponseParser::parseError(int httpStatus, const QByteArray &bod
         if (errorValue.isString()) {
             error.code = errorValue.toString();
             error.description = stringField(object, QLatin1String("error_description"));
+            // Entra's numeric code (AADSTS...) is what its troubleshooting pages are indexed by;
+            // descriptions usually start with it, but not every front end keeps it there.
+            const QJsonArray codes = object.value(QLatin1String("error_codes")).toArray();
+            if (!codes.isEmpty() && codes.first().isDouble()) {
+                const QString aadsts =
+                    QStringLiteral("AADSTS%1").arg(static_cast<qint64>(codes.first().toDouble()));
+                if (!error.description.contains(aadsts)) {
+                    error.description = aadsts % QStringLiteral(": ") % error.description;
+                }
+            }
         } else if (errorValue.isObject()) {
             // ARM-style {"error":{"code","message"}}, sent by some App Service front ends.
             const QJsonObject nested = errorValue.toObject();
