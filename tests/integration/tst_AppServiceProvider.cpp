@@ -16,6 +16,8 @@ using aap::test::FakeAppService;
 using Fault = aap::test::FakeTokenServer::Fault;
 using namespace std::chrono_literals;
 
+Q_DECLARE_METATYPE(aap::test::FakeAppService::ExpiryFormat)
+
 namespace {
 
 const QString kResource = QStringLiteral("https://monitor.azure.com");
@@ -93,11 +95,19 @@ private Q_SLOTS:
         QVERIFY(!provider.describe().contains(QString::fromLatin1(service.identityHeader())));
     }
 
+    void legacyDateStringExpiry_data()
+    {
+        QTest::addColumn<FakeAppService::ExpiryFormat>("format");
+        QTest::newRow("MM/dd/yyyy HH:mm:ss +00:00") << FakeAppService::ExpiryFormat::LegacyDate;
+        QTest::newRow("RFC 3339") << FakeAppService::ExpiryFormat::Rfc3339;
+    }
+
     void legacyDateStringExpiry()
     {
+        QFETCH(FakeAppService::ExpiryFormat, format);
         aap::SystemClock clock;
         FakeAppService service;
-        service.setDateStringExpiry(true);
+        service.setExpiryFormat(format);
         service.setLifetime(3600);
         TokenHttpClient http(clock, {});
         AppServiceProvider provider(http, clock, optionsFor(service));

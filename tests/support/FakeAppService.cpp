@@ -71,10 +71,19 @@ FakeTokenServer::Reply FakeAppService::handle(const RecordedRequest &request)
         return error(400, QStringLiteral("invalid_request"), QStringLiteral("Identity not found"));
     }
     const qint64 expiresOn = nowSeconds() + m_lifetime;
-    const QString expiresOnText = m_dateString ? QDateTime::fromSecsSinceEpoch(expiresOn, Qt::UTC)
-                                                         .toString(QStringLiteral("MM/dd/yyyy HH:mm:ss")) +
-                                                     QStringLiteral(" +00:00")
-                                               : QString::number(expiresOn);
+    const QDateTime expiry = QDateTime::fromSecsSinceEpoch(expiresOn, Qt::UTC);
+    QString expiresOnText;
+    switch (m_expiryFormat) {
+    case ExpiryFormat::UnixSeconds:
+        expiresOnText = QString::number(expiresOn);
+        break;
+    case ExpiryFormat::LegacyDate:
+        expiresOnText = expiry.toString(QStringLiteral("MM/dd/yyyy HH:mm:ss")) + QStringLiteral(" +00:00");
+        break;
+    case ExpiryFormat::Rfc3339:
+        expiresOnText = expiry.toString(Qt::ISODate);
+        break;
+    }
     Reply reply;
     reply.body = issueToken({{QStringLiteral("client_id"), clientId},
                              {QStringLiteral("expires_on"), expiresOnText},
