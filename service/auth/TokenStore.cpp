@@ -10,6 +10,7 @@ void TokenStore::publish(TokenSnapshot snapshot)
     {
         const std::lock_guard lock(m_mutex);
         m_snapshot = std::move(next);
+        m_everPublished.store(true, std::memory_order_release);
         m_generation.fetch_add(1, std::memory_order_acq_rel);
     }
     Q_EMIT changed();

@@ -34,6 +34,12 @@ public:
         return m_generation.load(std::memory_order_acquire);
     }
     [[nodiscard]] std::shared_ptr<const TokenSnapshot> snapshot() const;
+    // A token was published at least once (clear() does not undo it): only before the first token
+    // do requests wait for one; after that a missing token is answered at once.
+    [[nodiscard]] bool hasEverPublished() const noexcept
+    {
+        return m_everPublished.load(std::memory_order_acquire);
+    }
 
     // The target answered 401: ask the scheduler for an early refresh. Thread-safe and cheap: while
     // one report is queued to the store's thread, further ones only bump the counter, so a burst of
@@ -64,6 +70,7 @@ private:
     mutable std::mutex m_mutex;
     std::shared_ptr<const TokenSnapshot> m_snapshot;
     std::atomic<std::uint64_t> m_generation{0};
+    std::atomic<bool> m_everPublished{false};
     std::atomic<std::uint64_t> m_unauthorizedReports{0};
     std::atomic<bool> m_unauthorizedPending{false};
     mutable std::mutex m_statusMutex;

@@ -87,7 +87,9 @@ ParseResult ChunkedDecoder::decode(QByteArrayView input, QByteArrayView &payload
             m_sizeDigits = 0;
             m_extensionStarted = false;
             if (m_remaining == 0) {
+                // Returns here so a relay can tell the trailer section apart from the chunks.
                 m_state = State::TrailerStart;
+                return ParseResult{ParseStatus::Incomplete, i, HttpError::None, {}};
             } else {
                 if (m_limits.maxBodyBytes != 0 && m_remaining > m_limits.maxBodyBytes - m_payloadBytes)
                     return fail(HttpError::BodyTooLarge, "chunked body over the body limit");

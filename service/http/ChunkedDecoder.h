@@ -19,7 +19,9 @@ namespace aap::http {
 //         if (r.status == ParseStatus::Complete) -> message ended; `in` is the next message
 //     }
 // Incomplete with consumed == input.size() means everything was used and more is needed.
-// Complete means the last chunk and the trailer section ended at `consumed`. Chunk extensions are
+// Complete means the last chunk and the trailer section ended at `consumed`. decode() also returns
+// right after the last chunk's size line, so the bytes of one call are either all before the trailer
+// section or all inside it (inTrailers() before the call says which). Chunk extensions are
 // skipped (bounded by maxChunkLineBytes); trailer fields are validated, bounded by maxTrailerBytes
 // and dropped (never merged into the head, so they cannot smuggle hop-by-hop or framing fields).
 class ChunkedDecoder {
@@ -30,6 +32,12 @@ public:
     void reset();
 
     bool finished() const { return m_state == State::Done; }
+    // The last chunk was read; what follows is the trailer section and the final CRLF.
+    bool inTrailers() const
+    {
+        return m_state == State::TrailerStart || m_state == State::Trailer || m_state == State::TrailerLf ||
+               m_state == State::FinalLf;
+    }
     // Payload bytes decoded so far in this message.
     quint64 payloadBytes() const { return m_payloadBytes; }
 

@@ -18,6 +18,8 @@ int statusCodeFor(HttpError error)
         return 411;
     case HttpError::NotImplemented:
         return 501;
+    case HttpError::MethodNotAllowed:
+        return 405;
     case HttpError::VersionNotSupported:
         return 505;
     case HttpError::BodyTooLarge:

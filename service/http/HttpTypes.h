@@ -15,7 +15,8 @@ enum class HttpError {
     UriTooLong,           // 414
     HeaderFieldsTooLarge, // 431
     LengthRequired,       // 411
-    NotImplemented,       // 501: unknown transfer-coding, CONNECT (this proxy never tunnels)
+    NotImplemented,       // 501: unknown transfer-coding
+    MethodNotAllowed,     // 405: CONNECT (this proxy never tunnels), TRACE (would echo the token)
     VersionNotSupported,  // 505
     BadChunk,             // 400: malformed chunked body
     BodyTooLarge,         // 413

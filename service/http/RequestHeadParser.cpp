@@ -159,8 +159,12 @@ ParseResult RequestHeadParser::parseRequestLine(QByteArrayView line)
         return error(HttpError::VersionNotSupported,
                      QByteArrayLiteral("request line: HTTP major version not 1"));
     if (method == QByteArrayView("CONNECT"))
-        return error(HttpError::NotImplemented,
-                     QByteArrayLiteral("CONNECT is not supported (no tunnelling)"));
+        return error(HttpError::MethodNotAllowed,
+                     QByteArrayLiteral("CONNECT is not allowed (this proxy never tunnels)"));
+    // An upstream that echoes TRACE would hand the forwarded bearer token back to the client.
+    if (method == QByteArrayView("TRACE"))
+        return error(HttpError::MethodNotAllowed,
+                     QByteArrayLiteral("TRACE is not allowed (it would echo the access token)"));
 
     m_minorVersion = version[7] - '0';
     m_method = rangeOf(line, method);

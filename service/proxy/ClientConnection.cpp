@@ -3,17 +3,23 @@
 #include "auth/TokenStore.h"
 #include "health/ReadinessProbe.h"
 #include "http/HttpStatus.h"
+#include "http/HttpSyntax.h"
+#include "http/RequestAuthority.h"
+#include "log/LogField.h"
 #include "log/Logging.h"
 #include "proxy/LocalReply.h"
 #include "proxy/ProxyWorker.h"
 #include "proxy/UpstreamConnection.h"
 #include "proxy/UpstreamPool.h"
 
+#include <QHostAddress>
 #include <QTcpSocket>
 
 #include <algorithm>
 
 namespace aap::proxy {
+
+using log::LogField;
 
 namespace {
 
@@ -23,6 +29,8 @@ constexpr qint64 kHighWaterBytes = qint64{256} * 1024;
 constexpr qint64 kClientReadBufferBytes = qint64{64} * 1024;
 // Room above the head limit, so the parser (not the buffer) decides when a head is too large.
 constexpr qsizetype kHeadSlackBytes = 1024;
+// Sent with every 405: the methods this proxy forwards (it also forwards other extension methods).
+constexpr QByteArrayView kAllowField = "Allow: GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS\r\n";
 
 http::Limits limitsFrom(const config::LimitsConfig &limits)
 {
@@ -43,6 +51,8 @@ QByteArrayView errorCode(http::HttpError error)
         return "length_required";
     case http::HttpError::NotImplemented:
         return "not_implemented";
+    case http::HttpError::MethodNotAllowed:
+        return "method_not_allowed";
     case http::HttpError::VersionNotSupported:
         return "http_version_not_supported";
     case http::HttpError::BadChunk:
@@ -59,6 +69,11 @@ QByteArrayView errorCode(http::HttpError error)
 qint64 ms(std::chrono::milliseconds duration)
 {
     return duration.count();
+}
+
+quint16 defaultPort(QByteArrayView scheme)
+{
+    return http::syntax::equalsIgnoreCase(scheme, "https") ? 443 : 80;
 }
 
 } // namespace
@@ -118,6 +133,9 @@ void ClientConnection::onBytesWritten()
 {
     if (m_state == State::Forwarding && m_responseHeadRelayed) {
         pumpResponseBody();
+    } else if (m_state == State::Idle || m_state == State::ReadingHead) {
+        // Pipelined requests paused while local replies waited for the client to read them.
+        processInput();
     }
 }
 
@@ -129,12 +147,14 @@ void ClientConnection::onDisconnected()
     if (m_state == State::Forwarding || m_state == State::WaitingUpstream || m_state == State::WaitingToken) {
         m_worker.counters().count(ProxyErrorKind::ClientAborted);
         qCWarning(lcProxy).noquote() << "client disconnected during an exchange"
-                                     << "route=" << m_worker.route(m_routeIndex).name
-                                     << "request_body_complete=" << m_requestBodyDone
-                                     << "response_started=" << m_responseHeadRelayed;
+                                     << LogField::kv("route", m_worker.route(m_routeIndex).name)
+                                     << LogField::kv("request_body_complete",
+                                                     m_requestBodyDone ? "yes" : "no")
+                                     << LogField::kv("response_started",
+                                                     m_responseHeadRelayed ? "yes" : "no");
     } else if (m_state == State::ReadingHead) {
         qCInfo(lcProxy).noquote() << "client disconnected inside a request head"
-                                  << "peer=" << m_peerAddress;
+                                  << LogField::kv("peer", m_peerAddress);
     }
     closeNow();
 }
@@ -165,6 +185,10 @@ void ClientConnection::processInput()
     const qint64 limit = m_worker.options().limits.maxHeaderBytes + kHeadSlackBytes;
     // A loop, not recursion: many pipelined requests answered locally must not deepen the stack.
     while (m_state == State::Idle || m_state == State::ReadingHead) {
+        if (m_socket->bytesToWrite() >= kHighWaterBytes) {
+            // Local replies to pipelined requests pile up unread: stop reading until onBytesWritten().
+            return;
+        }
         readAvailableInto(m_in, limit);
         if (m_in.isEmpty()) {
             return;
@@ -178,12 +202,15 @@ void ClientConnection::processInput()
             return;
         }
         if (result.status == http::ParseStatus::Error) {
-            qCWarning(lcHttp).noquote() << "bad request head"
-                                        << "peer=" << m_peerAddress << "detail=" << result.detail;
+            qCWarning(lcHttp).noquote() << "bad request head" << LogField::kv("peer", m_peerAddress)
+                                        << LogField::kv("detail", result.detail);
             const int status = http::statusCodeFor(result.error);
+            // The bad bytes stay unparsed: nothing after them can be trusted to start a request.
+            m_closeAfterResponse = true;
             failRequest(status, errorCode(result.error),
                         QStringLiteral("the request was rejected: %1").arg(QString::fromUtf8(result.detail)),
-                        ProxyErrorKind::BadRequest);
+                        ProxyErrorKind::BadRequest,
+                        result.error == http::HttpError::MethodNotAllowed ? kAllowField : QByteArrayView());
             return;
         }
         m_in.remove(0, result.consumed);
@@ -222,14 +249,14 @@ void ClientConnection::handleHead()
     }
     m_worker.counters().requests.fetch_add(1, std::memory_order_relaxed);
 
-    if (m_request.targetForm() == http::TargetForm::Absolute &&
-        !(m_request.hasHost() && m_request.authority().compare(m_request.host(), Qt::CaseInsensitive) == 0)) {
+    const auto route = m_worker.routeTable().match(path);
+    if (m_request.targetForm() == http::TargetForm::Absolute && !authorityIsOurs(route.value_or(-1))) {
         failRequest(421, "misdirected_request",
-                    QStringLiteral("the absolute request-target names another host; this is a reverse proxy"),
+                    QStringLiteral("the absolute request-target names another host; this is a reverse proxy, "
+                                   "never an open proxy"),
                     ProxyErrorKind::MisdirectedRequest);
         return;
     }
-    const auto route = m_worker.routeTable().match(path);
     if (!route) {
         failRequest(404, "no_route", QStringLiteral("no route matches the request path"),
                     ProxyErrorKind::NoRoute);
@@ -237,6 +264,35 @@ void ClientConnection::handleHead()
     }
     m_routeIndex = *route;
     acquireToken();
+}
+
+bool ClientConnection::authorityIsOurs(qsizetype routeIndex) const
+{
+    const QByteArrayView target = m_request.target();
+    const auto authority = http::RequestAuthority::parse(m_request.authority());
+    if (!authority) {
+        return false;
+    }
+    const QByteArrayView scheme = target.first(target.indexOf(':'));
+    // This proxy, by a name or address that reaches its listener.
+    if (authority->port.value_or(defaultPort(scheme)) == m_socket->localPort()) {
+        if (http::syntax::equalsIgnoreCase(authority->host, "localhost")) {
+            return true;
+        }
+        const QHostAddress address(QString::fromLatin1(authority->host));
+        if (!address.isNull() &&
+            (address.isLoopback() || address.isEqual(m_worker.options().listener.address) ||
+             address.isEqual(m_socket->localAddress()))) {
+            return true;
+        }
+    }
+    // The target itself, as a client configured to use this proxy as an HTTP proxy names it.
+    if (routeIndex < 0) {
+        return false;
+    }
+    const auto &targetUrl = m_worker.options().routes[routeIndex].config.target;
+    return http::syntax::equalsIgnoreCase(authority->host, targetUrl.host.toLatin1()) &&
+           authority->port.value_or(defaultPort(targetUrl.scheme.toLatin1())) == targetUrl.port;
 }
 
 bool ClientConnection::answerLocally(QByteArrayView path)
@@ -251,19 +307,19 @@ bool ClientConnection::answerLocally(QByteArrayView path)
     const bool close = m_closeAfterResponse || !m_requestBodyDone;
     m_out.resize(0);
     if (health) {
-        LocalReply::appendJson(m_out, 200, R"({"status":"ok"})", close);
+        LocalReply::appendJson(m_out, 200, R"({"status":"ok"})", replyConnection(close));
     } else {
         const auto answer = m_worker.probe().answer();
         if (!answer.ready) {
-            qCWarning(lcHealth).noquote() << "not ready"
-                                          << "reason=" << answer.body;
+            qCWarning(lcHealth).noquote() << "not ready" << LogField::kv("reason", answer.body);
         }
-        LocalReply::appendJson(m_out, answer.ready ? 200 : 503, answer.body, close);
+        LocalReply::appendJson(m_out, answer.ready ? 200 : 503, answer.body, replyConnection(close));
     }
     if (m_request.isHead()) {
         m_out.truncate(m_out.indexOf("\r\n\r\n") + 4);
     }
     m_socket->write(m_out);
+    m_worker.counters().notePendingWrite(m_socket->bytesToWrite());
     if (close) {
         closeAfterFlush();
     } else {
@@ -279,11 +335,19 @@ void ClientConnection::acquireToken()
         acquireUpstream(false);
         return;
     }
+    if (route.store->hasEverPublished()) {
+        // Waiting is for start-up only; an expired or withdrawn token is not about to appear.
+        failRequest(503, "no_token",
+                    QStringLiteral("no valid access token for route %1 (it expired or was withdrawn and no "
+                                   "refresh succeeded yet)")
+                        .arg(QString::fromUtf8(route.name)),
+                    ProxyErrorKind::NoToken);
+        return;
+    }
     if (m_state != State::WaitingToken) {
         m_state = State::WaitingToken;
         setDeadline(Deadline::TokenWait, m_worker.options().limits.tokenWaitTimeout);
-        qCInfo(lcProxy).noquote() << "request waits for a token"
-                                  << "route=" << route.name;
+        qCInfo(lcProxy).noquote() << "request waits for a token" << LogField::kv("route", route.name);
     }
 }
 
@@ -360,7 +424,7 @@ void ClientConnection::sendRequestHead()
 
 qint64 ClientConnection::moveBodyBytes(QByteArray &pending, QAbstractSocket *source, QAbstractSocket *sink,
                                        http::ChunkedDecoder &decoder, http::BodyFraming framing,
-                                       quint64 &remaining, bool dechunk, bool &done)
+                                       quint64 &remaining, ChunkOutput output, bool &done)
 {
     QByteArray &scratch = m_worker.scratch();
     qint64 total = 0;
@@ -393,21 +457,26 @@ qint64 ClientConnection::moveBodyBytes(QByteArray &pending, QAbstractSocket *sou
             QByteArrayView rest = input;
             while (!rest.isEmpty()) {
                 QByteArrayView payload;
+                const bool trailerBytes = decoder.inTrailers();
                 const http::ParseResult result = decoder.decode(rest, payload);
                 if (result.status == http::ParseStatus::Error) {
-                    qCWarning(lcHttp).noquote() << "bad chunked body"
-                                                << "detail=" << result.detail;
+                    qCWarning(lcHttp).noquote()
+                        << "bad chunked body" << LogField::kv("detail", result.detail);
                     return -1;
                 }
-                if (dechunk) {
+                if (output == ChunkOutput::Payload) {
                     if (!payload.isEmpty()) {
                         sink->write(payload.data(), payload.size());
                     }
-                } else if (result.consumed > 0) {
+                } else if (result.consumed > 0 && !(trailerBytes && output == ChunkOutput::RawNoTrailers)) {
                     sink->write(rest.data(), result.consumed);
                 }
                 rest = rest.sliced(result.consumed);
                 if (result.status == http::ParseStatus::Complete) {
+                    if (output == ChunkOutput::RawNoTrailers) {
+                        // The empty line after the last chunk, without the trailer fields before it.
+                        sink->write("\r\n", 2);
+                    }
                     done = true;
                     break;
                 }
@@ -441,8 +510,11 @@ void ClientConnection::pumpRequestBody()
         return;
     }
     bool done = false;
-    const qint64 moved = moveBodyBytes(m_in, m_socket, m_upstream->socket(), m_requestChunks,
-                                       m_request.framing(), m_requestRemaining, false, done);
+    // Trailers could carry fields the proxy must control (Authorization) or that the removed Trailer
+    // field no longer declares: the upstream never sees them.
+    const qint64 moved =
+        moveBodyBytes(m_in, m_socket, m_upstream->socket(), m_requestChunks, m_request.framing(),
+                      m_requestRemaining, ChunkOutput::RawNoTrailers, done);
     if (moved < 0) {
         failRequest(400, "bad_chunked_body", QStringLiteral("the chunked request body is malformed"),
                     ProxyErrorKind::BadRequest);
@@ -503,8 +575,8 @@ void ClientConnection::handleResponseHead()
             return;
         }
         if (result.status == http::ParseStatus::Error) {
-            qCWarning(lcUpstream).noquote() << "bad response head"
-                                            << "host=" << m_pool->host() << "detail=" << result.detail;
+            qCWarning(lcUpstream).noquote() << "bad response head" << LogField::kv("host", m_pool->host())
+                                            << LogField::kv("detail", result.detail);
             failRequest(502, "upstream_bad_response",
                         QStringLiteral("the target sent an invalid response head"),
                         ProxyErrorKind::UpstreamReset);
@@ -538,8 +610,8 @@ void ClientConnection::handleFinalResponseHead()
     auto &route = m_worker.route(m_routeIndex);
     if (m_response.status() == 401) {
         m_worker.counters().unauthorizedFromTarget.fetch_add(1, std::memory_order_relaxed);
-        qCWarning(lcUpstream).noquote() << "target answered 401, asking for a token refresh"
-                                        << "route=" << route.name;
+        qCWarning(lcUpstream).noquote()
+            << "target answered 401, asking for a token refresh" << LogField::kv("route", route.name);
         route.store->reportUnauthorized();
     }
     const bool willClose = m_closeAfterResponse || !m_requestBodyDone || m_worker.isDraining();
@@ -568,13 +640,14 @@ void ClientConnection::pumpResponseBody()
     }
     bool done = false;
     const auto framing = m_response.framing();
-    const qint64 moved = moveBodyBytes(m_upIn, m_upstream != nullptr ? m_upstream->socket() : nullptr,
-                                       m_socket, m_responseChunks, framing, m_responseRemaining,
-                                       m_plan.body == http::DownstreamBody::Dechunk, done);
+    const qint64 moved = moveBodyBytes(
+        m_upIn, m_upstream != nullptr ? m_upstream->socket() : nullptr, m_socket, m_responseChunks, framing,
+        m_responseRemaining,
+        m_plan.body == http::DownstreamBody::Dechunk ? ChunkOutput::Payload : ChunkOutput::Raw, done);
     if (moved < 0) {
         m_worker.counters().count(ProxyErrorKind::UpstreamBodyAborted);
         qCWarning(lcUpstream).noquote() << "malformed chunked response body, client connection cut"
-                                        << "route=" << m_worker.route(m_routeIndex).name;
+                                        << LogField::kv("route", m_worker.route(m_routeIndex).name);
         closeNow();
         return;
     }
@@ -592,7 +665,7 @@ void ClientConnection::pumpResponseBody()
         }
         m_worker.counters().count(ProxyErrorKind::UpstreamBodyAborted);
         qCWarning(lcUpstream).noquote() << "target closed the connection inside the response body"
-                                        << "route=" << m_worker.route(m_routeIndex).name;
+                                        << LogField::kv("route", m_worker.route(m_routeIndex).name);
         closeNow();
     }
 }
@@ -643,7 +716,7 @@ void ClientConnection::upstreamFailed(UpstreamFailure failure)
         m_retried = true;
         m_worker.counters().upstreamRetries.fetch_add(1, std::memory_order_relaxed);
         qCWarning(lcUpstream).noquote() << "reused upstream connection was closed, retrying once"
-                                        << "route=" << m_worker.route(m_routeIndex).name;
+                                        << LogField::kv("route", m_worker.route(m_routeIndex).name);
         m_upstreamEof = false;
         acquireUpstream(true);
         return;
@@ -676,6 +749,8 @@ void ClientConnection::finishExchange(bool upstreamReusable)
 void ClientConnection::startNextRequest()
 {
     m_routeIndex = -1;
+    // An error before the next head is parsed must be answered, not taken for a cut mid-response.
+    m_responseHeadRelayed = false;
     m_upstreamHead.resize(0);
     m_upIn.resize(0);
     if (m_drainRequested || m_worker.isDraining()) {
@@ -692,13 +767,15 @@ void ClientConnection::startNextRequest()
 }
 
 void ClientConnection::failRequest(int status, QByteArrayView code, const QString &message,
-                                   ProxyErrorKind kind)
+                                   ProxyErrorKind kind, QByteArrayView extraFields)
 {
     m_worker.counters().count(kind);
-    qCWarning(lcProxy).noquote() << "request failed"
-                                 << "status=" << status << "code=" << code.toByteArray()
-                                 << "route=" << (m_routeIndex >= 0 ? m_worker.route(m_routeIndex).name : "-")
-                                 << "message=" << message;
+    qCWarning(lcProxy).noquote() << "request failed" << LogField::kv("status", status)
+                                 << LogField::kv("code", code.toByteArray())
+                                 << LogField::kv("route", m_routeIndex >= 0
+                                                              ? m_worker.route(m_routeIndex).name
+                                                              : QByteArray("-"))
+                                 << LogField::kv("message", message);
     releaseUpstream(false);
     if (m_responseHeadRelayed) {
         closeNow();
@@ -707,13 +784,24 @@ void ClientConnection::failRequest(int status, QByteArrayView code, const QStrin
     const bool close =
         !m_requestBodyDone || m_closeAfterResponse || m_drainRequested || m_worker.isDraining();
     m_out.resize(0);
-    LocalReply::appendError(m_out, status, code, message.toUtf8(), close);
+    LocalReply::appendError(m_out, status, code, message.toUtf8(), replyConnection(close), extraFields);
     m_socket->write(m_out);
+    m_worker.counters().notePendingWrite(m_socket->bytesToWrite());
     if (close) {
         closeAfterFlush();
     } else {
         startNextRequest();
     }
+}
+
+LocalReply::Connection ClientConnection::replyConnection(bool close) const
+{
+    if (close) {
+        return LocalReply::Connection::Close;
+    }
+    // The connection stays open only after a parsed request, so m_request is the one answered.
+    return m_request.minorVersion() == 0 ? LocalReply::Connection::PersistentAnnounce
+                                         : LocalReply::Connection::Persistent;
 }
 
 void ClientConnection::releaseUpstream(bool reusable)
@@ -785,11 +873,12 @@ void ClientConnection::checkDeadline(SteadyTime now)
     const auto &upstream = m_worker.options().upstream;
     switch (kind) {
     case Deadline::ClientIdle:
-        qCDebug(lcProxy).noquote() << "idle client connection closed"
-                                   << "peer=" << m_peerAddress;
+        qCDebug(lcProxy).noquote() << "idle client connection closed" << LogField::kv("peer", m_peerAddress);
         closeNow();
         break;
     case Deadline::ClientHeader:
+        // The partial head cannot be completed into a request any more.
+        m_closeAfterResponse = true;
         failRequest(
             408, "request_timeout",
             QStringLiteral("the request head did not arrive within %1 ms").arg(ms(limits.headerTimeout)),
@@ -826,8 +915,8 @@ void ClientConnection::checkDeadline(SteadyTime now)
         if (m_responseHeadRelayed) {
             m_worker.counters().count(ProxyErrorKind::UpstreamTimeout);
             qCWarning(lcUpstream).noquote() << "response body stalled, connection cut"
-                                            << "route=" << m_worker.route(m_routeIndex).name
-                                            << "idle_ms=" << ms(upstream.idleBodyTimeout);
+                                            << LogField::kv("route", m_worker.route(m_routeIndex).name)
+                                            << LogField::kv("idle_ms", ms(upstream.idleBodyTimeout));
             closeNow();
         } else if (!m_requestBodyDone &&
                    (m_upstream == nullptr || m_upstream->socket()->bytesToWrite() == 0)) {

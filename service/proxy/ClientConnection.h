@@ -6,6 +6,7 @@
 #include "http/RequestHeadParser.h"
 #include "http/ResponseHead.h"
 #include "http/ResponseHeadParser.h"
+#include "proxy/LocalReply.h"
 #include "proxy/ProxyCounters.h"
 #include "proxy/UpstreamHandler.h"
 
@@ -54,6 +55,12 @@ private:
         Closing,         // final bytes are being flushed, then the socket closes
         Closed,
     };
+    // What moveBodyBytes() writes of a chunked body.
+    enum class ChunkOutput {
+        Raw,           // the chunk bytes as received, trailer section included
+        RawNoTrailers, // the chunk bytes, then the final CRLF without the trailer fields
+        Payload,       // only the decoded payload
+    };
     enum class Deadline {
         None,
         ClientIdle,
@@ -95,7 +102,13 @@ private:
 
     // Error reply before any response byte was relayed; closes when the request body was not
     // consumed. After the response head was relayed only the connection can be cut.
-    void failRequest(int status, QByteArrayView code, const QString &message, ProxyErrorKind kind);
+    // `extraFields`: complete header lines for the reply (Allow for a 405).
+    void failRequest(int status, QByteArrayView code, const QString &message, ProxyErrorKind kind,
+                     QByteArrayView extraFields = {});
+    [[nodiscard]] LocalReply::Connection replyConnection(bool close) const;
+    // An absolute-form authority names this proxy (a loopback or listener address, or localhost, on
+    // the listener's port) or the target of `routeIndex` (-1: no route).
+    [[nodiscard]] bool authorityIsOurs(qsizetype routeIndex) const;
     void releaseUpstream(bool reusable);
     void closeAfterFlush();
     void closeNow();
@@ -103,7 +116,7 @@ private:
     [[nodiscard]] bool isIdempotent() const;
     [[nodiscard]] qint64 moveBodyBytes(QByteArray &pending, QAbstractSocket *source, QAbstractSocket *sink,
                                        http::ChunkedDecoder &decoder, http::BodyFraming framing,
-                                       quint64 &remaining, bool dechunk, bool &done);
+                                       quint64 &remaining, ChunkOutput output, bool &done);
 
     ProxyWorker &m_worker;
     QTcpSocket *m_socket;

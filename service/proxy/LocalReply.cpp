@@ -83,7 +83,8 @@ QByteArrayView LocalReply::reasonPhrase(int status)
     }
 }
 
-void LocalReply::appendJson(QByteArray &out, int status, QByteArrayView body, bool closeConnection)
+void LocalReply::appendJson(QByteArray &out, int status, QByteArrayView body, Connection connection,
+                            QByteArrayView extraFields)
 {
     out.append("HTTP/1.1 ");
     out.append(QByteArray::number(status));
@@ -91,12 +92,24 @@ void LocalReply::appendJson(QByteArray &out, int status, QByteArrayView body, bo
     out.append(reasonPhrase(status));
     out.append("\r\nContent-Type: application/json\r\nCache-Control: no-store\r\nContent-Length: ");
     out.append(QByteArray::number(body.size()));
-    out.append(closeConnection ? "\r\nConnection: close\r\n\r\n" : "\r\n\r\n");
+    out.append("\r\n");
+    out.append(extraFields);
+    switch (connection) {
+    case Connection::Persistent:
+        break;
+    case Connection::PersistentAnnounce:
+        out.append("Connection: keep-alive\r\n");
+        break;
+    case Connection::Close:
+        out.append("Connection: close\r\n");
+        break;
+    }
+    out.append("\r\n");
     out.append(body);
 }
 
 void LocalReply::appendError(QByteArray &out, int status, QByteArrayView code, QByteArrayView message,
-                             bool closeConnection)
+                             Connection connection, QByteArrayView extraFields)
 {
     QByteArray body;
     body.reserve(64 + code.size() + message.size());
@@ -105,7 +118,7 @@ void LocalReply::appendError(QByteArray &out, int status, QByteArrayView code, Q
     body.append(R"(,"message":)");
     appendJsonString(body, message);
     body.append("}}");
-    appendJson(out, status, body, closeConnection);
+    appendJson(out, status, body, connection, extraFields);
 }
 
 } // namespace aap::proxy

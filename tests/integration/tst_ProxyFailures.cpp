@@ -3,6 +3,7 @@
 
 #include <QSignalSpy>
 #include <QTcpServer>
+#include <QTcpSocket>
 #include <QTest>
 
 using namespace std::chrono_literals;
@@ -287,7 +288,8 @@ private Q_SLOTS:
             << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n") << 400;
         QTest::newRow("CONNECT") << QByteArray(
                                         "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
-                                 << 501;
+                                 << 405;
+        QTest::newRow("TRACE") << QByteArray("TRACE / HTTP/1.1\r\nHost: x\r\n\r\n") << 405;
         QTest::newRow("long target") << "GET /" + QByteArray(20000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n"
                                      << 414;
         QTest::newRow("huge head") << "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + QByteArray(70000, 'b') +
@@ -317,6 +319,99 @@ private Q_SLOTS:
             QCOMPARE(h.upstream.requests().size(), 0);
         }
         QVERIFY(h.counters().errorCount(ProxyErrorKind::BadRequest) >= 1u);
+    }
+
+    void traceAndConnectAre405WithAllow_data()
+    {
+        QTest::addColumn<QByteArray>("request");
+        QTest::newRow("TRACE") << QByteArray("TRACE /x HTTP/1.1\r\nHost: x\r\nMax-Forwards: 1\r\n\r\n");
+        QTest::newRow("CONNECT") << QByteArray(
+            "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n");
+    }
+    void traceAndConnectAre405WithAllow()
+    {
+        QFETCH(QByteArray, request);
+        ProxyTestHarness h;
+        h.publishToken();
+        QVERIFY(h.start());
+        ProxyTestClient client;
+        QVERIFY(client.connectTo(h.port()));
+        // After a kept-alive exchange, so the refusal must close the connection by itself.
+        client.send("GET /first HTTP/1.1\r\nHost: x\r\n\r\n");
+        QVERIFY(client.readResponse());
+        client.send(request);
+        const auto response = client.readResponse();
+        verifyError(response, 405, "method_not_allowed");
+        QCOMPARE(response->header("Allow").value_or(""),
+                 QByteArray("GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS"));
+        // The unparsed request is never taken for the start of another one.
+        QVERIFY(client.waitForDisconnected(10000));
+        QCOMPARE(h.upstream.requests().size(), 1);
+        QCOMPARE(h.upstream.requests().first().target, QByteArray("/first"));
+    }
+
+    void expiredTokenIs503AtOnce()
+    {
+        ProxyTestHarness h;
+        // Long enough that a wait could not go unnoticed.
+        h.options.limits.tokenWaitTimeout = 60s;
+        h.publishToken();
+        QVERIFY(h.start());
+        ProxyTestClient client;
+        QVERIFY(client.connectTo(h.port()));
+        client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        const auto served = client.readResponse();
+        QVERIFY(served);
+        QCOMPARE(served->status, 200);
+        h.store.clear();
+        client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        verifyError(client.readResponse(10000), 503, "no_token");
+        // An expired token is no better than none.
+        h.store.publish(aap::auth::TokenSnapshot{ProxyTestHarness::tokenHeaderValue(), h.clock.now() - 1s});
+        client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        verifyError(client.readResponse(10000), 503, "no_token");
+        QCOMPARE(h.counters().errorCount(ProxyErrorKind::NoToken), 2u);
+        QCOMPARE(h.upstream.requests().size(), 1);
+        QVERIFY(client.isConnected());
+    }
+
+    void pipelinedLocalRepliesAreBackPressured()
+    {
+        ProxyTestHarness h;
+        h.options.workerThreads = 1;
+        QVERIFY(h.start());
+        QTcpSocket client;
+        client.setReadBufferSize(
+            4096); // Qt stops reading, the kernel's window closes: a client that never reads
+        client.connectToHost(QHostAddress::LocalHost, h.port());
+        QVERIFY(client.waitForConnected(10000));
+        const QByteArray request("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+        constexpr int kRequests = 100000; // ~10 MB of replies, more than the kernel buffers hold
+        client.write(request.repeated(kRequests));
+        // Give the proxy time to answer everything it would answer without back-pressure.
+        for (int i = 0; i < 300 && h.counters().localReplies.load() < kRequests; ++i) {
+            QTest::qWait(10);
+        }
+        constexpr std::int64_t kBound = 512LL * 1024; // the high-water mark (256 KiB) and one reply
+        QVERIFY2(h.counters().maxPendingWriteBytes.load() < kBound,
+                 QByteArray::number(qint64(h.counters().maxPendingWriteBytes.load())).constData());
+        // Reading resumes the paused pipeline: every request is answered, in bounded memory.
+        client.setReadBufferSize(0);
+        qint64 received = 0;
+        QByteArray first;
+        auto drain = [&] {
+            const QByteArray bytes = client.readAll();
+            if (first.size() < 200) {
+                first += bytes.left(200);
+            }
+            received += bytes.size();
+            const qsizetype one = first.indexOf("{\"status\":\"ok\"}");
+            return one > 0 && received >= (one + 15) * qint64(kRequests);
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(drain(), 60000);
+        QVERIFY(first.startsWith("HTTP/1.1 200 OK\r\n"));
+        QCOMPARE(h.counters().localReplies.load(), std::uint64_t(kRequests));
+        QVERIFY(h.counters().maxPendingWriteBytes.load() < kBound);
     }
 
     void slowlorisIsCutWithoutSlowingOthers()

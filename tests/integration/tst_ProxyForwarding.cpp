@@ -345,24 +345,116 @@ private Q_SLOTS:
         QVERIFY(client.isConnected());
     }
 
+    void absoluteFormForAnotherHostIsRefused_data()
+    {
+        QTest::addColumn<QByteArray>("authority");
+        QTest::addColumn<QByteArray>("host");
+        // A matching Host field does not make another host acceptable: this is never an open proxy.
+        QTest::newRow("other host, same Host") << QByteArray("example.com") << QByteArray("example.com");
+        QTest::newRow("other host") << QByteArray("evil.example") << QByteArray("localhost");
+        QTest::newRow("localhost, port 80") << QByteArray("localhost") << QByteArray("localhost");
+        QTest::newRow("loopback, other port") << QByteArray("127.0.0.1:1") << QByteArray("127.0.0.1:1");
+        QTest::newRow("target host, other port") << QByteArray("127.0.0.1:2") << QByteArray("x");
+    }
     void absoluteFormForAnotherHostIsRefused()
+    {
+        QFETCH(QByteArray, authority);
+        QFETCH(QByteArray, host);
+        ProxyTestHarness h;
+        h.publishToken();
+        QVERIFY(h.start());
+        ProxyTestClient client;
+        QVERIFY(client.connectTo(h.port()));
+        client.send("GET http://" + authority + "/x HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+        const auto response = client.readResponse();
+        QVERIFY(response);
+        QCOMPARE(response->status, 421);
+        QCOMPARE(response->header("Content-Type").value_or(""), QByteArray("application/json"));
+        QVERIFY(response->body.contains("misdirected_request"));
+        QCOMPARE(h.upstream.requests().size(), 0);
+        QCOMPARE(h.counters().errorCount(aap::proxy::ProxyErrorKind::MisdirectedRequest), 1u);
+    }
+
+    void absoluteFormNamingThisProxyOrTargetIsForwarded()
+    {
+        ProxyTestHarness h;
+        h.publishToken();
+        QVERIFY(h.start());
+        const QByteArray port = QByteArray::number(h.port());
+        const QList<QByteArray> authorities{"127.0.0.1:" + port, "LocalHost:" + port, "[::1]:" + port,
+                                            "127.0.0.1:" + QByteArray::number(h.upstream.port())};
+        ProxyTestClient client;
+        QVERIFY(client.connectTo(h.port()));
+        for (const auto &authority : authorities) {
+            client.send("GET http://" + authority + "/ok?q HTTP/1.1\r\nHost: other\r\n\r\n");
+            const auto accepted = client.readResponse();
+            QVERIFY2(accepted, authority.constData());
+            QCOMPARE(accepted->status, 200);
+            QCOMPARE(h.upstream.requests().last().target, QByteArray("/ok?q"));
+        }
+        QCOMPARE(h.upstream.requests().size(), authorities.size());
+    }
+
+    void requestTrailersNeverReachTheTarget()
     {
         ProxyTestHarness h;
         h.publishToken();
         QVERIFY(h.start());
         ProxyTestClient client;
         QVERIFY(client.connectTo(h.port()));
-        client.send("GET http://evil.example/x HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        // The trailer section arrives separately too, so the boundary is found across reads.
+        client.send(
+            "POST /t HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTrailer: Authorization\r\n\r\n"
+            "5\r\nhello\r\n6\r\n world\r\n0\r\nAuthorization: Basic eDp5\r\n");
+        client.send("X-Undeclared: 1\r\n\r\n");
         const auto response = client.readResponse();
         QVERIFY(response);
-        QCOMPARE(response->status, 421);
-        QVERIFY(response->body.contains("misdirected_request"));
-        client.send("GET http://localhost/ok?q HTTP/1.1\r\nHost: localhost\r\n\r\n");
-        const auto accepted = client.readResponse();
-        QVERIFY(accepted);
-        QCOMPARE(accepted->status, 200);
-        QCOMPARE(h.upstream.requests().size(), 1);
-        QCOMPARE(h.upstream.requests().first().target, QByteArray("/ok?q"));
+        QCOMPARE(response->status, 200);
+        client.send("POST /t HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "3\r\nabc\r\n0;ext=1\r\nAuthorization: Basic eDp5\r\n\r\n");
+        const auto second = client.readResponse();
+        QVERIFY(second);
+        QCOMPARE(second->status, 200);
+        QCOMPARE(h.upstream.requests().size(), 2);
+        QCOMPARE(h.upstream.requests().at(0).body, QByteArray("hello world"));
+        QCOMPARE(h.upstream.requests().at(1).body, QByteArray("abc"));
+        for (const auto &request : h.upstream.requests()) {
+            QVERIFY(request.chunked);
+            QCOMPARE(request.trailerLines, QList<QByteArray>());
+            QCOMPARE(request.headerCount("Authorization"), 1);
+            QCOMPARE(request.header("Authorization").value_or(""), ProxyTestHarness::tokenHeaderValue());
+        }
+    }
+
+    void http10KeepAliveLocalRepliesSayKeepAlive()
+    {
+        ProxyTestHarness h;
+        h.publishToken();
+        QVERIFY(h.start());
+        ProxyTestClient client;
+        QVERIFY(client.connectTo(h.port()));
+        client.send("GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+        const auto health = client.readResponse();
+        QVERIFY(health);
+        QCOMPARE(health->status, 200);
+        QCOMPARE(health->header("Connection").value_or(""), QByteArray("keep-alive"));
+        client.send("GET http://evil.example/ HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+        const auto refused = client.readResponse();
+        QVERIFY(refused);
+        QCOMPARE(refused->status, 421);
+        QCOMPARE(refused->header("Connection").value_or(""), QByteArray("keep-alive"));
+        // Proxied replies say the same, and the connection really stayed open throughout.
+        client.send("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+        const auto forwarded = client.readResponse();
+        QVERIFY(forwarded);
+        QCOMPARE(forwarded->status, 200);
+        QCOMPARE(forwarded->header("Connection").value_or(""), QByteArray("keep-alive"));
+        QVERIFY(client.isConnected());
+        // HTTP/1.1 keeps its default: no Connection field.
+        client.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+        const auto health11 = client.readResponse();
+        QVERIFY(health11);
+        QVERIFY(!health11->hasHeader("Connection"));
     }
 };
 

@@ -238,6 +238,9 @@ void FakeUpstream::process(Connection *c)
             if (end < 0) {
                 return;
             }
+            if (end > 0) {
+                c->request.trailerLines.append(c->buffer.left(end));
+            }
             c->buffer.remove(0, end + 2);
             if (end == 0) {
                 c->remaining = 0;

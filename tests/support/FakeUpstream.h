@@ -31,6 +31,7 @@ public:
         qint64 bodySize = 0; // every body byte received (decoded when chunked)
         QByteArray bodySha256;
         bool chunked = false;
+        QList<QByteArray> trailerLines; // a chunked body's trailer field lines, as received
         int connectionId = 0;
         // First value of a header (case-insensitive), or nullopt.
         [[nodiscard]] std::optional<QByteArray> header(QByteArrayView name) const;

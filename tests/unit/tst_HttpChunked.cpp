@@ -54,6 +54,7 @@ private Q_SLOTS:
     void invalidBody_data();
     void invalidBody();
     void stopsAtMessageEnd();
+    void trailerSectionIsSeparable();
     void bodyLimit();
     void trailerLimit();
     void chunkLineLimit();
@@ -165,6 +166,36 @@ void tst_HttpChunked::stopsAtMessageEnd()
     decoder.reset();
     QVERIFY(!decoder.finished());
     QCOMPARE(decoder.payloadBytes(), quint64(0));
+}
+
+void tst_HttpChunked::trailerSectionIsSeparable()
+{
+    // A relay that drops trailers writes what was consumed while !inTrailers() before the call.
+    const QByteArray chunks("4\r\nWiki\r\n0;x=1\r\n");
+    const QByteArray body = chunks + "Authorization: Basic eDp5\r\nT: v\r\n\r\n";
+    for (const qsizetype step : {body.size(), qsizetype(1), qsizetype(7)}) {
+        ChunkedDecoder decoder;
+        QByteArray beforeTrailers;
+        qsizetype used = 0;
+        for (qsizetype offset = 0; offset < body.size() && !decoder.finished(); offset += step) {
+            QByteArrayView piece = QByteArrayView(body).sliced(offset, std::min(step, body.size() - offset));
+            for (int guard = 0; !piece.isEmpty() && guard < 1000; ++guard) {
+                QByteArrayView payload;
+                const bool trailers = decoder.inTrailers();
+                const ParseResult result = decoder.decode(piece, payload);
+                QVERIFY(result.status != ParseStatus::Error);
+                if (!trailers)
+                    beforeTrailers += piece.first(result.consumed).toByteArray();
+                piece = piece.sliced(result.consumed);
+                used += result.consumed;
+                if (result.status == ParseStatus::Complete)
+                    break;
+            }
+        }
+        QVERIFY(decoder.finished());
+        QCOMPARE(used, body.size());
+        QCOMPARE(beforeTrailers, chunks);
+    }
 }
 
 void tst_HttpChunked::bodyLimit()

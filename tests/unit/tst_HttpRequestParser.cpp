@@ -229,7 +229,9 @@ void tst_HttpRequestParser::invalidRequest_data()
     QTest::newRow("absolute, userinfo") << QByteArray("GET http://u@h/x HTTP/1.1\r\nHost: h\r\n\r\n") << bad;
     QTest::newRow("asterisk for GET") << QByteArray("GET * HTTP/1.1\r\nHost: h\r\n\r\n") << bad;
     QTest::newRow("CONNECT") << QByteArray("CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n")
-                             << HttpError::NotImplemented;
+                             << HttpError::MethodNotAllowed;
+    QTest::newRow("TRACE") << QByteArray("TRACE / HTTP/1.1\r\nHost: h\r\n\r\n")
+                           << HttpError::MethodNotAllowed;
     // A TLS ClientHello on the plain-text port fails at its first byte, without waiting for a line end.
     QTest::newRow("TLS handshake") << QByteArray("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11) << bad;
     // Line ends
@@ -492,6 +494,7 @@ void tst_HttpRequestParser::statusCodes_data()
     QTest::newRow("expectation") << HttpError::ExpectationFailed << 417 << QByteArray("Expectation Failed");
     QTest::newRow("431") << HttpError::HeaderFieldsTooLarge << 431
                          << QByteArray("Request Header Fields Too Large");
+    QTest::newRow("405") << HttpError::MethodNotAllowed << 405 << QByteArray("Method Not Allowed");
     QTest::newRow("501") << HttpError::NotImplemented << 501 << QByteArray("Not Implemented");
     QTest::newRow("502") << HttpError::BadResponse << 502 << QByteArray("Bad Gateway");
     QTest::newRow("505") << HttpError::VersionNotSupported << 505 << QByteArray("HTTP Version Not Supported");

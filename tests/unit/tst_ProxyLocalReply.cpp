@@ -11,7 +11,8 @@ private Q_SLOTS:
     void errorReplyIsJsonWithLength()
     {
         QByteArray out;
-        aap::proxy::LocalReply::appendError(out, 502, "upstream_reset", "closed \"early\"\n\\ \x01", true);
+        aap::proxy::LocalReply::appendError(out, 502, "upstream_reset", "closed \"early\"\n\\ \x01",
+                                            aap::proxy::LocalReply::Connection::Close);
         const auto split = out.indexOf("\r\n\r\n");
         QVERIFY(split > 0);
         const QByteArray head = out.left(split);
@@ -32,10 +33,30 @@ private Q_SLOTS:
     void keepAliveReplyHasNoConnectionField()
     {
         QByteArray out;
-        aap::proxy::LocalReply::appendJson(out, 200, R"({"status":"ok"})", false);
+        aap::proxy::LocalReply::appendJson(out, 200, R"({"status":"ok"})",
+                                           aap::proxy::LocalReply::Connection::Persistent);
         QVERIFY(out.startsWith("HTTP/1.1 200 OK\r\n"));
         QVERIFY(!out.contains("Connection:"));
         QVERIFY(out.endsWith("\r\n\r\n{\"status\":\"ok\"}"));
+    }
+
+    void http10KeepAliveIsAnnounced()
+    {
+        QByteArray out;
+        aap::proxy::LocalReply::appendJson(out, 200, R"({"status":"ok"})",
+                                           aap::proxy::LocalReply::Connection::PersistentAnnounce);
+        QVERIFY(out.contains("\r\nConnection: keep-alive\r\n\r\n"));
+    }
+
+    void extraFieldsAreInTheHead()
+    {
+        QByteArray out;
+        aap::proxy::LocalReply::appendError(out, 405, "method_not_allowed", "no",
+                                            aap::proxy::LocalReply::Connection::Close, "Allow: GET\r\n");
+        QVERIFY(out.startsWith("HTTP/1.1 405 Method Not Allowed\r\n"));
+        const QByteArray head = out.left(out.indexOf("\r\n\r\n") + 2);
+        QVERIFY(head.contains("\r\nAllow: GET\r\n"));
+        QVERIFY(head.endsWith("\r\nConnection: close\r\n"));
     }
 
     void reasonPhrases_data()
