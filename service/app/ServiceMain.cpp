@@ -2,6 +2,7 @@
 
 #include "app/CommandLine.h"
 #include "app/ServiceRunner.h"
+#include "auth/ProviderFactory.h"
 #include "config/ConfigLoader.h"
 #include "config/ConfigPrinter.h"
 #include "config/ConfigValidator.h"
@@ -73,6 +74,7 @@ int ServiceMain::run(int argc, char *argv[])
     sources.flags = options->settings;
     config::LoadedConfig loaded = config::ConfigLoader::load(sources);
     loaded.issues.append(config::ConfigValidator::validate(loaded));
+    loaded.issues.append(auth::ProviderFactory::checkEnvironment(loaded.config, environment));
 
     if (options->checkConfig) {
         write(stdout, config::ConfigPrinter::print(loaded));

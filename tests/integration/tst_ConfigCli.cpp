@@ -102,6 +102,14 @@ private slots:
         QTest::newRow("check-config invalid")
             << QStringList{u"--check-config"_s, u"--identity-type"_s, u"userAssigned"_s} << kValid << 2
             << u"configuration is NOT valid"_s << u"userAssigned needs the identity's client id"_s;
+        // The platform's managed-identity variables are checked before anything listens, too.
+        QTest::newRow("identity endpoint malformed")
+            << QStringList() << (kValid + QStringList{u"AZURE_POD_IDENTITY_AUTHORITY_HOST=ftp://x"_s}) << 2
+            << QString()
+            << u"error: AZURE_POD_IDENTITY_AUTHORITY_HOST (env AZURE_POD_IDENTITY_AUTHORITY_HOST): "_s;
+        QTest::newRow("check-config sees identity endpoint")
+            << QStringList{u"--check-config"_s} << (kValid + QStringList{u"IDENTITY_ENDPOINT=http://"_s}) << 2
+            << u"configuration is NOT valid"_s << u"IDENTITY_ENDPOINT='http://' is not an http(s) URL"_s;
         QTest::newRow("help") << QStringList{u"--help"_s} << QStringList() << 0 << u"--target-host <url>"_s
                               << QString();
         QTest::newRow("version") << QStringList{u"--version"_s} << QStringList() << 0
