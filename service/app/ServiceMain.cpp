@@ -6,6 +6,7 @@
 #include "config/ConfigLoader.h"
 #include "config/ConfigPrinter.h"
 #include "config/ConfigValidator.h"
+#include "log/LogField.h"
 #include "log/Logging.h"
 
 #include <QCoreApplication>
@@ -90,9 +91,10 @@ int ServiceMain::run(int argc, char *argv[])
     for (const config::ConfigIssue &issue : std::as_const(loaded.issues))
         qCWarning(lcConfig).noquote() << issue.toString();
     qCInfo(lcApp).noquote() << "config loaded"
-                            << (u"file="_s + (loaded.filePath.isEmpty() ? u"none"_s : loaded.filePath))
-                            << (u"routes="_s + QString::number(loaded.config.routes.size()))
-                            << (u"identities="_s + QString::number(loaded.config.identities.size()));
+                            << log::LogField::kv("file",
+                                                 loaded.filePath.isEmpty() ? u"none"_s : loaded.filePath)
+                            << log::LogField::kv("routes", loaded.config.routes.size())
+                            << log::LogField::kv("identities", loaded.config.identities.size());
 
     // 3. The service: listener first, then token refresh; runs until SIGTERM/SIGINT.
     ServiceRunner runner(std::move(loaded.config), environment);
