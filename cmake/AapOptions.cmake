@@ -7,7 +7,8 @@ if(AAP_WERROR)
   target_compile_options(aap_options INTERFACE -Werror)
 endif()
 
-# Qt strictness: no implicit char* <-> QString conversions, no connects without a context object.
+# Qt strictness: no implicit char* <-> QString conversions, no connects without a context object
+# (QT_NO_CONTEXTLESS_CONNECT takes effect from Qt 6.7; on Debian's 6.4 scripts/lint.sh checks it).
 target_compile_definitions(aap_options INTERFACE
   QT_NO_CAST_FROM_ASCII QT_NO_CAST_TO_ASCII QT_NO_CAST_FROM_BYTEARRAY QT_NO_URL_CAST_FROM_STRING
   QT_NO_NARROWING_CONVERSIONS_IN_CONNECT QT_NO_CONTEXTLESS_CONNECT QT_NO_FOREACH

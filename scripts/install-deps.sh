@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs everything needed to build, test and benchmark aad-auth-proxy on Debian 12.
+# Installs everything needed to build and test aad-auth-proxy on Debian 12 (bench/run.sh adds its peers).
 # Idempotent: packages already present are skipped by apt-get.
 set -euo pipefail
 
@@ -7,8 +7,8 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   qt6-base-dev qt6-base-dev-tools libmsgsl-dev libssl-dev openssl ca-certificates
   clang-format clang-tidy
-  # test peers and GUI tests
-  nginx-light curl xvfb xauth libxcb-cursor0 fonts-dejavu-core
+  # GUI tests render offscreen and need a font; the benchmark's peers come with bench/run.sh
+  fonts-dejavu-core
 )
 
 missing=()
@@ -19,7 +19,7 @@ done
 if ((${#missing[@]})); then
   sudo_cmd=()
   [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo_cmd[@]}" apt-get update -qq
-  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # env, not export: sudo drops the caller's environment.
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi

@@ -4,9 +4,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+git rev-parse --is-inside-work-tree >/dev/null # an empty file list must not pass as "clean"
 mapfile -t all_files < <(git ls-files '*.cpp' '*.h')
-if ((${#all_files[@]})); then
-  clang-format --dry-run --Werror "${all_files[@]}"
+((${#all_files[@]})) || { echo "lint: no C++ files found" >&2; exit 1; }
+clang-format --dry-run --Werror "${all_files[@]}"
+
+# A functor connected without a context object outlives its receiver. Qt 6.4 ignores
+# QT_NO_CONTEXTLESS_CONNECT, so look for connect(sender, &Signal, [lambda]) here.
+contextless=$(perl -0ne 'while (/\bconnect\(\s*[^,;()]+(?:\([^()]*\))?,\s*&[\w:]+,\s*\[/g) { print "$ARGV\n" }' \
+  "${all_files[@]}" | sort -u)
+if [[ -n $contextless ]]; then
+  echo "lint: connect() without a context object in:" >&2
+  echo "$contextless" >&2
+  exit 1
 fi
 
 base=${BASE:-HEAD~1}

@@ -2,9 +2,11 @@
 
 #include "app/CommandLine.h"
 #include "app/ServiceRunner.h"
+#include "auth/ProviderFactory.h"
 #include "config/ConfigLoader.h"
 #include "config/ConfigPrinter.h"
 #include "config/ConfigValidator.h"
+#include "log/LogField.h"
 #include "log/Logging.h"
 
 #include <QCoreApplication>
@@ -72,6 +74,7 @@ int ServiceMain::run(int argc, char *argv[])
     sources.flags = options->settings;
     config::LoadedConfig loaded = config::ConfigLoader::load(sources);
     loaded.issues.append(config::ConfigValidator::validate(loaded));
+    loaded.issues.append(auth::ProviderFactory::checkEnvironment(loaded.config, environment));
 
     if (options->checkConfig) {
         write(stdout, config::ConfigPrinter::print(loaded));
@@ -88,9 +91,10 @@ int ServiceMain::run(int argc, char *argv[])
     for (const config::ConfigIssue &issue : std::as_const(loaded.issues))
         qCWarning(lcConfig).noquote() << issue.toString();
     qCInfo(lcApp).noquote() << "config loaded"
-                            << (u"file="_s + (loaded.filePath.isEmpty() ? u"none"_s : loaded.filePath))
-                            << (u"routes="_s + QString::number(loaded.config.routes.size()))
-                            << (u"identities="_s + QString::number(loaded.config.identities.size()));
+                            << log::LogField::kv("file",
+                                                 loaded.filePath.isEmpty() ? u"none"_s : loaded.filePath)
+                            << log::LogField::kv("routes", loaded.config.routes.size())
+                            << log::LogField::kv("identities", loaded.config.identities.size());
 
     // 3. The service: listener first, then token refresh; runs until SIGTERM/SIGINT.
     ServiceRunner runner(std::move(loaded.config), environment);

@@ -3,6 +3,7 @@
 #include "auth/ProviderFactory.h"
 #include "auth/TokenManager.h"
 #include "auth/providers/TokenHttpClient.h"
+#include "log/LogField.h"
 #include "log/Logging.h"
 #include "platform/SignalHandler.h"
 #include "proxy/ProxyServer.h"
@@ -50,16 +51,17 @@ Expected<void, QString> ServiceRunner::start()
 
     m_signals = std::make_unique<platform::SignalHandler>();
     connect(m_signals.get(), &platform::SignalHandler::terminationRequested, this, [this](int signalNumber) {
-        qCInfo(lcApp).noquote() << "shutdown requested" << (u"signal="_s + QString::number(signalNumber));
+        qCInfo(lcApp).noquote() << "shutdown requested" << log::LogField::kv("signal", signalNumber);
         shutdown();
     });
     m_signals->install();
 
     m_tokens->start();
-    qCInfo(lcApp).noquote() << "service started" << (u"address="_s + m_config.listener.address.toString())
-                            << (u"port="_s + QString::number(m_proxy->port()))
-                            << (u"workers="_s + QString::number(m_proxy->workerCount()))
-                            << (u"routes="_s + QString::number(m_config.routes.size()));
+    qCInfo(lcApp).noquote() << "service started"
+                            << log::LogField::kv("address", m_config.listener.address.toString())
+                            << log::LogField::kv("port", m_proxy->port())
+                            << log::LogField::kv("workers", m_proxy->workerCount())
+                            << log::LogField::kv("routes", m_config.routes.size());
     return {};
 }
 
@@ -70,7 +72,7 @@ void ServiceRunner::shutdown()
     m_stopping = true;
     m_proxy->drain([this] {
         m_tokens->stop();
-        qCInfo(lcApp) << "service stopped";
+        qCInfo(lcApp).noquote() << "service stopped";
         Q_EMIT finished(0);
     });
 }

@@ -9,6 +9,8 @@
 #include "auth/providers/FederatedTokenCredential.h"
 #include "auth/providers/ManagedIdentityProvider.h"
 
+#include <algorithm>
+
 namespace aap::auth {
 
 namespace {
@@ -67,6 +69,26 @@ ProviderFactory::create(const config::IdentityConfig &identity) const
     if (!result)
         return Unexpected(QStringLiteral("identity '%1' (%2): %3").arg(identity.name, kind, result.error()));
     return result;
+}
+
+config::ConfigIssues ProviderFactory::checkEnvironment(const config::ServiceConfig &config,
+                                                       const QProcessEnvironment &environment)
+{
+    const bool readsThem =
+        std::any_of(config.identities.cbegin(), config.identities.cend(), [](const auto &id) {
+            return id.kind == config::IdentityKind::SystemAssigned ||
+                   id.kind == config::IdentityKind::UserAssigned || id.kind == config::IdentityKind::Default;
+        });
+    config::ConfigIssues issues;
+    if (!readsThem)
+        return issues;
+    for (const char *variable : EndpointVariable::managedIdentityVariables()) {
+        if (auto endpoint = EndpointVariable::read(environment, variable); !endpoint)
+            issues.append(config::ConfigIssue::error(
+                QLatin1String(variable), config::SettingOrigin::fromEnvironment(QLatin1String(variable)),
+                endpoint.error()));
+    }
+    return issues;
 }
 
 Expected<std::unique_ptr<TokenProvider>, QString>
@@ -154,7 +176,7 @@ ProviderFactory::createManagedIdentity(const config::IdentityConfig &identity) c
     if (!selector)
         return Unexpected(selector.error().description);
     // A typo in one of these would otherwise fail every fetch; stop the start instead.
-    for (const char *variable : {"IDENTITY_ENDPOINT", "IMDS_ENDPOINT", "AZURE_POD_IDENTITY_AUTHORITY_HOST"}) {
+    for (const char *variable : EndpointVariable::managedIdentityVariables()) {
         if (auto endpoint = EndpointVariable::read(m_environment, variable); !endpoint)
             return Unexpected(endpoint.error());
     }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "auth/TokenProvider.h"
+#include "config/ConfigIssue.h"
 #include "config/ServiceConfig.h"
 #include "core/Clock.h"
 #include "core/Expected.h"
@@ -24,6 +25,12 @@ public:
 
     [[nodiscard]] Expected<std::unique_ptr<TokenProvider>, QString>
     create(const config::IdentityConfig &identity) const;
+
+    // Configuration errors that live in the platform's variables rather than in settings (an
+    // unusable IDENTITY_ENDPOINT, ...), for the validation that runs before anything listens. Only
+    // reported when an identity would read them.
+    [[nodiscard]] static config::ConfigIssues checkEnvironment(const config::ServiceConfig &config,
+                                                               const QProcessEnvironment &environment);
 
 private:
     [[nodiscard]] Expected<std::unique_ptr<TokenProvider>, QString>

@@ -1,6 +1,7 @@
 #include "auth/RefreshScheduler.h"
 
 #include "auth/TokenStore.h"
+#include "log/LogField.h"
 #include "log/Logging.h"
 
 #include <QPointer>
@@ -46,11 +47,6 @@ QString kindName(TokenError::Kind kind)
     return QStringLiteral("unknown");
 }
 
-QString field(const char *key, const QString &value)
-{
-    return QLatin1String(key) + QLatin1Char('=') + value;
-}
-
 std::chrono::milliseconds until(Clock::TimePoint from, Clock::TimePoint to)
 {
     return std::chrono::duration_cast<std::chrono::milliseconds>(to - from);
@@ -93,12 +89,12 @@ void RefreshScheduler::start()
     m_running = true;
     if (!TokenLifetimePolicy::isValidPercent(m_settings.refreshPercent)) {
         qCWarning(lcAuth).noquote() << "refresh percent out of range" << logPrefix()
-                                    << field("configured", QString::number(m_settings.refreshPercent))
-                                    << field("used", QString::number(m_lifetime.refreshPercent()));
+                                    << log::LogField::kv("configured", m_settings.refreshPercent)
+                                    << log::LogField::kv("used", m_lifetime.refreshPercent());
     }
     qCInfo(lcAuth).noquote() << "token refresh started" << logPrefix()
-                             << field("source", QLatin1Char('"') + m_status.source + QLatin1Char('"'))
-                             << field("refresh_percent", QString::number(m_lifetime.refreshPercent()));
+                             << log::LogField::kv("source", m_status.source)
+                             << log::LogField::kv("refresh_percent", m_lifetime.refreshPercent());
     startAttempt(false);
 }
 
@@ -123,7 +119,7 @@ void RefreshScheduler::refreshNow()
     }
     const bool holding = holdsToken(m_clock.now());
     qCInfo(lcAuth).noquote() << "token refresh requested" << logPrefix()
-                             << field("token_held", QLatin1String(holding ? "yes" : "no"));
+                             << log::LogField::kv("token_held", holding ? "yes" : "no");
     // Like a 401-triggered refresh: if it fails, a held token keeps its schedule.
     startAttempt(holding);
 }
@@ -202,11 +198,11 @@ void RefreshScheduler::onSuccess(const AccessToken &token)
     scheduleAttempt(times.refreshAt); // publishes the status
 
     qCInfo(lcAuth).noquote() << "token acquired" << logPrefix()
-                             << field("expires_in", secondsText(until(now, token.expiresOn)))
-                             << field("usable_for", secondsText(until(now, times.usableUntil)))
-                             << field("next_refresh_in", secondsText(until(now, times.refreshAt)))
-                             << field("refresh_in_hint", QLatin1String(token.refreshOn ? "yes" : "no"))
-                             << field("failures_before", QString::number(failuresBefore));
+                             << log::LogField::kv("expires_in", secondsText(until(now, token.expiresOn)))
+                             << log::LogField::kv("usable_for", secondsText(until(now, times.usableUntil)))
+                             << log::LogField::kv("next_refresh_in", secondsText(until(now, times.refreshAt)))
+                             << log::LogField::kv("refresh_in_hint", token.refreshOn ? "yes" : "no")
+                             << log::LogField::kv("failures_before", failuresBefore);
 }
 
 void RefreshScheduler::onFailure(const TokenError &error)
@@ -242,12 +238,12 @@ void RefreshScheduler::onFailure(const TokenError &error)
     const QString retryAfter = error.retryAfter ? secondsText(*error.retryAfter) : QStringLiteral("none");
     const QString validFor = holding ? secondsText(until(now, *m_usableUntil)) : QStringLiteral("none");
     qCWarning(lcAuth).noquote() << (m_earlyAttempt ? "early token refresh failed" : "token refresh failed")
-                                << logPrefix() << field("error", m_status.lastError->summary())
-                                << field("retryable", QLatin1String(error.retryable ? "yes" : "no"))
-                                << field("retry_after", retryAfter)
-                                << field("attempt", QString::number(m_status.consecutiveFailures))
-                                << field("next_retry_in", secondsText(until(now, next)))
-                                << field("token_valid_for", validFor);
+                                << logPrefix() << log::LogField::kv("error", m_status.lastError->summary())
+                                << log::LogField::kv("retryable", error.retryable ? "yes" : "no")
+                                << log::LogField::kv("retry_after", retryAfter)
+                                << log::LogField::kv("attempt", m_status.consecutiveFailures)
+                                << log::LogField::kv("next_retry_in", secondsText(until(now, next)))
+                                << log::LogField::kv("token_valid_for", validFor);
 }
 
 void RefreshScheduler::onUsableTimeOver()
@@ -269,10 +265,10 @@ void RefreshScheduler::onUsableTimeOver()
         return;
     }
     qCWarning(lcAuth).noquote() << "token expired without replacement" << logPrefix()
-                                << field("consecutive_failures",
-                                         QString::number(m_status.consecutiveFailures))
-                                << field("last_error", m_status.lastError ? m_status.lastError->summary()
-                                                                          : QStringLiteral("none"));
+                                << log::LogField::kv("consecutive_failures", m_status.consecutiveFailures)
+                                << log::LogField::kv("last_error", m_status.lastError
+                                                                       ? m_status.lastError->summary()
+                                                                       : QStringLiteral("none"));
 }
 
 void RefreshScheduler::onUnauthorized()
@@ -289,8 +285,9 @@ void RefreshScheduler::onUnauthorized()
             m_rateLimitLogged = true;
             qCWarning(lcAuth).noquote()
                 << "early token refresh rate-limited" << logPrefix()
-                << field("next_allowed_in",
-                         secondsText(until(now, *m_lastEarlyRefresh + m_settings.earlyRefreshInterval)));
+                << log::LogField::kv(
+                       "next_allowed_in",
+                       secondsText(until(now, *m_lastEarlyRefresh + m_settings.earlyRefreshInterval)));
         }
         publishStatus();
         return;
@@ -299,7 +296,8 @@ void RefreshScheduler::onUnauthorized()
     m_rateLimitLogged = false;
     ++m_status.earlyRefreshes;
     qCWarning(lcAuth).noquote() << "target rejected the token (401): early refresh requested" << logPrefix()
-                                << field("token_valid_for", secondsText(until(now, *m_usableUntil)));
+                                << log::LogField::kv("token_valid_for",
+                                                     secondsText(until(now, *m_usableUntil)));
     startAttempt(true);
 }
 
@@ -349,8 +347,8 @@ bool RefreshScheduler::holdsToken(TimePoint now) const
 
 QString RefreshScheduler::logPrefix() const
 {
-    return QLatin1String("identity=") + m_settings.identityName + QLatin1String(" audience=") +
-           m_settings.resource;
+    return log::LogField::kv("identity", m_settings.identityName) + QLatin1Char(' ') +
+           log::LogField::kv("audience", m_settings.resource);
 }
 
 void RefreshScheduler::setState(State state)

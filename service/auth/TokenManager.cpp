@@ -1,5 +1,6 @@
 #include "auth/TokenManager.h"
 
+#include "log/LogField.h"
 #include "log/Logging.h"
 
 #include <algorithm>
@@ -94,9 +95,10 @@ TokenManager::create(Clock &clock, const config::ServiceConfig &config, const Pr
         for (const auto &route : group.routes) {
             manager->m_storeByRoute.insert(route, cache->store.get());
         }
-        qCInfo(lcAuth).noquote() << "token cache created" << QLatin1String("identity=") + group.identity->name
-                                 << QLatin1String("audience=") + group.audience
-                                 << QLatin1String("routes=") + group.routes.join(QLatin1Char(','));
+        qCInfo(lcAuth).noquote() << "token cache created"
+                                 << log::LogField::kv("identity", group.identity->name)
+                                 << log::LogField::kv("audience", group.audience)
+                                 << log::LogField::kv("routes", group.routes.join(QLatin1Char(',')));
         manager->m_caches.push_back(std::move(cache));
     }
     return manager;

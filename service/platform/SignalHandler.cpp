@@ -1,5 +1,6 @@
 #include "platform/SignalHandler.h"
 
+#include "log/LogField.h"
 #include "log/Logging.h"
 
 #include <QSocketNotifier>
@@ -55,8 +56,7 @@ bool SignalHandler::install()
         return true;
     }
     if (::pipe2(g_pipe.data(), O_CLOEXEC | O_NONBLOCK) != 0) {
-        qCWarning(lcPlatform).noquote() << "signal pipe failed"
-                                        << "errno=" << errno;
+        qCWarning(lcPlatform).noquote() << "signal pipe failed" << log::LogField::kv("errno", errno);
         return false;
     }
     m_notifier = new QSocketNotifier(g_pipe[0], QSocketNotifier::Read, this);
@@ -80,8 +80,7 @@ void SignalHandler::onReadable()
 #ifdef Q_OS_UNIX
     unsigned char byte = 0;
     while (::read(g_pipe[0], &byte, 1) == 1) {
-        qCInfo(lcPlatform).noquote() << "termination requested"
-                                     << "signal=" << int{byte};
+        qCInfo(lcPlatform).noquote() << "termination requested" << log::LogField::kv("signal", int{byte});
         Q_EMIT terminationRequested(int{byte});
     }
 #endif

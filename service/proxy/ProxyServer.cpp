@@ -1,6 +1,7 @@
 #include "proxy/ProxyServer.h"
 
 #include "health/ReadinessProbe.h"
+#include "log/LogField.h"
 #include "log/Logging.h"
 #include "proxy/Acceptor.h"
 #include "proxy/ProxyWorker.h"
@@ -84,9 +85,10 @@ Expected<void, QString> ProxyServer::start()
     }
     m_probe->setListening(true);
     qCInfo(lcProxy).noquote() << "listening"
-                              << "address=" << m_options.listener.address.toString()
-                              << "port=" << m_acceptor->serverPort() << "workers=" << count
-                              << "routes=" << m_options.routes.size();
+                              << log::LogField::kv("address", m_options.listener.address.toString())
+                              << log::LogField::kv("port", m_acceptor->serverPort())
+                              << log::LogField::kv("workers", count)
+                              << log::LogField::kv("routes", m_options.routes.size());
     return {};
 }
 
@@ -119,8 +121,8 @@ void ProxyServer::drain(std::function<void()> done)
         m_acceptor->close();
     }
     qCInfo(lcProxy).noquote() << "draining"
-                              << "active_connections=" << m_counters.activeConnections.load()
-                              << "timeout_ms=" << m_options.limits.drainTimeout.count();
+                              << log::LogField::kv("active_connections", m_counters.activeConnections.load())
+                              << log::LogField::kv("timeout_ms", m_options.limits.drainTimeout.count());
     m_pendingDrains = static_cast<int>(m_workers.size());
     for (ProxyWorker *worker : m_workers) {
         worker->drainLater([this] {
@@ -131,8 +133,9 @@ void ProxyServer::drain(std::function<void()> done)
     m_drainTimer = m_clock.startTimer(m_options.limits.drainTimeout, [this] {
         m_drainTimer = 0;
         if (m_pendingDrains > 0) {
-            qCWarning(lcProxy).noquote() << "drain time-out, closing remaining connections"
-                                         << "active_connections=" << m_counters.activeConnections.load();
+            qCWarning(lcProxy).noquote()
+                << "drain time-out, closing remaining connections"
+                << log::LogField::kv("active_connections", m_counters.activeConnections.load());
             for (ProxyWorker *worker : m_workers) {
                 worker->closeAllLater();
             }

@@ -1,6 +1,7 @@
 #include "proxy/ProxyWorker.h"
 
 #include "auth/TokenStore.h"
+#include "log/LogField.h"
 #include "log/Logging.h"
 #include "proxy/ClientConnection.h"
 #include "proxy/ProxyCounters.h"
@@ -112,7 +113,7 @@ void ProxyWorker::adoptSocket(qintptr descriptor)
     auto *socket = new QTcpSocket;
     if (!socket->setSocketDescriptor(descriptor)) {
         qCWarning(lcProxy).noquote() << "accepted socket unusable"
-                                     << "error=" << socket->errorString();
+                                     << log::LogField::kv("error", socket->errorString());
         delete socket;
         return;
     }
@@ -147,8 +148,7 @@ void ProxyWorker::startDrain(std::function<void()> done)
 void ProxyWorker::checkDrained()
 {
     if (m_draining && m_connections.empty() && m_drained) {
-        qCInfo(lcProxy).noquote() << "worker drained"
-                                  << "worker=" << m_index;
+        qCInfo(lcProxy).noquote() << "worker drained" << log::LogField::kv("worker", m_index);
         std::exchange(m_drained, {})();
     }
 }

@@ -1,5 +1,6 @@
 #include "proxy/UpstreamConnection.h"
 
+#include "log/LogField.h"
 #include "log/Logging.h"
 #include "proxy/UpstreamPool.h"
 
@@ -30,8 +31,8 @@ UpstreamConnection::UpstreamConnection(UpstreamPool &pool, bool tls, QObject *pa
                 texts << error.errorString();
             }
             qCWarning(lcUpstream).noquote()
-                << "TLS verification failed"
-                << "host=" << m_pool.host() << "errors=" << texts.join(QStringLiteral("; "));
+                << "TLS verification failed" << log::LogField::kv("host", m_pool.host())
+                << log::LogField::kv("errors", texts.join(QStringLiteral("; ")));
         });
         connect(ssl, &QAbstractSocket::connected, this, [this] {
             if (m_handler != nullptr && !m_discarded) {
@@ -52,7 +53,7 @@ UpstreamConnection::UpstreamConnection(UpstreamPool &pool, bool tls, QObject *pa
         } else {
             // Idle connections must stay silent: data means the upstream is out of step.
             qCWarning(lcUpstream).noquote() << "unexpected data on idle upstream connection, dropped"
-                                            << "host=" << m_pool.host();
+                                            << log::LogField::kv("host", m_pool.host());
             m_pool.dropIdle(this);
         }
     });

@@ -1,5 +1,6 @@
 #include "proxy/UpstreamPool.h"
 
+#include "log/LogField.h"
 #include "log/Logging.h"
 #include "proxy/ProxyCounters.h"
 #include "proxy/UpstreamConnection.h"
@@ -110,7 +111,7 @@ void UpstreamPool::dropIdle(UpstreamConnection *connection)
 {
     if (std::erase(m_idle, connection) > 0) {
         qCInfo(lcUpstream).noquote() << "idle upstream connection closed by peer"
-                                     << "host=" << m_host;
+                                     << log::LogField::kv("host", m_host);
     }
     remove(connection);
 }

@@ -1,5 +1,6 @@
 #include "tls/TrustStore.h"
 
+#include "log/LogField.h"
 #include "log/Logging.h"
 
 #include <QFile>
@@ -29,17 +30,19 @@ TrustStore::apply(QSslConfiguration base, const QString &configuredBundle, const
             return Unexpected(loaded.error());
         }
         qCInfo(lcUpstream).noquote() << "extra CA bundle loaded"
-                                     << "path=" << configuredBundle << "certificates=" << loaded->size();
+                                     << log::LogField::kv("path", configuredBundle)
+                                     << log::LogField::kv("certificates", loaded->size());
         extra.append(*loaded);
     }
     if (!environmentBundle.isEmpty()) {
         if (auto loaded = loadBundle(environmentBundle)) {
-            qCInfo(lcUpstream).noquote() << "SSL_CERT_FILE loaded"
-                                         << "path=" << environmentBundle << "certificates=" << loaded->size();
+            qCInfo(lcUpstream).noquote()
+                << "SSL_CERT_FILE loaded" << log::LogField::kv("path", environmentBundle)
+                << log::LogField::kv("certificates", loaded->size());
             extra.append(*loaded);
         } else {
-            qCWarning(lcUpstream).noquote() << "SSL_CERT_FILE ignored"
-                                            << "reason=" << loaded.error();
+            qCWarning(lcUpstream).noquote()
+                << "SSL_CERT_FILE ignored" << log::LogField::kv("reason", loaded.error());
         }
     }
     if (extra.isEmpty()) {

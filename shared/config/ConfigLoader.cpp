@@ -3,6 +3,7 @@
 #include "config/CertificateCheck.h"
 #include "config/ConfigFile.h"
 #include "config/SettingCatalog.h"
+#include "log/LogField.h"
 #include "log/Logging.h"
 
 #include <QDir>
@@ -79,8 +80,8 @@ private:
         m_result.origins.insert(id, origin);
         if (!applied->isEmpty())
             m_result.issues.append(ConfigIssue::warning(id, origin, scrub(setting, value, *applied)));
-        qCDebug(lcConfig).noquote() << "setting applied" << (u"setting="_s + id)
-                                    << (u"origin="_s + origin.toString());
+        qCDebug(lcConfig).noquote() << "setting applied" << log::LogField::kv("setting", id)
+                                    << log::LogField::kv("origin", origin.toString());
     }
 
     // Defence in depth: a message about a secret setting never contains its value.

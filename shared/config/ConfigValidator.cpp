@@ -8,6 +8,8 @@
 #include <QHostAddress>
 #include <QSet>
 
+#include <utility>
+
 namespace aap::config {
 
 using namespace Qt::StringLiterals;
@@ -49,6 +51,16 @@ private:
             if (!route.overrideRequestHeaders.isEmpty())
                 error(id(QStringLiteral("route"), QStringLiteral("override_request_headers"), route.name),
                       notYet);
+        }
+        // Harmless to accept (nothing is exposed), but the operator must know nothing happens yet.
+        const QString comesLater = QStringLiteral("is not acted on by this version yet");
+        for (const auto &[section, key] :
+             {std::pair{QStringLiteral("telemetry"), QStringLiteral("prometheus_metrics")},
+              std::pair{QStringLiteral("control"), QStringLiteral("enabled")},
+              std::pair{QStringLiteral("control"), QStringLiteral("socket")}}) {
+            const QString settingId = id(section, key);
+            if (m_loaded.origin(settingId).kind != SettingOrigin::Kind::Default)
+                warning(settingId, comesLater);
         }
         // The original's OTEL_GRPC_ENDPOINT must keep working: accepted, export comes later.
         if (!config.telemetry.grpcEndpoint.isEmpty())

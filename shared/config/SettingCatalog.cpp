@@ -147,14 +147,17 @@ Expected<QString, QString> parseIdentifier(const QString &text)
     return value;
 }
 
-// The original accepts any refresh percentage and falls back to 10 outside 1..99 with a warning.
+// The original accepts any refresh percentage and falls back to 10 with a warning when the value is
+// outside 1..99 or not a number at all.
 ApplyResult applyRefreshPercent(const SettingTarget &target, const QString &text)
 {
     QString value = text.trimmed();
     const bool negative = value.startsWith(QLatin1Char('-'));
     auto number = values::parseInteger(negative ? value.mid(1) : value, 0, 1'000'000);
-    if (!number)
-        return Unexpected(u"'"_s + value + u"' is not a whole number (1..99)"_s);
+    if (!number) {
+        target.config->token.refreshPercent = 10;
+        return u"'"_s + value + u"' is not a whole number in 1..99; using the default 10"_s;
+    }
     if (negative || *number < 1 || *number > 99) {
         target.config->token.refreshPercent = 10;
         return u"'"_s + value + u"' is outside 1..99; using the default 10"_s;
@@ -407,7 +410,7 @@ QList<SettingDescriptor> buildCatalog()
     SettingDescriptor proxy = url(
         d(S::Global, u"outbound_proxy"_s, u"https_proxy"_s, {u"HTTPS_PROXY"_s, u"https_proxy"_s},
           u"https-proxy"_s, u"url"_s,
-          u"HTTP proxy for Entra and the target (never for IMDS or Arc); http://[user:password@]host:port."_s),
+          u"HTTP proxy for token requests to Entra (never for IMDS or Arc; the data path does not use it yet); http://[user:password@]host:port."_s),
         [](auto &t) -> auto & { return t.config->outboundProxy.httpsProxy; }, false);
     proxy.apply = [](const SettingTarget &t, const QString &value) -> ApplyResult {
         auto parsed = values::parseHttpUrl(value, u"http"_s, false);
@@ -440,7 +443,8 @@ QList<SettingDescriptor> buildCatalog()
         values::formatUrl);
     c << boolean(
         d(S::Global, u"telemetry"_s, u"prometheus_metrics"_s, {u"PROMETHEUS_METRICS"_s},
-          u"prometheus-metrics"_s, u"bool"_s, u"Serve /metrics in Prometheus format."_s),
+          u"prometheus-metrics"_s, u"bool"_s,
+          u"Serve /metrics in Prometheus format (not yet: a warning when set)."_s),
         [](auto &t) -> auto & { return t.config->telemetry.prometheusMetrics; });
 
     // [log]
@@ -452,11 +456,11 @@ QList<SettingDescriptor> buildCatalog()
     // [control]
     c << text(
         d(S::Global, u"control"_s, u"socket"_s, {u"CONTROL_SOCKET"_s}, u"control-socket"_s, u"path"_s,
-          u"Control socket (named pipe on Windows) for the configurator; empty = platform default."_s),
+          u"Control socket (named pipe on Windows) for the configurator; empty = platform default (not yet: a warning when set)."_s),
         [](auto &t) -> auto & { return t.config->control.socketPath; });
     c << boolean(
         d(S::Global, u"control"_s, u"enabled"_s, {u"CONTROL_ENABLED"_s}, u"control-enabled"_s, u"bool"_s,
-          u"Offer the control socket."_s),
+          u"Offer the control socket (not yet: a warning when set)."_s),
         [](auto &t) -> auto & { return t.config->control.enabled; });
 
     // [service]

@@ -5,6 +5,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <unistd.h>
+
 using namespace Qt::StringLiterals;
 
 namespace {
@@ -102,6 +104,14 @@ private slots:
         QTest::newRow("check-config invalid")
             << QStringList{u"--check-config"_s, u"--identity-type"_s, u"userAssigned"_s} << kValid << 2
             << u"configuration is NOT valid"_s << u"userAssigned needs the identity's client id"_s;
+        // The platform's managed-identity variables are checked before anything listens, too.
+        QTest::newRow("identity endpoint malformed")
+            << QStringList() << (kValid + QStringList{u"AZURE_POD_IDENTITY_AUTHORITY_HOST=ftp://x"_s}) << 2
+            << QString()
+            << u"error: AZURE_POD_IDENTITY_AUTHORITY_HOST (env AZURE_POD_IDENTITY_AUTHORITY_HOST): "_s;
+        QTest::newRow("check-config sees identity endpoint")
+            << QStringList{u"--check-config"_s} << (kValid + QStringList{u"IDENTITY_ENDPOINT=http://"_s}) << 2
+            << u"configuration is NOT valid"_s << u"IDENTITY_ENDPOINT='http://' is not an http(s) URL"_s;
         QTest::newRow("help") << QStringList{u"--help"_s} << QStringList() << 0 << u"--target-host <url>"_s
                               << QString();
         QTest::newRow("version") << QStringList{u"--version"_s} << QStringList() << 0
@@ -124,6 +134,50 @@ private slots:
         QVERIFY2(result.err.contains(expectedErr), qPrintable(result.err));
         if (exitCode == 2 && !arguments.contains(u"--check-config"_s))
             QVERIFY(!result.err.contains(u"config loaded"_s));
+    }
+
+    // An unreadable certificate is a configuration error (exit 2). Root reads any file, so as root the
+    // check runs as nobody (setpriv, util-linux), from a copy of the binary in a world-readable folder.
+    void unreadableCertificateIsAConfigError()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QFileDevice::Permissions open =
+            QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner |
+            QFileDevice::ReadGroup | QFileDevice::ExeGroup | QFileDevice::ReadOther | QFileDevice::ExeOther;
+        QVERIFY(QFile::setPermissions(dir.path(), open));
+        const QString binary = dir.filePath(u"aad-auth-proxy"_s);
+        QVERIFY(QFile::copy(QStringLiteral(AAP_SERVICE_BINARY), binary));
+        QVERIFY(QFile::setPermissions(binary, open));
+        const QString certificate = dir.filePath(u"app.pem"_s);
+        QFile file(certificate);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("-----BEGIN CERTIFICATE-----\n");
+        file.close();
+        QVERIFY(QFile::setPermissions(certificate, QFileDevice::WriteOwner));
+
+        QString program = binary;
+        QStringList arguments{u"--check-config"_s};
+        if (::geteuid() == 0) {
+            program = u"setpriv"_s;
+            arguments =
+                QStringList{u"--reuid=65534"_s, u"--regid=65534"_s, u"--clear-groups"_s, binary} + arguments;
+        }
+        QProcess process;
+        process.setProcessEnvironment(cleanEnvironment(
+            kValid + QStringList{u"IDENTITY_TYPE=aadapplication"_s,
+                                 u"AAD_TENANT_ID=contoso.onmicrosoft.com"_s,
+                                 u"AAD_CLIENT_ID=00000000-0000-0000-0000-000000000001"_s,
+                                 u"AAD_CLIENT_CERTIFICATE_PATH="_s + certificate,
+                                 // LeakSanitizer (sanitizer build) may not work after a uid change.
+                                 u"ASAN_OPTIONS=detect_leaks=0"_s}));
+        process.start(program, arguments);
+        QVERIFY(process.waitForFinished(30'000));
+        const QString err = QString::fromUtf8(process.readAllStandardError());
+        QCOMPARE(process.exitCode(), 2);
+        QVERIFY2(err.contains(u"identity.default.certificate_path (env AAD_CLIENT_CERTIFICATE_PATH)"_s) &&
+                     err.contains(u"not readable"_s),
+                 qPrintable(err));
     }
 
     void precedenceEndToEnd()

@@ -39,7 +39,7 @@ private Q_SLOTS:
         QVERIFY(reserved.listen(QHostAddress::LocalHost, 0));
         const quint16 deadPort = reserved.serverPort();
         reserved.close();
-        QVERIFY(h.upstream.listen());
+        QVERIFY(h.listenUpstream());
         aap::proxy::ProxyRoute route;
         route.config.target = h.upstreamTarget();
         route.config.target.port = deadPort;
@@ -86,9 +86,9 @@ private Q_SLOTS:
                 socket->write("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab");
             });
         });
-        QVERIFY(h.upstream.listen());
+        QVERIFY(h.listenUpstream());
         aap::proxy::ProxyRoute route;
-        route.config.target = h.upstreamTarget();
+        route.config.target = h.upstreamTarget(false); // `raw` speaks plain http
         route.config.target.port = raw.serverPort();
         route.store = &h.store;
         h.options.routes = {route};
@@ -145,7 +145,7 @@ private Q_SLOTS:
         ProxyTestHarness h;
         h.publishToken();
         h.options.upstream.connectTimeout = 300ms;
-        QVERIFY(h.upstream.listen());
+        QVERIFY(h.listenUpstream());
         aap::proxy::ProxyRoute route;
         route.config.target = h.upstreamTarget();
         // TEST-NET-1 is never routed; the connect hangs or fails at once depending on the host.

@@ -289,20 +289,40 @@ private Q_SLOTS:
         QCOMPARE(request.header("X-Forwarded-For").value_or(""), QByteArray("10.0.0.1, 127.0.0.1"));
     }
 
+    // ctest runs this suite twice (integration.tst_ProxyForwarding and ...tls): make sure the TLS run
+    // really forwards over TLS.
+    void upstreamModeFollowsEnvironment()
+    {
+        const bool tls = qEnvironmentVariable("AAP_TEST_UPSTREAM_TLS") == QLatin1String("1");
+        ProxyTestHarness h;
+        h.publishToken();
+        QVERIFY(h.start());
+        QCOMPARE(h.upstream.speaksTls(), tls);
+        QCOMPARE(h.options.routes.constFirst().config.target.scheme,
+                 tls ? QStringLiteral("https") : QStringLiteral("http"));
+        ProxyTestClient client;
+        QVERIFY(client.connectTo(h.port()));
+        client.send("GET /mode HTTP/1.1\r\nHost: x\r\n\r\n");
+        const auto response = client.readResponse();
+        QVERIFY(response);
+        QCOMPARE(response->status, 200);
+        QCOMPARE(h.upstream.requests().size(), 1);
+    }
+
     void longestPrefixRouteWins()
     {
         ProxyTestHarness h;
         h.publishToken();
         FakeUpstream other;
         QVERIFY(other.listen());
-        QVERIFY(h.upstream.listen());
+        QVERIFY(h.listenUpstream());
         aap::proxy::ProxyRoute root;
         root.config.target = h.upstreamTarget();
         root.store = &h.store;
         aap::proxy::ProxyRoute api;
         api.config.name = QStringLiteral("api");
         api.config.pathPrefix = QStringLiteral("/api");
-        api.config.target = h.upstreamTarget();
+        api.config.target = h.upstreamTarget(false); // `other` speaks plain http
         api.config.target.port = other.port();
         api.config.target.basePath = QStringLiteral("/base");
         api.store = &h.store;
@@ -325,7 +345,7 @@ private Q_SLOTS:
     {
         ProxyTestHarness h;
         h.publishToken();
-        QVERIFY(h.upstream.listen());
+        QVERIFY(h.listenUpstream());
         aap::proxy::ProxyRoute api;
         api.config.pathPrefix = QStringLiteral("/api");
         api.config.target = h.upstreamTarget();

@@ -87,7 +87,7 @@ private Q_SLOTS:
         QVERIFY(first.start());
         ProxyTestHarness second;
         second.options.listener.port = first.port();
-        QVERIFY(second.upstream.listen());
+        QVERIFY(second.listenUpstream());
         aap::proxy::ProxyRoute route;
         route.config.target = second.upstreamTarget();
         route.store = &second.store;
@@ -199,9 +199,8 @@ private Q_SLOTS:
         route.config.target = h.upstreamTarget(true);
         route.store = &h.store;
         h.options.routes = {route};
-        if (trustCa) {
-            h.options.upstream.caBundlePath = pki.caCertificatePath();
-        }
+        // Set either way: in TLS mode the harness trusts its own test CA.
+        h.options.upstream.caBundlePath = trustCa ? pki.caCertificatePath() : QString();
         QVERIFY(h.start());
         ProxyTestClient client;
         QVERIFY(client.connectTo(h.port()));

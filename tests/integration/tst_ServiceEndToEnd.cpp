@@ -1,12 +1,13 @@
 // The real aad-auth-proxy program, started with the original's environment variables, against a
 // strict fake IMDS and a fake upstream: readiness, forwarding with the fetched token, recovery from
-// a failing token source, and a clean SIGTERM.
+// a failing token source, a clean SIGTERM, and logfmt log lines that never carry the token.
 #include "support/FakeImds.h"
 #include "support/FakeUpstream.h"
 
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTest>
@@ -56,7 +57,9 @@ private:
     QProcess m_service;
     quint16 m_port = 0;
 
-    void startService()
+    // Extra environment on top of the test's own; stderr is captured (else forwarded) when asked.
+    void startService(const QList<std::pair<QString, QString>> &extraEnvironment = {},
+                      bool captureStderr = false)
     {
         m_port = freePort();
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
@@ -72,8 +75,11 @@ private:
         env.insert(u"AZURE_POD_IDENTITY_AUTHORITY_HOST"_s, m_imds.authorityHost().toString());
         env.insert(u"WORKER_THREADS"_s, u"2"_s);
         env.insert(u"AAD_AUTH_PROXY_CONFIG"_s, QString());
+        for (const auto &[name, value] : extraEnvironment)
+            env.insert(name, value);
         m_service.setProcessEnvironment(env);
-        m_service.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        m_service.setProcessChannelMode(captureStderr ? QProcess::SeparateChannels
+                                                      : QProcess::ForwardedErrorChannel);
         m_service.start(QStringLiteral(AAP_SERVICE_BINARY), {u"--config"_s, u"/dev/null"_s});
         QVERIFY(m_service.waitForStarted(10'000));
         QTRY_COMPARE_WITH_TIMEOUT(get(m_port, u"/health"_s).status, 200, 15'000);
@@ -150,6 +156,42 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(get(m_port, u"/ready"_s).status, 200, 20'000);
         QCOMPARE(get(m_port, u"/"_s).status, 200);
         stopService();
+    }
+
+    // Every line the service writes, debug included, is one logfmt event, and none carries the token.
+    void logLinesAreLogfmtWithoutTheToken()
+    {
+        // A failure whose description spans two lines, so escaping and quoting are exercised too.
+        m_imds.injectFault(
+            FakeTokenServer::Fault::withStatus(
+                500, "{\"error\":\"unknown\",\"error_description\":\"boom \\\"x\\\"\\nline two\"}"),
+            1);
+        startService({{u"LOG_LEVEL"_s, u"debug"_s}}, true);
+        QTRY_COMPARE_WITH_TIMEOUT(get(m_port, u"/ready"_s).status, 200, 20'000);
+        QCOMPARE(get(m_port, u"/api/v1/write"_s).status, 200);
+        stopService();
+        const QByteArray token = m_imds.lastIssuedToken();
+        QVERIFY(!token.isEmpty());
+
+        const QByteArray err = m_service.readAllStandardError();
+        QVERIFY2(!err.contains(token), "the access token reached the log");
+        QVERIFY(err.endsWith('\n'));
+        // time, level, category, then only key=value fields (quoted values with \" and \\ escapes).
+        static const QRegularExpression logfmt(
+            u"^time=\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z level=(debug|info|warning|error) "
+            u"cat=aap\\.\\S+"
+            u"( [A-Za-z_][A-Za-z0-9_.]*=(\"([^\"\\\\]|\\\\.)*\"|[^\\s\"=\\\\]+))*$"_s);
+        QVERIFY(logfmt.isValid());
+        const QStringList lines = QString::fromUtf8(err.chopped(1)).split(u'\n');
+        for (const QString &line : lines)
+            QVERIFY2(logfmt.match(line).hasMatch(), qPrintable(u"not a logfmt line: "_s + line));
+        // The check saw the events that matter: debug output, the failure, the token, the shutdown.
+        const auto count = [&](const QString &text) { return lines.filter(text).size(); };
+        QVERIFY(count(u" level=debug "_s) > 0);
+        QVERIFY(count(u"msg=\"token refresh failed\""_s) == 1);
+        QVERIFY(count(u"msg=\"token acquired\""_s) == 1);
+        QVERIFY(count(u"msg=\"service started\""_s) == 1);
+        QVERIFY(count(u"msg=\"service stopped\""_s) == 1);
     }
 
     void refusesToStartOnAPortInUse()

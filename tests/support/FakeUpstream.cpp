@@ -59,6 +59,7 @@ FakeUpstream::~FakeUpstream()
 
 bool FakeUpstream::listen(std::optional<QSslConfiguration> tls)
 {
+    m_speaksTls = tls.has_value();
     if (tls) {
         auto *server = new QSslServer(this);
         server->setSslConfiguration(*tls);

@@ -75,6 +75,8 @@ public:
 
     [[nodiscard]] const QList<Request> &requests() const { return m_requests; }
     [[nodiscard]] int connectionCount() const { return m_connectionCount; }
+    // True when listen() was given a TLS configuration: every recorded request then came over TLS.
+    [[nodiscard]] bool speaksTls() const { return m_speaksTls; }
     [[nodiscard]] int openConnections() const;
     // Closes every accepted connection cleanly (keep-alive connections the proxy holds go stale).
     void closeAllConnections();
@@ -100,6 +102,7 @@ private:
     QList<Request> m_requests;
     QList<Connection *> m_connections;
     int m_connectionCount = 0;
+    bool m_speaksTls = false;
 };
 
 } // namespace aap::test

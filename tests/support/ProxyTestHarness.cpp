@@ -19,11 +19,27 @@ ProxyTestHarness::ProxyTestHarness()
     options.limits.clientIdleTimeout = 30s;
     options.limits.tokenWaitTimeout = 5s;
     options.limits.drainTimeout = 5s;
+    if (qEnvironmentVariable("AAP_TEST_UPSTREAM_TLS") == QLatin1String("1")) {
+        m_pki = std::make_unique<TestPki>();
+        options.upstream.caBundlePath = m_pki->caCertificatePath();
+    }
 }
 
 ProxyTestHarness::~ProxyTestHarness()
 {
     proxy.reset();
+}
+
+config::TargetUrl ProxyTestHarness::upstreamTarget() const
+{
+    config::TargetUrl target = upstreamTarget(upstreamUsesTls());
+    target.host = QStringLiteral("127.0.0.1");
+    return target;
+}
+
+bool ProxyTestHarness::listenUpstream()
+{
+    return m_pki ? upstream.listen(m_pki->serverConfiguration()) : upstream.listen();
 }
 
 config::TargetUrl ProxyTestHarness::upstreamTarget(bool tls) const
@@ -43,7 +59,7 @@ void ProxyTestHarness::publishToken()
 
 bool ProxyTestHarness::start()
 {
-    if (upstream.port() == 0 && !upstream.listen()) {
+    if (upstream.port() == 0 && !listenUpstream()) {
         qWarning() << "fake upstream cannot listen";
         return false;
     }

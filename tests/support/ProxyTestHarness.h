@@ -4,6 +4,7 @@
 #include "proxy/ProxyServer.h"
 #include "support/FakeClock.h"
 #include "support/FakeUpstream.h"
+#include "support/TestPki.h"
 
 #include <QByteArray>
 
@@ -13,6 +14,8 @@ namespace aap::test {
 
 // The pieces most proxy tests need: a fake clock, one token store, a fake upstream on 127.0.0.1 and
 // a ProxyServer (2 workers, short time-outs) routing "/" to it. Tests adjust `options` before start().
+// With AAP_TEST_UPSTREAM_TLS=1 in the environment the upstream speaks TLS with a test CA the proxy
+// trusts, so the same suite exercises the TLS path.
 class ProxyTestHarness {
 public:
     ProxyTestHarness();
@@ -22,8 +25,14 @@ public:
     ProxyTestHarness(ProxyTestHarness &&) = delete;
     ProxyTestHarness &operator=(ProxyTestHarness &&) = delete;
 
-    // A target pointing at `upstream` (plain http unless tls).
-    [[nodiscard]] config::TargetUrl upstreamTarget(bool tls = false) const;
+    // A target pointing at `upstream` in the harness's mode (host 127.0.0.1, which the test
+    // certificate also names).
+    [[nodiscard]] config::TargetUrl upstreamTarget() const;
+    // A target pointing at `upstream`: https://localhost:port when tls, else http://127.0.0.1:port.
+    [[nodiscard]] config::TargetUrl upstreamTarget(bool tls) const;
+    // Starts `upstream` in the harness's mode (start() does it when nobody did).
+    bool listenUpstream();
+    [[nodiscard]] bool upstreamUsesTls() const { return m_pki != nullptr; }
     // Publishes a token usable for an hour. The value is a test constant, not a secret.
     void publishToken();
     // Starts the proxy; false (with a QWARN-visible message) on failure.
@@ -38,6 +47,9 @@ public:
     FakeUpstream upstream;
     proxy::ProxyOptions options;
     std::unique_ptr<proxy::ProxyServer> proxy;
+
+private:
+    std::unique_ptr<TestPki> m_pki; // only in TLS mode
 };
 
 } // namespace aap::test

@@ -313,7 +313,9 @@ private slots:
         QTest::newRow("0") << u"0"_s << 10 << true << false;
         QTest::newRow("100") << u"100"_s << 10 << true << false;
         QTest::newRow("-5") << u"-5"_s << 10 << true << false;
-        QTest::newRow("abc") << u"abc"_s << 10 << false << true;
+        QTest::newRow("abc") << u"abc"_s << 10 << true << false;
+        QTest::newRow("overflow") << u"99999999999"_s << 10 << true << false;
+        QTest::newRow("fraction") << u"12.5"_s << 10 << true << false;
     }
     void refreshPercentFallsBackToTen()
     {

@@ -231,11 +231,11 @@ private Q_SLOTS:
     {
         Fixture f;
         f.scheduler->start();
-        QTest::ignoreMessage(QtWarningMsg,
-                             QRegularExpression(QStringLiteral(
-                                 "^token refresh failed identity=default audience=https://monitor.azure.com "
-                                 "error=http 500 unknown: scripted failure retryable=yes retry_after=none "
-                                 "attempt=1 next_retry_in=0.0s token_valid_for=none$")));
+        QTest::ignoreMessage(
+            QtWarningMsg, QRegularExpression(QStringLiteral(
+                              "^token refresh failed identity=default audience=https://monitor.azure.com "
+                              "error=\"http 500 unknown: scripted failure\" retryable=yes retry_after=none "
+                              "attempt=1 next_retry_in=0.0s token_valid_for=none$")));
         f.provider.fail(serverError());
         QVERIFY(!f.store.snapshot());
         auto status = f.status();
@@ -479,7 +479,7 @@ private Q_SLOTS:
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral(
                                                "^token expired without replacement identity=default "
                                                "audience=https://monitor.azure.com consecutive_failures=3 "
-                                               "last_error=http 429 throttled: scripted failure$")));
+                                               "last_error=\"http 429 throttled: scripted failure\"$")));
         f.clock.advance(3s);
         QCOMPARE(f.status().state, State::Expired);
     }
@@ -626,7 +626,7 @@ private Q_SLOTS:
         f.scheduler->start();
         QTest::ignoreMessage(
             QtWarningMsg,
-            QRegularExpression(QStringLiteral("^token refresh failed .*error=malformed ") + code));
+            QRegularExpression(QStringLiteral("^token refresh failed .*error=\"malformed ") + code));
         f.provider.succeed(value, lifetime);
         QVERIFY(!f.store.snapshot());
         QCOMPARE(f.status().state, State::Failing);

@@ -3,6 +3,7 @@
 #include "auth/providers/EndpointVariable.h"
 #include "auth/providers/ImdsProvider.h"
 #include "auth/providers/TokenResponseParser.h"
+#include "log/LogField.h"
 #include "log/Logging.h"
 
 #include <QDir>
@@ -229,7 +230,7 @@ void ArcProvider::onChallenge(const QUrl &url, const TokenHttpClient::Response &
     auto key = readKeyFile(*realm, m_tokenDirectory);
     if (!key) {
         qCWarning(lcAuth).noquote() << "arc challenge refused"
-                                    << "reason=" << key.error().description;
+                                    << log::LogField::kv("reason", key.error().description);
         done(Unexpected(std::move(key).error()));
         return;
     }
@@ -271,8 +272,8 @@ TokenProvider::Result ArcProvider::onToken(const TokenHttpClient::Response &resp
                            "user-assigned identities?); token refused")
                 .arg(parsed->clientId, m_options.identity.value);
         qCWarning(lcAuth).noquote() << "arc identity mismatch"
-                                    << "requested_client_id=" << m_options.identity.value
-                                    << "returned_client_id=" << parsed->clientId;
+                                    << log::LogField::kv("requested_client_id", m_options.identity.value)
+                                    << log::LogField::kv("returned_client_id", parsed->clientId);
         return Unexpected(error);
     }
     return std::move(parsed).value().token;

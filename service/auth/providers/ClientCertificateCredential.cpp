@@ -1,6 +1,7 @@
 #include "auth/providers/ClientCertificateCredential.h"
 
 #include "auth/credentials/ClientAssertion.h"
+#include "log/LogField.h"
 #include "log/Logging.h"
 
 namespace aap::auth {
@@ -46,22 +47,21 @@ Expected<ClientCertificate, TokenError> ClientCertificateCredential::current()
     if (check.error && m_certificate.certificate()) {
         // The previous good certificate stays in use; say (once per file version) that the new one
         // is broken. Without a previous one the error goes to the caller instead.
-        qCWarning(lcAuth).noquote()
-            << "client certificate reload failed, previous certificate still in use"
-            << QStringLiteral("file=%1 error=\"%2\"").arg(check.error->file, check.error->message);
+        qCWarning(lcAuth).noquote() << "client certificate reload failed, previous certificate still in use"
+                                    << log::LogField::kv("file", check.error->file)
+                                    << log::LogField::kv("error", check.error->message);
     }
     auto certificate = m_certificate.current();
     if (!certificate)
         return Unexpected(certificateError(certificate.error()));
     if (check.reloaded) {
-        qCInfo(lcAuth).noquote() << "client certificate loaded"
-                                 << QStringLiteral("file=%1 subject=\"%2\" sha1=%3 not_after=%4")
-                                        .arg(m_path, certificate->subject(),
-                                             QString::fromLatin1(
-                                                 certificate->sha1Thumbprint().toHex().toUpper()),
-                                             QString::number(std::chrono::duration_cast<std::chrono::seconds>(
-                                                                 certificate->notAfter().time_since_epoch())
-                                                                 .count()));
+        qCInfo(lcAuth).noquote() << "client certificate loaded" << log::LogField::kv("file", m_path)
+                                 << log::LogField::kv("subject", certificate->subject())
+                                 << log::LogField::kv("sha1", certificate->sha1Thumbprint().toHex().toUpper())
+                                 << log::LogField::kv("not_after",
+                                                      std::chrono::duration_cast<std::chrono::seconds>(
+                                                          certificate->notAfter().time_since_epoch())
+                                                          .count());
     }
     return std::move(certificate).value();
 }

@@ -2,6 +2,7 @@
 
 #include "auth/providers/Authority.h"
 #include "auth/providers/TokenResponseParser.h"
+#include "log/LogField.h"
 #include "log/Logging.h"
 
 #include <QPointer>
@@ -50,9 +51,9 @@ void ClientCredentialProvider::fetch(const QString &resource, Completion done)
         {QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/x-www-form-urlencoded")},
         {QByteArrayLiteral("Accept"), QByteArrayLiteral("application/json")}};
     request.useProxy = true;
-    qCDebug(lcAuth).noquote()
-        << "token request"
-        << QStringLiteral("provider=%1 url=%2 client_id=%3").arg(m_label, m_tokenUrl.toString(), m_clientId);
+    qCDebug(lcAuth).noquote() << "token request" << log::LogField::kv("provider", m_label)
+                              << log::LogField::kv("url", m_tokenUrl.toString())
+                              << log::LogField::kv("client_id", m_clientId);
     m_http.post(request, form.encoded(),
                 [self = QPointer<ClientCredentialProvider>(this),
                  done = std::move(done)](TokenHttpClient::Result result) {
@@ -80,11 +81,10 @@ void ClientCredentialProvider::finish(const Completion &done, Result result)
 {
     if (!result) {
         const TokenError &error = result.error();
-        qCDebug(lcAuth).noquote() << "token request failed"
-                                  << QStringLiteral("provider=%1 status=%2 code=%3 retryable=%4")
-                                         .arg(m_label, QString::number(error.httpStatus), error.code,
-                                              error.retryable ? QStringLiteral("true")
-                                                              : QStringLiteral("false"));
+        qCDebug(lcAuth).noquote() << "token request failed" << log::LogField::kv("provider", m_label)
+                                  << log::LogField::kv("status", error.httpStatus)
+                                  << log::LogField::kv("code", error.code)
+                                  << log::LogField::kv("retryable", error.retryable ? "yes" : "no");
     }
     done(std::move(result));
 }

@@ -1,5 +1,6 @@
 #include "auth/providers/DefaultCredentialChain.h"
 
+#include "log/LogField.h"
 #include "log/Logging.h"
 
 #include <QPointer>
@@ -121,9 +122,9 @@ DefaultCredentialChain::DefaultCredentialChain(Selection selection, std::unique_
 {
     Expects(m_chosen != nullptr);
     m_chosen->setParent(this);
-    qCInfo(lcAuth).noquote() << "default credential chain"
-                             << QStringLiteral("chose=\"%1\" because=\"%2\" provider=\"%3\"")
-                                    .arg(m_credential, m_reason, m_chosen->describe());
+    qCInfo(lcAuth).noquote() << "default credential chain" << log::LogField::kv("chose", m_credential)
+                             << log::LogField::kv("because", m_reason)
+                             << log::LogField::kv("provider", m_chosen->describe());
 }
 
 void DefaultCredentialChain::fetch(const QString &resource, Completion done)

@@ -20,4 +20,9 @@ Expected<QUrl, QString> EndpointVariable::read(const QProcessEnvironment &enviro
     return url;
 }
 
+QList<const char *> EndpointVariable::managedIdentityVariables()
+{
+    return {"IDENTITY_ENDPOINT", "IMDS_ENDPOINT", "AZURE_POD_IDENTITY_AUTHORITY_HOST"};
+}
+
 } // namespace aap::auth

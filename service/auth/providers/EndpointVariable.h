@@ -2,6 +2,7 @@
 
 #include "core/Expected.h"
 
+#include <QList>
 #include <QProcessEnvironment>
 #include <QString>
 #include <QUrl>
@@ -17,6 +18,9 @@ public:
     // http(s) URL with a host.
     [[nodiscard]] static Expected<QUrl, QString> read(const QProcessEnvironment &environment,
                                                       const char *name);
+
+    // The variables the managed-identity sources read, in the order they are checked.
+    [[nodiscard]] static QList<const char *> managedIdentityVariables();
 };
 
 } // namespace aap::auth

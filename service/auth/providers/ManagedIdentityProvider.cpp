@@ -3,6 +3,7 @@
 #include "auth/providers/AppServiceProvider.h"
 #include "auth/providers/ArcProvider.h"
 #include "auth/providers/ImdsProvider.h"
+#include "log/LogField.h"
 #include "log/Logging.h"
 
 #include <QDir>
@@ -90,8 +91,9 @@ ManagedIdentityProvider::ManagedIdentityProvider(TokenHttpClient &http, Clock &c
                "identity source this proxy does not support; ignored";
     }
     qCInfo(lcAuth).noquote() << "managed identity source chosen"
-                             << "source=" << sourceName(m_detection.source)
-                             << "identity=" << options.identity.describe() << "reason=" << m_detection.reason;
+                             << log::LogField::kv("source", sourceName(m_detection.source))
+                             << log::LogField::kv("identity", options.identity.describe())
+                             << log::LogField::kv("reason", m_detection.reason);
 }
 
 void ManagedIdentityProvider::fetch(const QString &resource, Completion done)

@@ -1,5 +1,6 @@
 #include "auth/providers/TokenHttpClient.h"
 
+#include "log/LogField.h"
 #include "log/Logging.h"
 #include "tls/TrustStore.h"
 
@@ -129,7 +130,7 @@ TokenHttpClient::TokenHttpClient(Clock &clock, Options options, QObject *parent)
     }
     if (m_setupError) {
         qCWarning(lcAuth).noquote() << "token http client unusable"
-                                    << "reason=" << m_setupError->description;
+                                    << log::LogField::kv("reason", m_setupError->description);
     }
 }
 
@@ -231,9 +232,9 @@ void TokenHttpClient::start(const Request &request, const QByteArray &verb, cons
     connect(reply, &QNetworkReply::metaDataChanged, this, [this, raw] { onMetaData(*raw); });
     connect(reply, &QNetworkReply::readyRead, this, [this, raw] { onReadyRead(*raw); });
     connect(reply, &QNetworkReply::finished, this, [this, raw] { onFinished(*raw); });
-    qCDebug(lcAuth).noquote() << "token request"
-                              << "method=" << QString::fromLatin1(verb)
-                              << "endpoint=" << hostPort(request.url) << "path=" << request.url.path();
+    qCDebug(lcAuth).noquote() << "token request" << log::LogField::kv("method", QString::fromLatin1(verb))
+                              << log::LogField::kv("endpoint", hostPort(request.url))
+                              << log::LogField::kv("path", request.url.path());
 }
 
 void TokenHttpClient::onMetaData(Call &call)
@@ -285,9 +286,9 @@ void TokenHttpClient::onFinished(Call &call)
     if (const QByteArray retryAfter = response.header("Retry-After"); !retryAfter.isEmpty()) {
         response.retryAfter = parseRetryAfter(retryAfter, m_clock.now());
     }
-    qCDebug(lcAuth).noquote() << "token response"
-                              << "endpoint=" << hostPort(reply->url()) << "status=" << response.status
-                              << "bytes=" << response.body.size();
+    qCDebug(lcAuth).noquote() << "token response" << log::LogField::kv("endpoint", hostPort(reply->url()))
+                              << log::LogField::kv("status", response.status)
+                              << log::LogField::kv("bytes", response.body.size());
     complete(reply, std::move(response));
 }
 
