@@ -1,5 +1,7 @@
 #include "config/ConfigValues.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QRegularExpression>
 
 namespace aap::config::values {
@@ -304,8 +306,52 @@ QString formatUrl(const QUrl &url)
     return url.isEmpty() ? QString() : displayValue(url.toString());
 }
 
+namespace {
+
+// Header values may be credentials for the target: messages name the header, never its value.
+Expected<QPair<QByteArray, QByteArray>, QString> checkedHeader(const QString &rawName, const QString &value)
+{
+    const QByteArray name = rawName.trimmed().toLatin1();
+    if (!isToken(name))
+        return Unexpected(QStringLiteral("header name ") + quoted(rawName.trimmed()) +
+                          QStringLiteral(" is not a valid HTTP header name"));
+    if (name.compare(QByteArrayLiteral("authorization"), Qt::CaseInsensitive) == 0)
+        return Unexpected(QStringLiteral("the Authorization header cannot be overridden: the proxy sets it"));
+    if (std::any_of(value.cbegin(), value.cend(),
+                    [](QChar c) { return c == u'\r' || c == u'\n' || c == u'\0'; }))
+        return Unexpected(QStringLiteral("the value of header ") + QString::fromLatin1(name) +
+                          QStringLiteral(" contains a line break"));
+    return QPair<QByteArray, QByteArray>{name, value.toUtf8()};
+}
+
+// The original's form: a JSON object of header names to string values.
+Expected<HeaderList, QString> parseJsonHeaderOverrides(const QString &text)
+{
+    QJsonParseError error{};
+    const QJsonDocument document = QJsonDocument::fromJson(text.toUtf8(), &error);
+    if (error.error != QJsonParseError::NoError || !document.isObject())
+        return Unexpected(QStringLiteral("not a JSON object of header names to values (use "
+                                         "{\"Name\": \"value\"} or \"Name: value; Name2: value\")"));
+    HeaderList headers;
+    const QJsonObject object = document.object();
+    for (auto it = object.begin(); it != object.end(); ++it) {
+        if (!it.value().isString())
+            return Unexpected(QStringLiteral("the value of header ") + it.key() +
+                              QStringLiteral(" is not a JSON string"));
+        auto header = checkedHeader(it.key(), it.value().toString().trimmed());
+        if (!header)
+            return Unexpected(header.error());
+        headers.append(*header);
+    }
+    return headers;
+}
+
+} // namespace
+
 Expected<HeaderList, QString> parseHeaderOverrides(const QString &text)
 {
+    if (text.trimmed().startsWith(QLatin1Char('{')))
+        return parseJsonHeaderOverrides(text);
     HeaderList headers;
     const QStringList entries = text.split(QLatin1Char(';'));
     int position = 0;
@@ -313,24 +359,14 @@ Expected<HeaderList, QString> parseHeaderOverrides(const QString &text)
         ++position;
         if (entry.trimmed().isEmpty())
             continue;
-        // Header values may be credentials for the target: messages name the entry, never its value.
         const qsizetype colon = entry.indexOf(QLatin1Char(':'));
         if (colon < 0)
             return Unexpected(QStringLiteral("header entry ") + QString::number(position) +
                               QStringLiteral(" has no ':' (use \"Name: value; Name2: value\")"));
-        const QByteArray name = entry.left(colon).trimmed().toLatin1();
-        const QString value = entry.mid(colon + 1).trimmed();
-        if (!isToken(name))
-            return Unexpected(QStringLiteral("header name ") + quoted(entry.left(colon).trimmed()) +
-                              QStringLiteral(" is not a valid HTTP header name"));
-        if (name.compare(QByteArrayLiteral("authorization"), Qt::CaseInsensitive) == 0)
-            return Unexpected(
-                QStringLiteral("the Authorization header cannot be overridden: the proxy sets it"));
-        if (std::any_of(value.cbegin(), value.cend(),
-                        [](QChar c) { return c == u'\r' || c == u'\n' || c == u'\0'; }))
-            return Unexpected(QStringLiteral("the value of header ") + QString::fromLatin1(name) +
-                              QStringLiteral(" contains a line break"));
-        headers.append({name, value.toUtf8()});
+        auto header = checkedHeader(entry.left(colon), entry.mid(colon + 1).trimmed());
+        if (!header)
+            return Unexpected(header.error());
+        headers.append(*header);
     }
     return headers;
 }

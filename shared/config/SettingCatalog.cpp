@@ -242,7 +242,9 @@ QList<SettingDescriptor> buildCatalog()
     SettingDescriptor headers = make(
         d(S::Route, u"route"_s, u"override_request_headers"_s, {u"OVERRIDE_REQUEST_HEADERS"_s},
           u"override-request-headers"_s, u"headers"_s,
-          u"Request headers set on every forwarded request: \"Name: value; Name2: value\". Never Authorization."_s),
+          u"Request headers set on every forwarded request: \"Name: value; Name2: value\" or the original's "
+          u"JSON "
+          u"{\"Name\": \"value\"}. Never Authorization."_s),
         [](auto &t) -> auto & { return t.route->overrideRequestHeaders; }, values::parseHeaderOverrides,
         values::formatHeaderOverrides);
     headers.secret = true; // header values may be credentials for the target

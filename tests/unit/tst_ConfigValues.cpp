@@ -225,6 +225,12 @@ private slots:
         QTest::newRow("authorization any case") << u"X-A: 1; aUtHoRiZaTiOn: x"_s << -1 << u"Authorization"_s;
         QTest::newRow("no colon") << u"X-A 1"_s << -1 << u"has no ':'"_s;
         QTest::newRow("bad name") << u"X A: 1"_s << -1 << u"not a valid HTTP header name"_s;
+        // The original's JSON form.
+        QTest::newRow("json") << u"{\"X-A\": \"1\", \"X-B\": \"two words\"}"_s << 2 << QString();
+        QTest::newRow("json empty") << u" {} "_s << 0 << QString();
+        QTest::newRow("json authorization") << u"{\"Authorization\": \"x\"}"_s << -1 << u"Authorization"_s;
+        QTest::newRow("json number") << u"{\"X-A\": 1}"_s << -1 << u"is not a JSON string"_s;
+        QTest::newRow("json broken") << u"{\"X-A\": "_s << -1 << u"not a JSON object"_s;
     }
     void headerOverrides()
     {
