@@ -310,8 +310,9 @@ bool ClientConnection::answerLocally(QByteArrayView path)
         LocalReply::appendJson(m_out, 200, R"({"status":"ok"})", replyConnection(close));
     } else {
         const auto answer = m_worker.probe().answer();
-        if (!answer.ready) {
-            qCWarning(lcHealth).noquote() << "not ready" << LogField::kv("reason", answer.body);
+        if (const auto suppressed = answer.ready ? std::nullopt : m_worker.notReadyLog().admit()) {
+            qCWarning(lcHealth).noquote() << "not ready" << LogField::kv("reason", answer.body)
+                                          << LogField::kv("suppressed", *suppressed);
         }
         LocalReply::appendJson(m_out, answer.ready ? 200 : 503, answer.body, replyConnection(close));
     }
@@ -770,12 +771,12 @@ void ClientConnection::failRequest(int status, QByteArrayView code, const QStrin
                                    ProxyErrorKind kind, QByteArrayView extraFields)
 {
     m_worker.counters().count(kind);
-    qCWarning(lcProxy).noquote() << "request failed" << LogField::kv("status", status)
-                                 << LogField::kv("code", code.toByteArray())
-                                 << LogField::kv("route", m_routeIndex >= 0
-                                                              ? m_worker.route(m_routeIndex).name
-                                                              : QByteArray("-"))
-                                 << LogField::kv("message", message);
+    if (const auto suppressed = m_worker.requestFailedLog().admit()) {
+        qCWarning(lcProxy).noquote()
+            << "request failed" << LogField::kv("status", status) << LogField::kv("code", code.toByteArray())
+            << LogField::kv("route", m_routeIndex >= 0 ? m_worker.route(m_routeIndex).name : QByteArray("-"))
+            << LogField::kv("message", message) << LogField::kv("suppressed", *suppressed);
+    }
     releaseUpstream(false);
     if (m_responseHeadRelayed) {
         closeNow();

@@ -3,6 +3,7 @@
 #include "auth/TokenReader.h"
 #include "core/Clock.h"
 #include "http/HeadRewriter.h"
+#include "log/LogLimiter.h"
 #include "proxy/ProxyOptions.h"
 #include "proxy/RouteTable.h"
 
@@ -63,6 +64,10 @@ public:
     [[nodiscard]] const RouteTable &routeTable() const { return m_routeTable; }
     [[nodiscard]] Route &route(qsizetype index) { return *m_routes[static_cast<std::size_t>(index)]; }
     [[nodiscard]] bool isDraining() const { return m_draining; }
+    // Rate limits for warnings every request of an outage would repeat (not-ready probes, failed
+    // requests); the counters still count each one.
+    [[nodiscard]] log::LogLimiter &notReadyLog() { return m_notReadyLog; }
+    [[nodiscard]] log::LogLimiter &requestFailedLog() { return m_requestFailedLog; }
     // A reusable buffer for moving body bytes; valid until the next event loop iteration.
     [[nodiscard]] QByteArray &scratch() { return m_scratch; }
     void connectionClosed(ClientConnection *connection);
@@ -83,6 +88,8 @@ private:
     std::vector<ClientConnection *> m_connections;
     QTimer *m_sweepTimer = nullptr;
     QByteArray m_scratch;
+    log::LogLimiter m_notReadyLog;
+    log::LogLimiter m_requestFailedLog;
     bool m_draining = false;
     std::function<void()> m_drained;
     int m_index = 0;

@@ -1,6 +1,8 @@
 #include "support/ProxyTestClient.h"
 #include "support/ProxyTestHarness.h"
 
+#include <QRegularExpression>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -31,6 +33,41 @@ class tst_ProxyFailures : public QObject {
     }
 
 private Q_SLOTS:
+    // During an outage every probe and every request fails: the warning lines are rate-limited per
+    // worker (5 per 10 s), the counters still count each one.
+    void outageWarningsAreRateLimited()
+    {
+        static QStringList lines;
+        lines.clear();
+        const QtMessageHandler previous =
+            qInstallMessageHandler([](QtMsgType type, const QMessageLogContext &, const QString &message) {
+                if (type == QtWarningMsg) {
+                    lines.append(message);
+                }
+            });
+        const auto restore = qScopeGuard([previous] { qInstallMessageHandler(previous); });
+        ProxyTestHarness h;
+        h.options.workerThreads = 1;
+        h.options.limits.tokenWaitTimeout = 1ms;
+        QVERIFY(h.start());
+        ProxyTestClient client;
+        QVERIFY(client.connectTo(h.port()));
+        for (int i = 0; i < 20; ++i) {
+            client.send("GET /ready HTTP/1.1\r\nHost: x\r\n\r\n");
+            const auto ready = client.readResponse();
+            QVERIFY(ready);
+            QCOMPARE(ready->status, 503);
+            client.send("GET /data HTTP/1.1\r\nHost: x\r\n\r\n");
+            const auto data = client.readResponse();
+            QVERIFY(data);
+            QCOMPARE(data->status, 503);
+        }
+        QCOMPARE(h.counters().localReplies.load(), 20u);
+        QCOMPARE(h.counters().errorCount(ProxyErrorKind::NoToken), 20u);
+        QCOMPARE(lines.filter(QRegularExpression(QStringLiteral("^not ready "))).size(), 5);
+        QCOMPARE(lines.filter(QRegularExpression(QStringLiteral("^request failed "))).size(), 5);
+    }
+
     void upstreamDownIs502()
     {
         ProxyTestHarness h;
