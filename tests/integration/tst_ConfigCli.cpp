@@ -24,7 +24,8 @@ QProcessEnvironment cleanEnvironment(const QStringList &assignments)
 {
     QProcessEnvironment environment;
     const QProcessEnvironment system = QProcessEnvironment::systemEnvironment();
-    for (const QString &keep : {u"LD_LIBRARY_PATH"_s, u"ASAN_OPTIONS"_s, u"UBSAN_OPTIONS"_s})
+    for (const QString &keep :
+         {u"LD_LIBRARY_PATH"_s, u"ASAN_OPTIONS"_s, u"LSAN_OPTIONS"_s, u"UBSAN_OPTIONS"_s})
         if (system.contains(keep))
             environment.insert(keep, system.value(keep));
     for (const QString &assignment : assignments) {
