@@ -8,29 +8,13 @@
 #include "auth/providers/EndpointVariable.h"
 #include "auth/providers/FederatedTokenCredential.h"
 #include "auth/providers/ManagedIdentityProvider.h"
+#include "config/ConfigValues.h"
 
 #include <algorithm>
 
 namespace aap::auth {
 
 namespace {
-
-QString kindName(config::IdentityKind kind)
-{
-    switch (kind) {
-    case config::IdentityKind::Default:
-        return QStringLiteral("default");
-    case config::IdentityKind::SystemAssigned:
-        return QStringLiteral("systemassigned");
-    case config::IdentityKind::UserAssigned:
-        return QStringLiteral("userassigned");
-    case config::IdentityKind::AadApplication:
-        return QStringLiteral("aadapplication");
-    case config::IdentityKind::WorkloadIdentity:
-        return QStringLiteral("workloadidentity");
-    }
-    return QStringLiteral("unknown");
-}
 
 QString missing(const char *what, const char *variables)
 {
@@ -47,7 +31,7 @@ Expected<std::unique_ptr<TokenProvider>, QString>
 ProviderFactory::create(const config::IdentityConfig &identity) const
 {
     Expected<std::unique_ptr<TokenProvider>, QString> result = Unexpected(QString());
-    QString kind = kindName(identity.kind);
+    QString kind = config::values::identityKindName(identity.kind).toLower();
     if (identity.kind == config::IdentityKind::Default) {
         // Only the chain reads the AZURE_* variables here, as DefaultAzureCredential does. An identity
         // of a named kind uses exactly its configuration (the loader already applied the variables

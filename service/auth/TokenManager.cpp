@@ -1,5 +1,6 @@
 #include "auth/TokenManager.h"
 
+#include "config/ConfigValues.h"
 #include "log/LogField.h"
 #include "log/Logging.h"
 
@@ -9,23 +10,6 @@
 namespace aap::auth {
 
 namespace {
-
-QString kindName(config::IdentityKind kind)
-{
-    switch (kind) {
-    case config::IdentityKind::Default:
-        return QStringLiteral("default");
-    case config::IdentityKind::SystemAssigned:
-        return QStringLiteral("systemassigned");
-    case config::IdentityKind::UserAssigned:
-        return QStringLiteral("userassigned");
-    case config::IdentityKind::AadApplication:
-        return QStringLiteral("aadapplication");
-    case config::IdentityKind::WorkloadIdentity:
-        return QStringLiteral("workloadidentity");
-    }
-    return QStringLiteral("unknown");
-}
 
 const config::IdentityConfig *findIdentity(const config::ServiceConfig &config, const QString &name)
 {
@@ -84,7 +68,7 @@ TokenManager::create(Clock &clock, const config::ServiceConfig &config, const Pr
         RefreshScheduler::Settings settings;
         settings.resource = group.audience;
         settings.identityName = group.identity->name;
-        settings.identityKind = kindName(group.identity->kind);
+        settings.identityKind = config::values::identityKindName(group.identity->kind).toLower();
         settings.clientId = group.identity->clientId;
         settings.routes = group.routes;
         settings.refreshPercent = config.token.refreshPercent;
