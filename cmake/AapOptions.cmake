@@ -15,6 +15,10 @@ target_compile_definitions(aap_options INTERFACE
   QT_USE_QSTRINGBUILDER
   AAP_VERSION="${PROJECT_VERSION}")
 
+if(AAP_TEST_HOOKS)
+  target_compile_definitions(aap_options INTERFACE AAP_TEST_HOOKS)
+endif()
+
 if(AAP_SANITIZE)
   target_compile_options(aap_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
                                                -fno-sanitize-recover=undefined)

@@ -1,11 +1,10 @@
 #include "app/ServiceMain.h"
 
 #include "app/CommandLine.h"
+#include "app/ConfigReader.h"
 #include "app/ServiceRunner.h"
-#include "auth/ProviderFactory.h"
 #include "config/ConfigLoader.h"
 #include "config/ConfigPrinter.h"
-#include "config/ConfigValidator.h"
 #include "log/LogField.h"
 #include "log/Logging.h"
 
@@ -72,9 +71,8 @@ int ServiceMain::run(int argc, char *argv[])
     sources.defaultConfigPath = config::ConfigLoader::defaultConfigPath(environment);
     sources.environment = environment;
     sources.flags = options->settings;
-    config::LoadedConfig loaded = config::ConfigLoader::load(sources);
-    loaded.issues.append(config::ConfigValidator::validate(loaded));
-    loaded.issues.append(auth::ProviderFactory::checkEnvironment(loaded.config, environment));
+    ConfigReader reader(std::move(sources));
+    config::LoadedConfig loaded = reader.read();
 
     if (options->checkConfig) {
         write(stdout, config::ConfigPrinter::print(loaded));
@@ -96,8 +94,9 @@ int ServiceMain::run(int argc, char *argv[])
                             << log::LogField::kv("routes", loaded.config.routes.size())
                             << log::LogField::kv("identities", loaded.config.identities.size());
 
-    // 3. The service: listener first, then token refresh; runs until SIGTERM/SIGINT.
-    ServiceRunner runner(std::move(loaded.config), environment);
+    // 3. The service: listener first, then token refresh; runs until SIGTERM/SIGINT, reloads on SIGHUP
+    // from the same sources.
+    ServiceRunner runner(std::move(reader), std::move(loaded.config));
     QObject::connect(&runner, &ServiceRunner::finished, &app, &QCoreApplication::exit, Qt::QueuedConnection);
     if (auto started = runner.start(); !started) {
         qCCritical(lcApp).noquote() << "start failed" << started.error();

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "app/ConfigReader.h"
+#include "app/ReloadResult.h"
 #include "config/ServiceConfig.h"
 #include "core/Expected.h"
 #include "core/SystemClock.h"
@@ -8,6 +10,7 @@
 #include <QProcessEnvironment>
 
 #include <memory>
+#include <vector>
 
 namespace aap::auth {
 class TokenHttpClient;
@@ -17,20 +20,28 @@ namespace aap::proxy {
 class ProxyServer;
 }
 namespace aap::platform {
+class ServiceNotifier;
 class SignalHandler;
-}
+} // namespace aap::platform
 
 namespace aap::app {
 
 // Wires a validated configuration into a running service and owns its lifecycle: the listener
 // comes up first (so /health answers and /ready says why it is not ready), then token refresh
-// starts; SIGTERM/SIGINT drain in-flight requests and finish with exit status 0.
+// starts; SIGTERM/SIGINT drain in-flight requests and finish with exit status 0; SIGHUP reloads.
+// The service manager hears about each step (READY/RELOADING/STOPPING/STATUS/WATCHDOG, see
+// platform::ServiceNotifier).
+//
+// A reload builds a new generation (token caches + proxy) next to the running one: unchanged
+// identities keep their token cache, an unchanged listener socket is handed over (so no connection
+// attempt is refused), a changed one is bound anew. Once the new generation serves, the old one
+// drains: its in-flight requests finish on the configuration they started with.
 class ServiceRunner : public QObject {
     Q_OBJECT
 
 public:
-    ServiceRunner(config::ServiceConfig config, const QProcessEnvironment &environment,
-                  QObject *parent = nullptr);
+    // config is what reader.read() returned at start, already validated.
+    ServiceRunner(ConfigReader reader, config::ServiceConfig config, QObject *parent = nullptr);
     ~ServiceRunner() override;
 
     // Fails (with a message for the operator) when the listener cannot be bound or an identity
@@ -39,17 +50,47 @@ public:
     // Stops accepting, drains, stops token refresh, then emits finished(0).
     void shutdown();
 
+    // Re-reads the configuration from the sources used at start (file, environment, flags),
+    // validates it and, when valid, switches to it; when not, the running configuration stays and
+    // the errors are in the result (and logged). SIGHUP and the control socket's "config apply"
+    // both come here. Also emits reloaded().
+    ReloadResult reload();
+    // Every token cache fetches a new token now (the control socket's "refresh now").
+    void refreshNow();
+
+    [[nodiscard]] const config::ServiceConfig &currentConfig() const;
+    [[nodiscard]] const auth::TokenManager &tokens() const;
+    // The port the listener is bound to (useful when the configuration asked for port 0).
+    [[nodiscard]] quint16 port() const;
+
 Q_SIGNALS:
     void finished(int exitCode);
+    void reloaded(const aap::app::ReloadResult &result);
 
 private:
-    config::ServiceConfig m_config;
-    QProcessEnvironment m_environment;
+    struct Generation;
+
+    [[nodiscard]] Expected<std::unique_ptr<Generation>, QString>
+    buildGeneration(const config::ServiceConfig &config, ReloadResult &result);
+    ReloadResult apply(config::LoadedConfig loaded);
+    void retire(std::unique_ptr<Generation> generation);
+    [[nodiscard]] QString statusText() const;
+    void updateStatus();
+    void watchdogTick();
+    void scheduleStatusRefresh();
+    void installTestHooks();
+
+    ConfigReader m_reader;
+    config::ServiceConfig m_startConfig;
     SystemClock m_clock;
-    std::unique_ptr<auth::TokenHttpClient> m_http;
-    std::unique_ptr<auth::TokenManager> m_tokens;
-    std::unique_ptr<proxy::ProxyServer> m_proxy;
+    std::unique_ptr<Generation> m_current;
+    std::vector<std::unique_ptr<Generation>> m_retiring;
     std::unique_ptr<platform::SignalHandler> m_signals;
+    std::unique_ptr<platform::ServiceNotifier> m_notifier;
+    Clock::TimerId m_watchdogTimer = 0;
+    Clock::TimerId m_statusTimer = 0;
+    QString m_statusSent;
+    QString m_reloadNote; // "reload rejected ..." until the next successful reload
     bool m_stopping = false;
 };
 

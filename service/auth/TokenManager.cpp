@@ -27,6 +27,22 @@ Expected<std::unique_ptr<TokenManager>, QString>
 TokenManager::create(Clock &clock, const config::ServiceConfig &config, const ProviderFactory &factory,
                      const RefreshScheduler::RandomSource &random, QObject *parent)
 {
+    return build(nullptr, clock, config, factory, random, parent);
+}
+
+Expected<std::unique_ptr<TokenManager>, QString>
+TokenManager::createFrom(const TokenManager &running, Clock &clock, const config::ServiceConfig &config,
+                         const ProviderFactory &factory, const RefreshScheduler::RandomSource &random,
+                         QObject *parent)
+{
+    return build(&running, clock, config, factory, random, parent);
+}
+
+Expected<std::unique_ptr<TokenManager>, QString>
+TokenManager::build(const TokenManager *running, Clock &clock, const config::ServiceConfig &config,
+                    const ProviderFactory &factory, const RefreshScheduler::RandomSource &random,
+                    QObject *parent)
+{
     std::unique_ptr<TokenManager> manager(new TokenManager(parent));
 
     // Group routes by (identity, audience) first, keeping the order of first use.
@@ -57,12 +73,36 @@ TokenManager::create(Clock &clock, const config::ServiceConfig &config, const Pr
     }
 
     for (const auto &group : groups) {
+        if (running != nullptr) {
+            const auto kept = std::find_if(
+                running->m_caches.begin(), running->m_caches.end(), [&](const std::shared_ptr<Cache> &cache) {
+                    return cache->identity == *group.identity && cache->audience == group.audience &&
+                           cache->refreshPercent == config.token.refreshPercent;
+                });
+            if (kept != running->m_caches.end()) {
+                for (const auto &route : group.routes) {
+                    manager->m_storeByRoute.insert(route, (*kept)->store.get());
+                }
+                connect((*kept)->store.get(), &TokenStore::statusChanged, manager.get(),
+                        &TokenManager::statusChanged);
+                qCInfo(lcAuth).noquote()
+                    << "token cache kept" << log::LogField::kv("identity", group.identity->name)
+                    << log::LogField::kv("audience", group.audience)
+                    << log::LogField::kv("routes", group.routes.join(QLatin1Char(',')));
+                manager->m_caches.push_back(*kept);
+                ++manager->m_sharedCount;
+                continue;
+            }
+        }
         auto provider = factory(*group.identity);
         if (!provider) {
             return Unexpected(QLatin1String("identity \"") + group.identity->name + QLatin1String("\": ") +
                               provider.error());
         }
-        auto cache = std::make_unique<Cache>();
+        auto cache = std::make_shared<Cache>();
+        cache->identity = *group.identity;
+        cache->audience = group.audience;
+        cache->refreshPercent = config.token.refreshPercent;
         cache->provider = std::move(provider).value();
         cache->store = std::make_unique<TokenStore>();
         RefreshScheduler::Settings settings;
@@ -93,7 +133,9 @@ TokenManager::~TokenManager() = default;
 void TokenManager::start()
 {
     for (const auto &cache : m_caches) {
-        cache->scheduler->start();
+        if (!cache->scheduler->isRunning()) {
+            cache->scheduler->start();
+        }
     }
 }
 

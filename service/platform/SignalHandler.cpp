@@ -21,6 +21,8 @@ namespace {
 // Written by the async-signal handler, read by the event loop; a process-wide resource by nature.
 std::array<int, 2> g_pipe{-1, -1};
 
+constexpr std::array kHandledSignals{SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2};
+
 extern "C" void onSignal(int signalNumber)
 {
     const int savedErrno = errno;
@@ -39,8 +41,9 @@ SignalHandler::~SignalHandler()
 {
 #ifdef Q_OS_UNIX
     if (m_installed) {
-        ::signal(SIGTERM, SIG_DFL);
-        ::signal(SIGINT, SIG_DFL);
+        for (const int signalNumber : kHandledSignals) {
+            ::signal(signalNumber, SIG_DFL);
+        }
         delete m_notifier;
         ::close(g_pipe[0]);
         ::close(g_pipe[1]);
@@ -65,8 +68,9 @@ bool SignalHandler::install()
     action.sa_handler = onSignal;
     sigemptyset(&action.sa_mask);
     action.sa_flags = SA_RESTART;
-    ::sigaction(SIGTERM, &action, nullptr);
-    ::sigaction(SIGINT, &action, nullptr);
+    for (const int signalNumber : kHandledSignals) {
+        ::sigaction(signalNumber, &action, nullptr);
+    }
     m_installed = true;
     return true;
 #else
@@ -80,8 +84,18 @@ void SignalHandler::onReadable()
 #ifdef Q_OS_UNIX
     unsigned char byte = 0;
     while (::read(g_pipe[0], &byte, 1) == 1) {
-        qCInfo(lcPlatform).noquote() << "termination requested" << log::LogField::kv("signal", int{byte});
-        Q_EMIT terminationRequested(int{byte});
+        const int signalNumber = byte;
+        if (signalNumber == SIGHUP) {
+            qCInfo(lcPlatform).noquote() << "reload requested" << log::LogField::kv("signal", signalNumber);
+            Q_EMIT reloadRequested();
+        } else if (signalNumber == SIGUSR1 || signalNumber == SIGUSR2) {
+            // Logs go to stderr (the journal), so there is no log file to reopen.
+            qCInfo(lcPlatform).noquote() << "signal ignored" << log::LogField::kv("signal", signalNumber);
+        } else {
+            qCInfo(lcPlatform).noquote()
+                << "termination requested" << log::LogField::kv("signal", signalNumber);
+            Q_EMIT terminationRequested(signalNumber);
+        }
     }
 #endif
 }

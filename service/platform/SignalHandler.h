@@ -6,9 +6,10 @@ class QSocketNotifier;
 
 namespace aap::platform {
 
-// Turns SIGTERM/SIGINT into a Qt signal on the thread that created this object. The POSIX handler
-// only writes the signal number to a self-pipe; everything else runs in the event loop. One
-// instance per process.
+// Turns SIGTERM/SIGINT (stop) and SIGHUP (reload) into Qt signals on the thread that created this
+// object; SIGUSR1/SIGUSR2 are only logged, so a stray `kill -USR1` never ends the service. The POSIX
+// handler only writes the signal number to a self-pipe; everything else runs in the event loop.
+// One instance per process.
 class SignalHandler : public QObject {
     Q_OBJECT
 
@@ -21,6 +22,7 @@ public:
 
 Q_SIGNALS:
     void terminationRequested(int signalNumber);
+    void reloadRequested();
 
 private:
     void onReadable();

@@ -14,6 +14,10 @@ class Acceptor : public QTcpServer {
 public:
     explicit Acceptor(std::function<void(qintptr)> handOff, QObject *parent = nullptr);
 
+    // A reload hands the listening socket to the new proxy generation: the socket stays open, so
+    // connections queued in its backlog meanwhile are accepted by the new one.
+    void setHandOff(std::function<void(qintptr)> handOff) { m_handOff = std::move(handOff); }
+
 protected:
     void incomingConnection(qintptr descriptor) override;
 

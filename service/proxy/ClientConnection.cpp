@@ -17,6 +17,10 @@
 
 #include <algorithm>
 
+#ifdef Q_OS_UNIX
+#include <fcntl.h>
+#endif
+
 namespace aap::proxy {
 
 using log::LogField;
@@ -856,6 +860,26 @@ void ClientConnection::startDrain()
     if (m_state == State::Idle) {
         closeNow();
     }
+}
+
+qintptr ClientConnection::detachIdleSocket()
+{
+#ifdef Q_OS_UNIX
+    if (m_state != State::Idle || !m_in.isEmpty() || m_socket->bytesAvailable() > 0 ||
+        m_socket->bytesToWrite() > 0) {
+        return -1;
+    }
+    // The duplicate keeps the connection open while this socket's own descriptor closes; bytes the
+    // client sends meanwhile wait in the kernel for the new owner.
+    const int duplicate = ::fcntl(static_cast<int>(m_socket->socketDescriptor()), F_DUPFD_CLOEXEC, 0);
+    if (duplicate < 0) {
+        return -1;
+    }
+    closeNow();
+    return duplicate;
+#else
+    return -1;
+#endif
 }
 
 void ClientConnection::abortNow()

@@ -42,6 +42,11 @@ public:
     void tokenChanged(qsizetype routeIndex);
     // Drain: close now when idle, otherwise after the current response.
     void startDrain();
+    // A reload moves idle kept-alive connections to the new configuration instead of closing them
+    // (a request the client sends at that moment would otherwise meet a closed connection). When
+    // idle with nothing buffered, returns a duplicate of the socket's descriptor and closes this
+    // connection without a byte on the wire; otherwise -1 (and the connection is left as it was).
+    qintptr detachIdleSocket();
     // Closes at once (drain time-out or shutdown).
     void abortNow();
 

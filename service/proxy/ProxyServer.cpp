@@ -11,6 +11,10 @@
 
 #include <algorithm>
 
+#ifdef Q_OS_UNIX
+#include <unistd.h>
+#endif
+
 namespace aap::proxy {
 
 namespace {
@@ -36,7 +40,7 @@ ProxyServer::~ProxyServer()
     stop();
 }
 
-Expected<void, QString> ProxyServer::start()
+Expected<void, QString> ProxyServer::start(ProxyServer *listenerDonor)
 {
     if (!m_workers.empty()) {
         return Unexpected(QStringLiteral("the proxy is already started"));
@@ -74,8 +78,15 @@ Expected<void, QString> ProxyServer::start()
         thread->start();
     }
 
-    m_acceptor = new Acceptor([this](qintptr descriptor) { handOff(descriptor); }, this);
-    if (!m_acceptor->listen(m_options.listener.address, m_options.listener.port)) {
+    if (listenerDonor != nullptr && listenerDonor->m_acceptor != nullptr) {
+        m_acceptor = std::exchange(listenerDonor->m_acceptor, nullptr);
+        m_acceptor->setParent(this);
+        m_acceptor->setHandOff([this](qintptr descriptor) { handOff(descriptor); });
+    } else {
+        m_acceptor = new Acceptor([this](qintptr descriptor) { handOff(descriptor); }, this);
+    }
+    if (!m_acceptor->isListening() &&
+        !m_acceptor->listen(m_options.listener.address, m_options.listener.port)) {
         const QString error = QStringLiteral("cannot listen on %1:%2: %3")
                                   .arg(m_options.listener.address.toString())
                                   .arg(m_options.listener.port)
@@ -97,6 +108,29 @@ quint16 ProxyServer::port() const
     return m_acceptor != nullptr ? m_acceptor->serverPort() : 0;
 }
 
+void ProxyServer::pingWorkers()
+{
+    ++m_heartbeat;
+    for (ProxyWorker *worker : m_workers) {
+        worker->heartbeatLater(m_heartbeat);
+    }
+}
+
+bool ProxyServer::workersResponsive() const
+{
+    return std::all_of(m_workers.begin(), m_workers.end(),
+                       [this](const ProxyWorker *worker) { return worker->lastHeartbeat() == m_heartbeat; });
+}
+
+#ifdef AAP_TEST_HOOKS
+void ProxyServer::stallWorker(int index, std::chrono::milliseconds duration)
+{
+    if (index >= 0 && static_cast<std::size_t>(index) < m_workers.size()) {
+        m_workers[static_cast<std::size_t>(index)]->stallLater(duration);
+    }
+}
+#endif
+
 void ProxyServer::handOff(qintptr descriptor)
 {
     // Round-robin spreads connections evenly; the hand-off costs one queued event per connection,
@@ -106,7 +140,7 @@ void ProxyServer::handOff(qintptr descriptor)
     worker->adoptSocketLater(descriptor);
 }
 
-void ProxyServer::drain(std::function<void()> done)
+void ProxyServer::drain(std::function<void()> done, ProxyServer *successor)
 {
     if (m_draining || m_workers.empty()) {
         if (done) {
@@ -124,11 +158,22 @@ void ProxyServer::drain(std::function<void()> done)
                               << log::LogField::kv("active_connections", m_counters.activeConnections.load())
                               << log::LogField::kv("timeout_ms", m_options.limits.drainTimeout.count());
     m_pendingDrains = static_cast<int>(m_workers.size());
-    for (ProxyWorker *worker : m_workers) {
-        worker->drainLater([this] {
+    m_successor = successor;
+    // Runs on a worker thread; the queued call reaches this thread before that worker's "drained".
+    std::function<void(qintptr)> handOver;
+    if (successor != nullptr) {
+        handOver = [this](qintptr descriptor) {
             QMetaObject::invokeMethod(
-                this, [this] { workerDrained(); }, Qt::QueuedConnection);
-        });
+                this, [this, descriptor] { passToSuccessor(descriptor); }, Qt::QueuedConnection);
+        };
+    }
+    for (ProxyWorker *worker : m_workers) {
+        worker->drainLater(
+            [this] {
+                QMetaObject::invokeMethod(
+                    this, [this] { workerDrained(); }, Qt::QueuedConnection);
+            },
+            handOver);
     }
     m_drainTimer = m_clock.startTimer(m_options.limits.drainTimeout, [this] {
         m_drainTimer = 0;
@@ -143,6 +188,17 @@ void ProxyServer::drain(std::function<void()> done)
             finishDrain();
         }
     });
+}
+
+void ProxyServer::passToSuccessor(qintptr descriptor)
+{
+    if (m_successor != nullptr && !m_successor->m_workers.empty()) {
+        m_successor->handOff(descriptor);
+        return;
+    }
+#ifdef Q_OS_UNIX
+    ::close(static_cast<int>(descriptor));
+#endif
 }
 
 void ProxyServer::workerDrained()

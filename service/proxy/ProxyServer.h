@@ -6,6 +6,7 @@
 #include "proxy/ProxyOptions.h"
 
 #include <QObject>
+#include <QPointer>
 #include <QSslConfiguration>
 #include <QString>
 
@@ -34,11 +35,14 @@ public:
     ProxyServer(ProxyOptions options, Clock &clock, QObject *parent = nullptr);
     ~ProxyServer() override;
 
-    // Validates the options, loads the CA bundles, starts the workers and listens.
-    Expected<void, QString> start();
+    // Validates the options, loads the CA bundles, starts the workers and listens. With a donor (a
+    // reload whose listener settings are unchanged), takes over the donor's listening socket instead
+    // of binding a new one; the donor then only drains what it already accepted.
+    Expected<void, QString> start(ProxyServer *listenerDonor = nullptr);
     // Stops accepting, lets in-flight exchanges finish up to limits.drainTimeout, then closes what is
-    // left; `done` runs on this object's thread.
-    void drain(std::function<void()> done);
+    // left; `done` runs on this object's thread. With a successor (a reload), idle connections move
+    // to the successor's workers instead of being closed; busy ones finish their exchange here.
+    void drain(std::function<void()> done, ProxyServer *successor = nullptr);
     // Stops the workers at once (destructor does the same).
     void stop();
 
@@ -47,8 +51,18 @@ public:
     [[nodiscard]] const health::ReadinessProbe &readiness() const { return *m_probe; }
     [[nodiscard]] int workerCount() const { return static_cast<int>(m_workers.size()); }
 
+    // Worker liveness for the service manager's watchdog: pingWorkers() posts a heartbeat to every
+    // worker's event loop; workersResponsive() is true when each has run the last one posted.
+    void pingWorkers();
+    [[nodiscard]] bool workersResponsive() const;
+#ifdef AAP_TEST_HOOKS
+    // Test hook: blocks a worker's event loop for `duration`, as a stuck worker would.
+    void stallWorker(int index, std::chrono::milliseconds duration);
+#endif
+
 private:
     void handOff(qintptr descriptor);
+    void passToSuccessor(qintptr descriptor);
     void workerDrained();
     void finishDrain();
 
@@ -62,8 +76,10 @@ private:
     std::vector<QThread *> m_threads;
     std::vector<ProxyWorker *> m_workers;
     std::size_t m_nextWorker = 0;
+    quint64 m_heartbeat = 0;
     int m_pendingDrains = 0;
     std::function<void()> m_drained;
+    QPointer<ProxyServer> m_successor;
     bool m_draining = false;
 };
 

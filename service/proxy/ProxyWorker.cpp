@@ -8,6 +8,7 @@
 #include "proxy/UpstreamPool.h"
 
 #include <QTcpSocket>
+#include <QThread>
 #include <QTimer>
 
 #include <algorithm>
@@ -85,10 +86,14 @@ void ProxyWorker::adoptSocketLater(qintptr descriptor)
         this, [this, descriptor] { adoptSocket(descriptor); }, Qt::QueuedConnection);
 }
 
-void ProxyWorker::drainLater(std::function<void()> done)
+void ProxyWorker::drainLater(std::function<void()> done, std::function<void(qintptr)> handOver)
 {
     QMetaObject::invokeMethod(
-        this, [this, cb = std::move(done)]() mutable { startDrain(std::move(cb)); }, Qt::QueuedConnection);
+        this,
+        [this, cb = std::move(done), pass = std::move(handOver)]() mutable {
+            startDrain(std::move(cb), pass);
+        },
+        Qt::QueuedConnection);
 }
 
 void ProxyWorker::closeAllLater()
@@ -105,6 +110,28 @@ void ProxyWorker::closeAllLater()
         },
         Qt::QueuedConnection);
 }
+
+void ProxyWorker::heartbeatLater(quint64 sequence)
+{
+    QMetaObject::invokeMethod(
+        this, [this, sequence] { m_heartbeat.store(sequence, std::memory_order_release); },
+        Qt::QueuedConnection);
+}
+
+#ifdef AAP_TEST_HOOKS
+void ProxyWorker::stallLater(std::chrono::milliseconds duration)
+{
+    QMetaObject::invokeMethod(
+        this,
+        [this, duration] {
+            qCWarning(lcProxy).noquote()
+                << "test hook: worker stalled" << log::LogField::kv("worker", m_index)
+                << log::LogField::kv("ms", duration.count());
+            QThread::msleep(static_cast<unsigned long>(duration.count()));
+        },
+        Qt::QueuedConnection);
+}
+#endif
 
 void ProxyWorker::adoptSocket(qintptr descriptor)
 {
@@ -133,11 +160,17 @@ void ProxyWorker::connectionClosed(ClientConnection *connection)
     checkDrained();
 }
 
-void ProxyWorker::startDrain(std::function<void()> done)
+void ProxyWorker::startDrain(std::function<void()> done, const std::function<void(qintptr)> &handOver)
 {
     m_draining = true;
     m_drained = std::move(done);
     for (ClientConnection *connection : std::vector<ClientConnection *>(m_connections)) {
+        if (handOver) {
+            if (const qintptr descriptor = connection->detachIdleSocket(); descriptor >= 0) {
+                handOver(descriptor);
+                continue;
+            }
+        }
         connection->startDrain();
     }
     for (auto &route : m_routes) {

@@ -11,6 +11,7 @@
 #include <QObject>
 #include <QSslConfiguration>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -52,29 +53,68 @@ public:
     void adoptSocketLater(qintptr descriptor);
     // Stops taking new requests, closes idle connections, calls done (on this worker's thread) when
     // the last connection is gone.
-    void drainLater(std::function<void()> done);
+    // With handOver (a reload), idle connections are detached and their descriptors passed to it
+    // (on this worker's thread) instead of being closed.
+    void drainLater(std::function<void()> done, std::function<void(qintptr)> handOver = {});
     // Closes every connection now (after the drain time-out).
     void closeAllLater();
+    // Records `sequence` once this worker's event loop gets to it (the watchdog's liveness check).
+    void heartbeatLater(quint64 sequence);
+    [[nodiscard]] quint64 lastHeartbeat() const { return m_heartbeat.load(std::memory_order_acquire); }
+#ifdef AAP_TEST_HOOKS
+    // Test hook: blocks this worker's event loop, as a stuck worker would.
+    void stallLater(std::chrono::milliseconds duration);
+#endif
 
     // Worker-thread API for ClientConnection.
-    [[nodiscard]] const ProxyOptions &options() const { return m_options; }
-    [[nodiscard]] ProxyCounters &counters() const { return m_counters; }
-    [[nodiscard]] const health::ReadinessProbe &probe() const { return m_probe; }
-    [[nodiscard]] const Clock &clock() const { return m_clock; }
-    [[nodiscard]] const RouteTable &routeTable() const { return m_routeTable; }
-    [[nodiscard]] Route &route(qsizetype index) { return *m_routes[static_cast<std::size_t>(index)]; }
-    [[nodiscard]] bool isDraining() const { return m_draining; }
+    [[nodiscard]] const ProxyOptions &options() const
+    {
+        return m_options;
+    }
+    [[nodiscard]] ProxyCounters &counters() const
+    {
+        return m_counters;
+    }
+    [[nodiscard]] const health::ReadinessProbe &probe() const
+    {
+        return m_probe;
+    }
+    [[nodiscard]] const Clock &clock() const
+    {
+        return m_clock;
+    }
+    [[nodiscard]] const RouteTable &routeTable() const
+    {
+        return m_routeTable;
+    }
+    [[nodiscard]] Route &route(qsizetype index)
+    {
+        return *m_routes[static_cast<std::size_t>(index)];
+    }
+    [[nodiscard]] bool isDraining() const
+    {
+        return m_draining;
+    }
     // Rate limits for warnings every request of an outage would repeat (not-ready probes, failed
     // requests); the counters still count each one.
-    [[nodiscard]] log::LogLimiter &notReadyLog() { return m_notReadyLog; }
-    [[nodiscard]] log::LogLimiter &requestFailedLog() { return m_requestFailedLog; }
+    [[nodiscard]] log::LogLimiter &notReadyLog()
+    {
+        return m_notReadyLog;
+    }
+    [[nodiscard]] log::LogLimiter &requestFailedLog()
+    {
+        return m_requestFailedLog;
+    }
     // A reusable buffer for moving body bytes; valid until the next event loop iteration.
-    [[nodiscard]] QByteArray &scratch() { return m_scratch; }
+    [[nodiscard]] QByteArray &scratch()
+    {
+        return m_scratch;
+    }
     void connectionClosed(ClientConnection *connection);
 
 private:
     void adoptSocket(qintptr descriptor);
-    void startDrain(std::function<void()> done);
+    void startDrain(std::function<void()> done, const std::function<void(qintptr)> &handOver);
     void sweep();
     void tokenChanged(qsizetype routeIndex);
     void checkDrained();
@@ -93,6 +133,7 @@ private:
     bool m_draining = false;
     std::function<void()> m_drained;
     int m_index = 0;
+    std::atomic<quint64> m_heartbeat{0};
 };
 
 } // namespace aap::proxy

@@ -48,6 +48,8 @@ struct IdentityConfig {
     QString federatedTokenFile; // AZURE_FEDERATED_TOKEN_FILE
     Cloud cloud = Cloud::Public;
     QUrl authorityHost; // AZURE_AUTHORITY_HOST (https only); empty = the cloud's
+
+    friend bool operator==(const IdentityConfig &, const IdentityConfig &) = default;
 };
 
 // TARGET_HOST after parsing: scheme, host, port and an optional base path that is prefixed to
@@ -112,6 +114,8 @@ struct TokenConfig {
 struct OutboundProxyConfig {
     QUrl httpsProxy;     // HTTPS_PROXY; never used for IMDS or Arc
     QStringList noProxy; // NO_PROXY
+
+    friend bool operator==(const OutboundProxyConfig &, const OutboundProxyConfig &) = default;
 };
 
 struct TelemetryConfig {

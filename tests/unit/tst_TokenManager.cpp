@@ -176,6 +176,55 @@ private Q_SLOTS:
                                                 Qt::UTC));
     }
 
+    // A reload: the unchanged (identity, audience) keeps its store, token and schedule; a changed
+    // identity gets a new cache; dropping the old manager leaves the kept cache working.
+    void createFromKeepsUnchangedCaches()
+    {
+        FakeClock clock;
+        Factory factory(clock);
+        auto running = TokenManager::create(clock, threeRoutes(), factory.callback());
+        QVERIFY(running.has_value());
+        (*running)->start();
+        factory.created[0]->succeed("tok-ingest", 1h);
+        factory.created[1]->succeed("tok-query", 1h);
+        auto *ingestStore = (*running)->storeFor(QStringLiteral("ingest"));
+
+        ServiceConfig next = threeRoutes();
+        next.identities[1].clientId = QStringLiteral("client-2");
+        next.routes.append(route(QStringLiteral("ingest-3"), kIngest, QStringLiteral("mi")));
+        auto reloaded = TokenManager::createFrom(**running, clock, next, factory.callback());
+        QVERIFY(reloaded.has_value());
+        QCOMPARE((*reloaded)->cacheCount(), 2);
+        QCOMPARE((*reloaded)->sharedCacheCount(), 1);
+        QCOMPARE(factory.created.size(), 3); // only the changed identity got a new provider
+        QCOMPARE((*reloaded)->storeFor(QStringLiteral("ingest")), ingestStore);
+        QCOMPARE((*reloaded)->storeFor(QStringLiteral("ingest-3")), ingestStore);
+        QVERIFY((*reloaded)->storeFor(QStringLiteral("query")) !=
+                (*running)->storeFor(QStringLiteral("query")));
+
+        (*reloaded)->start();
+        QCOMPARE(factory.created[0]->fetchCount(), 1); // not restarted
+        QCOMPARE(factory.created[2]->fetchCount(), 1);
+        running->reset();
+        QVERIFY(ingestStore->snapshot()->authorization == QByteArrayLiteral("Bearer tok-ingest"));
+        QCOMPARE((*reloaded)->statuses()[0].state, State::Valid);
+        QCOMPARE((*reloaded)->statuses()[1].state, State::Acquiring);
+    }
+
+    void createFromRebuildsWhenTheRefreshPercentChanges()
+    {
+        FakeClock clock;
+        Factory factory(clock);
+        auto running = TokenManager::create(clock, threeRoutes(), factory.callback());
+        QVERIFY(running.has_value());
+        ServiceConfig next = threeRoutes();
+        next.token.refreshPercent = 30;
+        auto reloaded = TokenManager::createFrom(**running, clock, next, factory.callback());
+        QVERIFY(reloaded.has_value());
+        QCOMPARE((*reloaded)->sharedCacheCount(), 0);
+        QCOMPARE(factory.created.size(), 4);
+    }
+
     void errors_data()
     {
         QTest::addColumn<ServiceConfig>("config");

@@ -66,6 +66,8 @@ public:
         // outbound proxy settings.
         [[nodiscard]] static Options fromConfig(const config::ServiceConfig &config,
                                                 const QProcessEnvironment &environment);
+
+        friend bool operator==(const Options &, const Options &) = default;
     };
 
     using Result = Expected<Response, TokenError>;
