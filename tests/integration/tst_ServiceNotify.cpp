@@ -90,8 +90,8 @@ private Q_SLOTS:
         const qsizetype ready = notify.indexOf("READY=1");
         QVERIFY2(notify.messages()[ready].has("STATUS="), "READY=1 comes with a STATUS line");
         // Once the token arrives the STATUS line says the service serves and for how long.
-        QVERIFY(notify.waitFor("STATUS=ready: 1 route on 127.0.0.1:" + QByteArray::number(port) +
-                               ", token valid"));
+        const QByteArray expected = "STATUS=ready: 1 route on 127.0.0.1:" + QByteArray::number(port) + ", token valid";
+        QVERIFY(notify.waitFor(expected));
         const QByteArray status = notify.messages()[notify.indexOf("STATUS=ready:")].value("STATUS");
         QVERIFY2(status.endsWith(" min"), status.constData());
         QVERIFY(service.stop());
@@ -203,7 +203,7 @@ private Q_SLOTS:
         prepare(service, port);
         QVERIFY(service.start());
         QByteArray bad = config(port);
-        bad.replace("port = " + QByteArray::number(port), "port = 70000");
+        bad.replace(QByteArray("port = " + QByteArray::number(port)), QByteArray("port = 70000"));
         QVERIFY(service.writeConfig(bad));
         const qsizetype from = notify.messages().size();
         service.signal(SIGHUP);

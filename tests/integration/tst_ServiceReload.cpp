@@ -152,21 +152,20 @@ private:
     QByteArray config(quint16 port, const QString &audience = u"https://monitor.azure.com"_s,
                       const QString &generation = u"0"_s) const
     {
-        return u"[listener]\nport = %1\n[route]\ntarget_host = http://127.0.0.1:%2\naudience = %3\n"
-               "override_request_headers = X-Generation: %4\n[identity]\ntype = systemAssigned\n"_s.arg(port)
+        // The generation is the target's base path: the upstream sees which configuration forwarded.
+        return u"[listener]\nport = %1\n[route]\ntarget_host = http://127.0.0.1:%2/gen%4\naudience = %3\n"
+               "[identity]\ntype = systemAssigned\n"_s.arg(port)
                    .arg(m_upstream.port())
                    .arg(audience, generation)
                    .toUtf8();
     }
 
     // Starts the service and waits until it holds its first token.
-    void start(NotifySocket &notify, HostedService &service, quint16 port)
+    bool start(NotifySocket &notify, HostedService &service, quint16 port)
     {
         service.setVariable(u"AZURE_POD_IDENTITY_AUTHORITY_HOST"_s, m_imds.authorityHost().toString());
         service.setVariable(u"WORKER_THREADS"_s, u"2"_s);
-        QVERIFY(service.writeConfig(config(port)));
-        QVERIFY(service.start());
-        QVERIFY(notify.waitFor("STATUS=ready:"));
+        return service.writeConfig(config(port)) && service.start() && notify.waitFor("STATUS=ready:");
     }
 
     // Sends SIGHUP and waits for the READY=1 that ends the reload; fails on a rejected one.
@@ -186,18 +185,21 @@ private Q_SLOTS:
         QVERIFY(m_upstream.listen());
     }
 
-    void init() { m_upstream.setHandler({}); }
+    void init()
+    {
+        m_upstream.setHandler([](const FakeUpstream::Request &) { return FakeUpstream::Response{}; });
+    }
 
     void reloadsUnderLoadDropNoRequestAndKeepTheToken()
     {
         NotifySocket notify;
         HostedService service(notify);
         const quint16 port = freePort();
-        start(notify, service, port);
+        QVERIFY(start(notify, service, port));
         const int tokenRequests = m_imds.requestCount();
         const qsizetype firstReload = notify.messages().size();
 
-        // 4 clients, 600 requests, a reload with a new header value after 100, 250 and 400 answers.
+        // 4 clients, 600 requests, a reload with a new target base path after 100, 250 and 400 answers.
         LoadLoop load(port, 4, 600);
         int generation = 0;
         load.setOnAnswer([&](int answered) {
@@ -228,7 +230,8 @@ private Q_SLOTS:
             QVERIFY(!notify.messages()[at].value("STATUS").contains("rejected"));
         }
         // The new configuration serves, the identity did not change: no new token was fetched.
-        QCOMPARE(m_upstream.requests().last().header("X-Generation").value_or(QByteArray()), QByteArray("3"));
+        QVERIFY2(m_upstream.requests().last().target.startsWith("/gen3/load/"),
+                 m_upstream.requests().last().target.constData());
         QCOMPARE(m_imds.requestCount(), tokenRequests);
         QVERIFY(service.stop());
     }
@@ -238,7 +241,7 @@ private Q_SLOTS:
         NotifySocket notify;
         HostedService service(notify);
         const quint16 port = freePort();
-        start(notify, service, port);
+        QVERIFY(start(notify, service, port));
         const int tokenRequests = m_imds.requestCount();
         QVERIFY(service.writeConfig(config(port, u"https://management.azure.com"_s)));
         reload(notify, service);
@@ -252,12 +255,12 @@ private Q_SLOTS:
         NotifySocket notify;
         HostedService service(notify);
         const quint16 oldPort = freePort();
-        start(notify, service, oldPort);
+        QVERIFY(start(notify, service, oldPort));
         const int tokenRequests = m_imds.requestCount();
         m_upstream.setHandler([](const FakeUpstream::Request &request) {
             FakeUpstream::Response response;
             response.body = "done " + request.target;
-            response.delayMs = request.target == "/slow" ? 1'500 : 0;
+            response.delayMs = request.target.endsWith("/slow") ? 1'500 : 0;
             return response;
         });
 
@@ -266,7 +269,7 @@ private Q_SLOTS:
         QVERIFY(slow.waitForConnected(5'000));
         slow.write("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
         QTRY_VERIFY_WITH_TIMEOUT(
-            !m_upstream.requests().isEmpty() && m_upstream.requests().last().target == "/slow", 10'000);
+            !m_upstream.requests().isEmpty() && m_upstream.requests().last().target == "/gen0/slow", 10'000);
 
         const quint16 newPort = freePort();
         QVERIFY(service.writeConfig(config(newPort)));
@@ -277,7 +280,7 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitFor(
             [&] {
                 answer += slow.readAll();
-                return answer.contains("done /slow");
+                return answer.contains("done /gen0/slow");
             },
             10'000));
         QVERIFY2(answer.startsWith("HTTP/1.1 200"), answer.constData());
@@ -290,7 +293,7 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitFor(
             [&] {
                 reply += fresh.readAll();
-                return reply.contains("done /fast");
+                return reply.contains("done /gen0/fast");
             },
             10'000));
         QVERIFY2(reply.startsWith("HTTP/1.1 200"), reply.constData());

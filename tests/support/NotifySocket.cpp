@@ -15,9 +15,8 @@ namespace aap::test {
 bool NotifySocket::Message::has(QByteArrayView assignment) const
 {
     const QList<QByteArray> lines = text.split('\n');
-    return std::any_of(lines.begin(), lines.end(), [&](const QByteArray &line) {
-        return assignment.endsWith('=') ? line.startsWith(assignment) : line == assignment;
-    });
+    return std::any_of(lines.begin(), lines.end(),
+                       [&](const QByteArray &line) { return line.startsWith(assignment); });
 }
 
 QByteArray NotifySocket::Message::value(QByteArrayView name) const

@@ -22,7 +22,7 @@ public:
     struct Message {
         QByteArray text;
         qint64 atMs = 0; // since the socket was opened
-        // True when text holds `assignment` as one of its lines ("READY=1", "STATUS=...").
+        // True when one of the lines starts with `assignment` ("READY=1", "STATUS=ready:").
         [[nodiscard]] bool has(QByteArrayView assignment) const;
         // The value of NAME= in this message, or a null QByteArray.
         [[nodiscard]] QByteArray value(QByteArrayView name) const;

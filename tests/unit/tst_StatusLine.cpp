@@ -1,7 +1,6 @@
 #include "app/StatusLine.h"
 
 #include <QTest>
-#include <QTimeZone>
 
 using namespace Qt::StringLiterals;
 using aap::app::StatusLine;
@@ -11,7 +10,7 @@ using State = TokenStatus::State;
 
 namespace {
 
-const QDateTime kNow = QDateTime(QDate(2026, 1, 1), QTime(12, 0), QTimeZone::UTC);
+const QDateTime kNow = QDateTime(QDate(2026, 1, 1), QTime(12, 0), Qt::UTC);
 
 TokenStatus token(State state, int usableMinutes = 0)
 {
