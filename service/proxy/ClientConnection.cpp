@@ -863,6 +863,15 @@ void ClientConnection::abortNow()
     closeNow();
 }
 
+bool ClientConnection::closeIfIdle()
+{
+    if (m_state != State::Idle) {
+        return false;
+    }
+    closeNow();
+    return true;
+}
+
 void ClientConnection::checkDeadline(SteadyTime now)
 {
     if (m_deadlineKind == Deadline::None || now < m_deadline) {

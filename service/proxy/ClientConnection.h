@@ -44,6 +44,8 @@ public:
     void startDrain();
     // Closes at once (drain time-out or shutdown).
     void abortNow();
+    // Closes when no request is in progress (descriptor shortage); true when it closed.
+    bool closeIfIdle();
 
 private:
     enum class State {
