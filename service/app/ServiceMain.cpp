@@ -7,6 +7,7 @@
 #include "config/ConfigPrinter.h"
 #include "log/LogField.h"
 #include "log/Logging.h"
+#include "platform/DescriptorLimit.h"
 
 #include <QCoreApplication>
 #include <QProcessEnvironment>
@@ -96,6 +97,7 @@ int ServiceMain::run(int argc, char *argv[])
 
     // 3. The service: listener first, then token refresh; runs until SIGTERM/SIGINT, reloads on SIGHUP
     // from the same sources.
+    platform::DescriptorLimit::raiseToHard();
     ServiceRunner runner(std::move(reader), std::move(loaded.config));
     QObject::connect(&runner, &ServiceRunner::finished, &app, &QCoreApplication::exit, Qt::QueuedConnection);
     if (auto started = runner.start(); !started) {

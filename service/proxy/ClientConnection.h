@@ -47,8 +47,10 @@ public:
     // idle with nothing buffered, returns a duplicate of the socket's descriptor and closes this
     // connection without a byte on the wire; otherwise -1 (and the connection is left as it was).
     qintptr detachIdleSocket();
-    // Closes at once (drain time-out or shutdown).
+    // Closes at once (drain time-out or shutdown); a request not yet forwarded gets a 503 first.
     void abortNow();
+    // Closes when no request is in progress (descriptor shortage); true when it closed.
+    bool closeIfIdle();
 
 private:
     enum class State {

@@ -19,6 +19,10 @@ namespace aap::proxy {
 
 namespace {
 
+// Idle client connections each worker closes per pause when the descriptor table is full: enough
+// to admit a burst of new clients (a probe, a scrape), few enough to leave most keep-alives alone.
+constexpr int kShedPerWorker = 4;
+
 QList<health::ReadinessProbe::Route> probeRoutes(const QList<ProxyRoute> &routes)
 {
     QList<health::ReadinessProbe::Route> result;
@@ -78,15 +82,25 @@ Expected<void, QString> ProxyServer::start(ProxyServer *listenerDonor)
         thread->start();
     }
 
+    Acceptor::Hooks hooks;
+    hooks.handOff = [this](qintptr descriptor) { handOff(descriptor); };
+    hooks.shedIdle = [this] {
+        for (ProxyWorker *worker : m_workers) {
+            worker->shedIdleLater(kShedPerWorker);
+        }
+    };
+    hooks.shedTotal = [this] { return m_counters.idleConnectionsShed.load(std::memory_order_relaxed); };
+    hooks.exhausted = [this] { m_counters.descriptorExhaustions.fetch_add(1, std::memory_order_relaxed); };
+    hooks.rejected = [this] { m_counters.connectionsRejected.fetch_add(1, std::memory_order_relaxed); };
     if (listenerDonor != nullptr && listenerDonor->m_acceptor != nullptr) {
         m_acceptor = std::exchange(listenerDonor->m_acceptor, nullptr);
         m_acceptor->setParent(this);
-        m_acceptor->setHandOff([this](qintptr descriptor) { handOff(descriptor); });
+        m_acceptor->setHooks(std::move(hooks));
     } else {
-        m_acceptor = new Acceptor([this](qintptr descriptor) { handOff(descriptor); }, this);
+        m_acceptor = new Acceptor(std::move(hooks), m_clock, this);
     }
     if (!m_acceptor->isListening() &&
-        !m_acceptor->listen(m_options.listener.address, m_options.listener.port)) {
+        !m_acceptor->start(m_options.listener.address, m_options.listener.port)) {
         const QString error = QStringLiteral("cannot listen on %1:%2: %3")
                                   .arg(m_options.listener.address.toString())
                                   .arg(m_options.listener.port)
@@ -152,7 +166,7 @@ void ProxyServer::drain(std::function<void()> done, ProxyServer *successor)
     m_drained = std::move(done);
     m_probe->setDraining(true);
     if (m_acceptor != nullptr) {
-        m_acceptor->close();
+        m_acceptor->stop();
     }
     qCInfo(lcProxy).noquote() << "draining"
                               << log::LogField::kv("active_connections", m_counters.activeConnections.load())
@@ -227,7 +241,7 @@ void ProxyServer::stop()
         m_drainTimer = 0;
     }
     if (m_acceptor != nullptr) {
-        m_acceptor->close();
+        m_acceptor->stop();
     }
     m_probe->setListening(false);
     for (QThread *thread : m_threads) {

@@ -32,6 +32,7 @@ class ProxyServer : public QObject {
     Q_OBJECT
 
 public:
+    // clock: timers on the calling thread (drain deadline, accept pause after descriptor exhaustion).
     ProxyServer(ProxyOptions options, Clock &clock, QObject *parent = nullptr);
     ~ProxyServer() override;
 

@@ -58,59 +58,32 @@ public:
     void drainLater(std::function<void()> done, std::function<void(qintptr)> handOver = {});
     // Closes every connection now (after the drain time-out).
     void closeAllLater();
+    // Closes up to `count` client connections that wait for a request, the oldest first, to free
+    // descriptors; counted in ProxyCounters::idleConnectionsShed.
+    void shedIdleLater(int count);
     // Records `sequence` once this worker's event loop gets to it (the watchdog's liveness check).
     void heartbeatLater(quint64 sequence);
     [[nodiscard]] quint64 lastHeartbeat() const { return m_heartbeat.load(std::memory_order_acquire); }
+
+    // Worker-thread API for ClientConnection.
+    [[nodiscard]] const ProxyOptions &options() const { return m_options; }
+    [[nodiscard]] ProxyCounters &counters() const { return m_counters; }
+    [[nodiscard]] const health::ReadinessProbe &probe() const { return m_probe; }
+    [[nodiscard]] const Clock &clock() const { return m_clock; }
+    [[nodiscard]] const RouteTable &routeTable() const { return m_routeTable; }
+    [[nodiscard]] Route &route(qsizetype index) { return *m_routes[static_cast<std::size_t>(index)]; }
+    [[nodiscard]] bool isDraining() const { return m_draining; }
+    // Rate limits for warnings every request of an outage would repeat (not-ready probes, failed
+    // requests); the counters still count each one.
+    [[nodiscard]] log::LogLimiter &notReadyLog() { return m_notReadyLog; }
+    [[nodiscard]] log::LogLimiter &requestFailedLog() { return m_requestFailedLog; }
+    // A reusable buffer for moving body bytes; valid until the next event loop iteration.
+    [[nodiscard]] QByteArray &scratch() { return m_scratch; }
+    void connectionClosed(ClientConnection *connection);
 #ifdef AAP_TEST_HOOKS
     // Test hook: blocks this worker's event loop, as a stuck worker would.
     void stallLater(std::chrono::milliseconds duration);
 #endif
-
-    // Worker-thread API for ClientConnection.
-    [[nodiscard]] const ProxyOptions &options() const
-    {
-        return m_options;
-    }
-    [[nodiscard]] ProxyCounters &counters() const
-    {
-        return m_counters;
-    }
-    [[nodiscard]] const health::ReadinessProbe &probe() const
-    {
-        return m_probe;
-    }
-    [[nodiscard]] const Clock &clock() const
-    {
-        return m_clock;
-    }
-    [[nodiscard]] const RouteTable &routeTable() const
-    {
-        return m_routeTable;
-    }
-    [[nodiscard]] Route &route(qsizetype index)
-    {
-        return *m_routes[static_cast<std::size_t>(index)];
-    }
-    [[nodiscard]] bool isDraining() const
-    {
-        return m_draining;
-    }
-    // Rate limits for warnings every request of an outage would repeat (not-ready probes, failed
-    // requests); the counters still count each one.
-    [[nodiscard]] log::LogLimiter &notReadyLog()
-    {
-        return m_notReadyLog;
-    }
-    [[nodiscard]] log::LogLimiter &requestFailedLog()
-    {
-        return m_requestFailedLog;
-    }
-    // A reusable buffer for moving body bytes; valid until the next event loop iteration.
-    [[nodiscard]] QByteArray &scratch()
-    {
-        return m_scratch;
-    }
-    void connectionClosed(ClientConnection *connection);
 
 private:
     void adoptSocket(qintptr descriptor);

@@ -82,7 +82,7 @@ private Q_SLOTS:
             if (message.has("READY=1") && readyMessages++ == 0)
                 acceptedAtReady = portAccepts(port);
         });
-        HostedService service(notify);
+        HostedService service(notify, QStringLiteral(AAP_SERVICE_BINARY));
         prepare(service, port);
         QVERIFY(service.start());
         QCOMPARE(readyMessages, 1);
@@ -90,7 +90,8 @@ private Q_SLOTS:
         const qsizetype ready = notify.indexOf("READY=1");
         QVERIFY2(notify.messages()[ready].has("STATUS="), "READY=1 comes with a STATUS line");
         // Once the token arrives the STATUS line says the service serves and for how long.
-        const QByteArray expected = "STATUS=ready: 1 route on 127.0.0.1:" + QByteArray::number(port) + ", token valid";
+        const QByteArray expected =
+            "STATUS=ready: 1 route on 127.0.0.1:" + QByteArray::number(port) + ", token valid";
         QVERIFY(notify.waitFor(expected));
         const QByteArray status = notify.messages()[notify.indexOf("STATUS=ready:")].value("STATUS");
         QVERIFY2(status.endsWith(" min"), status.constData());
@@ -102,7 +103,7 @@ private Q_SLOTS:
         m_imds.injectFault(
             FakeTokenServer::Fault::withStatus(500, R"({"error":"unknown","error_description":"boom"})"), -1);
         NotifySocket notify;
-        HostedService service(notify);
+        HostedService service(notify, QStringLiteral(AAP_SERVICE_BINARY));
         prepare(service, freePort());
         QVERIFY(service.start());
         QVERIFY(notify.waitFor("STATUS=waiting for the first token: "));
@@ -121,7 +122,7 @@ private Q_SLOTS:
         QSKIP("built without AAP_TEST_HOOKS: no way to stall a worker");
 #endif
         NotifySocket notify;
-        HostedService service(notify);
+        HostedService service(notify, QStringLiteral(AAP_SERVICE_BINARY));
         prepare(service, freePort());
         // Pings every 300 ms; worker 0 is stuck from 2 s to 5 s after start.
         service.setVariable(u"WATCHDOG_USEC"_s, u"600000"_s);
@@ -167,7 +168,7 @@ private Q_SLOTS:
     void sigtermSendsStopping()
     {
         NotifySocket notify;
-        HostedService service(notify);
+        HostedService service(notify, QStringLiteral(AAP_SERVICE_BINARY));
         prepare(service, freePort());
         QVERIFY(service.start());
         QCOMPARE(notify.indexOf("STOPPING=1"), -1);
@@ -178,7 +179,7 @@ private Q_SLOTS:
     void sighupWithAValidConfigReloadsThenReportsReady()
     {
         NotifySocket notify;
-        HostedService service(notify);
+        HostedService service(notify, QStringLiteral(AAP_SERVICE_BINARY));
         const quint16 port = freePort();
         prepare(service, port);
         QVERIFY(service.start());
@@ -198,7 +199,7 @@ private Q_SLOTS:
     void sighupWithAnInvalidConfigKeepsTheOldOne()
     {
         NotifySocket notify;
-        HostedService service(notify);
+        HostedService service(notify, QStringLiteral(AAP_SERVICE_BINARY));
         const quint16 port = freePort();
         prepare(service, port);
         QVERIFY(service.start());
@@ -227,7 +228,7 @@ private Q_SLOTS:
     void sigusr1AndSigusr2AreNotFatal()
     {
         NotifySocket notify;
-        HostedService service(notify);
+        HostedService service(notify, QStringLiteral(AAP_SERVICE_BINARY));
         const quint16 port = freePort();
         prepare(service, port);
         QVERIFY(service.start());

@@ -193,7 +193,7 @@ private Q_SLOTS:
     void reloadsUnderLoadDropNoRequestAndKeepTheToken()
     {
         NotifySocket notify;
-        HostedService service(notify);
+        HostedService service(notify, QStringLiteral(AAP_SERVICE_BINARY));
         const quint16 port = freePort();
         QVERIFY(start(notify, service, port));
         const int tokenRequests = m_imds.requestCount();
@@ -239,7 +239,7 @@ private Q_SLOTS:
     void aChangedIdentityGetsItsOwnToken()
     {
         NotifySocket notify;
-        HostedService service(notify);
+        HostedService service(notify, QStringLiteral(AAP_SERVICE_BINARY));
         const quint16 port = freePort();
         QVERIFY(start(notify, service, port));
         const int tokenRequests = m_imds.requestCount();
@@ -253,7 +253,7 @@ private Q_SLOTS:
     void aChangedPortIsBoundAndTheRequestInFlightFinishes()
     {
         NotifySocket notify;
-        HostedService service(notify);
+        HostedService service(notify, QStringLiteral(AAP_SERVICE_BINARY));
         const quint16 oldPort = freePort();
         QVERIFY(start(notify, service, oldPort));
         const int tokenRequests = m_imds.requestCount();

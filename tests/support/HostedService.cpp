@@ -6,8 +6,9 @@
 
 namespace aap::test {
 
-HostedService::HostedService(NotifySocket &notify)
-    : m_notify(notify), m_configPath(m_dir.filePath(QStringLiteral("aad-auth-proxy.conf"))),
+HostedService::HostedService(NotifySocket &notify, QString program)
+    : m_notify(notify), m_program(std::move(program)),
+      m_configPath(m_dir.filePath(QStringLiteral("aad-auth-proxy.conf"))),
       m_environment(QProcessEnvironment::systemEnvironment())
 {
     for (const QString &name : m_environment.keys()) {
@@ -48,7 +49,7 @@ bool HostedService::start()
     const qsizetype from = m_notify.messages().size();
     m_process.setProcessEnvironment(m_environment);
     m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    m_process.start(QStringLiteral(AAP_SERVICE_BINARY), {QStringLiteral("--config"), m_configPath});
+    m_process.start(m_program, {QStringLiteral("--config"), m_configPath});
     return m_process.waitForStarted(10'000) && m_notify.waitFor("READY=1", from, 20'000);
 }
 

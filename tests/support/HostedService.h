@@ -14,7 +14,8 @@ namespace aap::test {
 // config file the test rewrites before a reload. stderr is forwarded, so failures show the logs.
 class HostedService {
 public:
-    explicit HostedService(NotifySocket &notify);
+    // program: the aad-auth-proxy binary (integration tests pass AAP_SERVICE_BINARY).
+    HostedService(NotifySocket &notify, QString program);
     ~HostedService();
     HostedService(const HostedService &) = delete;
     HostedService &operator=(const HostedService &) = delete;
@@ -35,6 +36,7 @@ public:
 
 private:
     NotifySocket &m_notify;
+    QString m_program;
     QTemporaryDir m_dir;
     QString m_configPath;
     QProcessEnvironment m_environment;
