@@ -15,6 +15,8 @@
 
 #include <cstdio>
 
+#include <gsl/narrow>
+
 namespace aap::app {
 
 using namespace Qt::StringLiterals;
@@ -27,7 +29,7 @@ constexpr int kExitStartFailed = 1;
 void write(FILE *stream, const QString &text)
 {
     const QByteArray bytes = text.toUtf8();
-    std::fwrite(bytes.constData(), 1, static_cast<size_t>(bytes.size()), stream);
+    std::fwrite(bytes.constData(), 1, gsl::narrow<std::size_t>(bytes.size()), stream);
     std::fflush(stream);
 }
 
