@@ -98,6 +98,7 @@ int ServiceMain::run(int argc, char *argv[])
 
     // 3. The service: listener first, then token refresh; runs until SIGTERM/SIGINT.
     ServiceRunner runner(std::move(loaded.config), environment);
+    runner.setConfigSources(sources, loaded.filePath);
     QObject::connect(&runner, &ServiceRunner::finished, &app, &QCoreApplication::exit, Qt::QueuedConnection);
     if (auto started = runner.start(); !started) {
         qCCritical(lcApp).noquote() << "start failed" << started.error();
