@@ -6,6 +6,8 @@
 #include "config/ConfigLoader.h"
 #include "config/ConfigPrinter.h"
 #include "config/ConfigValidator.h"
+#include "core/SystemClock.h"
+#include "diagnose/Diagnosis.h"
 #include "log/LogField.h"
 #include "log/Logging.h"
 #include "platform/DescriptorLimit.h"
@@ -14,6 +16,7 @@
 #include <QProcessEnvironment>
 
 #include <cstdio>
+#include <optional>
 
 namespace aap::app {
 
@@ -81,6 +84,21 @@ int ServiceMain::run(int argc, char *argv[])
         write(stdout, config::ConfigPrinter::print(loaded));
         writeIssues(loaded.issues);
         return loaded.hasErrors() ? kExitInvalidConfig : 0;
+    }
+    if (options->diagnose) {
+        // The same sources as the service; steps print on stdout, logs stay on stderr.
+        const bool configValid = !loaded.hasErrors();
+        SystemClock clock;
+        diagnose::Diagnosis diagnosis(clock, loaded, environment);
+        std::optional<int> exitCode;
+        diagnosis.run([&exitCode, configValid](const diagnose::DiagnosisReport &report) {
+            write(stdout, report.toText());
+            exitCode = report.passed() ? 0 : (configValid ? kExitStartFailed : kExitInvalidConfig);
+            QCoreApplication::exit(*exitCode);
+        });
+        if (!exitCode)
+            QCoreApplication::exec();
+        return exitCode.value_or(kExitStartFailed);
     }
     if (loaded.hasErrors()) {
         writeIssues(loaded.issues);
