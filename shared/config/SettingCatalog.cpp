@@ -460,11 +460,11 @@ QList<SettingDescriptor> buildCatalog()
     // [control]
     c << text(
         d(S::Global, u"control"_s, u"socket"_s, {u"CONTROL_SOCKET"_s}, u"control-socket"_s, u"path"_s,
-          u"Control socket (named pipe on Windows) for the configurator; empty = platform default (not yet: a warning when set)."_s),
+          u"Control socket (named pipe on Windows) for the configurator; empty = /run/aad-auth-proxy/control.sock (Windows: pipe aad-auth-proxy-control)."_s),
         [](auto &t) -> auto & { return t.config->control.socketPath; });
     c << boolean(
         d(S::Global, u"control"_s, u"enabled"_s, {u"CONTROL_ENABLED"_s}, u"control-enabled"_s, u"bool"_s,
-          u"Offer the control socket (not yet: a warning when set)."_s),
+          u"Offer the control socket (docs/control-protocol.md)."_s),
         [](auto &t) -> auto & { return t.config->control.enabled; });
 
     // [service]
