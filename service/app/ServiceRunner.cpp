@@ -4,6 +4,10 @@
 #include "auth/ProviderFactory.h"
 #include "auth/TokenManager.h"
 #include "auth/providers/TokenHttpClient.h"
+#include "control/ControlServer.h"
+#include "control/ServiceControl.h"
+#include "diagnose/Diagnosis.h"
+#include "ipc/ControlEndpoint.h"
 #include "log/LogField.h"
 #include "log/Logging.h"
 #include "platform/ServiceNotifier.h"
@@ -43,8 +47,10 @@ struct ServiceRunner::Generation {
     std::unique_ptr<proxy::ProxyServer> proxy;
 };
 
-ServiceRunner::ServiceRunner(ConfigReader reader, config::ServiceConfig config, QObject *parent)
+ServiceRunner::ServiceRunner(ConfigReader reader, config::ServiceConfig config, QString configPath,
+                             QObject *parent)
     : QObject(parent), m_reader(std::move(reader)), m_startConfig(std::move(config)),
+      m_configPath(std::move(configPath)),
       m_notifier(std::make_unique<platform::ServiceNotifier>(m_reader.sources().environment,
                                                              QCoreApplication::applicationPid()))
 {}
@@ -53,6 +59,9 @@ ServiceRunner::~ServiceRunner()
 {
     m_clock.cancel(m_watchdogTimer);
     m_clock.cancel(m_statusTimer);
+    // The control socket reads the running generation.
+    m_controlServer.reset();
+    m_control.reset();
     m_retiring.clear();
     m_current.reset();
 }
@@ -73,6 +82,7 @@ Expected<void, QString> ServiceRunner::start()
     if (!generation)
         return Unexpected(generation.error());
     m_current = std::move(*generation);
+    startControl();
     m_current->tokens->start();
 
     qCInfo(lcApp).noquote() << "service started"
@@ -218,6 +228,56 @@ void ServiceRunner::retire(std::unique_ptr<Generation> generation)
         successor);
 }
 
+void ServiceRunner::startControl()
+{
+    if (!m_current->config.control.enabled)
+        return;
+    // Every reader goes through m_current, so after a reload the socket shows the new generation.
+    control::ServiceView view;
+    view.config = [this] { return m_current->config; };
+    view.tokens = [this] { return m_current->tokens->statuses(); };
+    view.counters = [this] {
+        const proxy::ProxyCounters &counters = m_current->proxy->counters();
+        control::CounterTotals totals;
+        totals.requests = counters.requests.load(std::memory_order_relaxed);
+        totals.forwarded = counters.forwarded.load(std::memory_order_relaxed);
+        totals.localReplies = counters.localReplies.load(std::memory_order_relaxed);
+        totals.activeConnections = counters.activeConnections.load(std::memory_order_relaxed);
+        for (std::size_t kind = 0; kind < static_cast<std::size_t>(proxy::ProxyErrorKind::Count); ++kind)
+            totals.errors += counters.errorCount(static_cast<proxy::ProxyErrorKind>(kind));
+        return totals;
+    };
+    view.port = [this] { return port(); };
+    view.draining = [this] { return m_stopping; };
+    view.refreshNow = [this] { refreshNow(); };
+    const auto reloadForControl = [this] {
+        const ReloadResult result = reload();
+        return control::ServiceControl::ReloadOutcome{result.applied,
+                                                      result.applied ? result.warnings : result.errors};
+    };
+    m_control = std::make_unique<control::ServiceControl>(
+        m_clock, std::move(view), m_reader.sources(), m_configPath, reloadForControl,
+        [this](std::function<void(QJsonObject)> done) { runDiagnosis(std::move(done)); });
+    m_controlServer = std::make_unique<control::ControlServer>(*m_control);
+    // The proxy works without its console: a socket that cannot be offered is a warning only.
+    if (auto listening = m_controlServer->listen(ipc::ControlEndpoint::resolve(m_current->config.control));
+        !listening) {
+        qCWarning(lcApp).noquote() << "control socket not offered"
+                                   << log::LogField::kv("reason", listening.error());
+        m_controlServer.reset();
+    }
+}
+
+void ServiceRunner::runDiagnosis(std::function<void(QJsonObject)> done)
+{
+    // Its own token fetch and test request: the running token caches and counters stay untouched.
+    auto *diagnosis = new diagnose::Diagnosis(m_clock, m_reader.read(), m_reader.sources().environment, this);
+    diagnosis->run([diagnosis, done = std::move(done)](const diagnose::DiagnosisReport &report) {
+        done(report.toJson());
+        diagnosis->deleteLater();
+    });
+}
+
 void ServiceRunner::refreshNow()
 {
     if (m_current != nullptr)
@@ -309,7 +369,9 @@ void ServiceRunner::shutdown()
     m_stopping = true;
     m_notifier->stopping();
     m_clock.cancel(m_statusTimer);
+    // The control socket stays during the drain, so a configurator sees "draining".
     m_current->proxy->drain([this] {
+        m_controlServer.reset();
         m_current->tokens->stop();
         qCInfo(lcApp).noquote() << "service stopped";
         Q_EMIT finished(0);

@@ -6,9 +6,11 @@
 #include "core/Expected.h"
 #include "core/SystemClock.h"
 
+#include <QJsonObject>
 #include <QObject>
 #include <QProcessEnvironment>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -23,6 +25,10 @@ namespace aap::platform {
 class ServiceNotifier;
 class SignalHandler;
 } // namespace aap::platform
+namespace aap::control {
+class ControlServer;
+class ServiceControl;
+} // namespace aap::control
 
 namespace aap::app {
 
@@ -40,8 +46,10 @@ class ServiceRunner : public QObject {
     Q_OBJECT
 
 public:
-    // config is what reader.read() returned at start, already validated.
-    ServiceRunner(ConfigReader reader, config::ServiceConfig config, QObject *parent = nullptr);
+    // config is what reader.read() returned at start, already validated; configPath is the file it
+    // came from (empty when none), which the control socket shows and applies to.
+    ServiceRunner(ConfigReader reader, config::ServiceConfig config, QString configPath = {},
+                  QObject *parent = nullptr);
     ~ServiceRunner() override;
 
     // Fails (with a message for the operator) when the listener cannot be bound or an identity
@@ -79,9 +87,12 @@ private:
     void watchdogTick();
     void scheduleStatusRefresh();
     void installTestHooks();
+    void startControl();
+    void runDiagnosis(std::function<void(QJsonObject)> done);
 
     ConfigReader m_reader;
     config::ServiceConfig m_startConfig;
+    QString m_configPath;
     SystemClock m_clock;
     std::unique_ptr<Generation> m_current;
     std::vector<std::unique_ptr<Generation>> m_retiring;
@@ -91,6 +102,8 @@ private:
     Clock::TimerId m_statusTimer = 0;
     QString m_statusSent;
     QString m_reloadNote; // "reload rejected ..." until the next successful reload
+    std::unique_ptr<control::ServiceControl> m_control;
+    std::unique_ptr<control::ControlServer> m_controlServer;
     bool m_stopping = false;
 };
 

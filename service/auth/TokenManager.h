@@ -17,6 +17,8 @@
 #include <memory>
 #include <vector>
 
+#include <gsl/narrow>
+
 namespace aap::auth {
 
 // One token cache (provider + store + scheduler) per distinct (identity, audience) pair of the
@@ -56,7 +58,7 @@ public:
     [[nodiscard]] TokenStore *storeFor(const QString &routeName) const;
     // One per cache, in route order of first use.
     [[nodiscard]] QList<status::TokenStatus> statuses() const;
-    [[nodiscard]] qsizetype cacheCount() const { return static_cast<qsizetype>(m_caches.size()); }
+    [[nodiscard]] qsizetype cacheCount() const { return gsl::narrow<qsizetype>(m_caches.size()); }
     // How many of this manager's caches were taken over from the running one by createFrom().
     [[nodiscard]] qsizetype sharedCacheCount() const { return m_sharedCount; }
 

@@ -14,6 +14,8 @@
 #include <memory>
 #include <vector>
 
+#include <gsl/narrow>
+
 class QThread;
 
 namespace aap::health {
@@ -50,7 +52,7 @@ public:
     [[nodiscard]] quint16 port() const;
     [[nodiscard]] const ProxyCounters &counters() const { return m_counters; }
     [[nodiscard]] const health::ReadinessProbe &readiness() const { return *m_probe; }
-    [[nodiscard]] int workerCount() const { return static_cast<int>(m_workers.size()); }
+    [[nodiscard]] int workerCount() const { return gsl::narrow<int>(m_workers.size()); }
 
     // Worker liveness for the service manager's watchdog: pingWorkers() posts a heartbeat to every
     // worker's event loop; workersResponsive() is true when each has run the last one posted.

@@ -13,6 +13,8 @@
 
 #include <algorithm>
 
+#include <gsl/assert>
+
 namespace aap::proxy {
 
 namespace {
@@ -59,6 +61,7 @@ ProxyWorker::ProxyWorker(const ProxyOptions &options, const QSslConfiguration &t
 {
     for (qsizetype i = 0; i < options.routes.size(); ++i) {
         const auto &route = options.routes[i];
+        Expects(route.store != nullptr); // ProxyServer::start() refuses a route without one
         auto state = std::make_unique<Route>(Route{
             route.config.name.toUtf8(), route.store, auth::TokenReader(*route.store),
             http::HeadRewriter(upstreamTargetOf(route.config.target)),
