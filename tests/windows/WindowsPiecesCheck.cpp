@@ -7,8 +7,12 @@
 #include "platform/windows/WindowsService.h"
 #include "platform/windows/WindowsServiceInstaller.h"
 #include "platform/windows/WindowsServiceNames.h"
+#include "platform/windows/WindowsServiceSid.h"
 
 #include <windows.h>
+
+#include <aclapi.h>
+#include <sddl.h>
 
 #include <cstdio>
 #include <memory>
@@ -93,6 +97,34 @@ void checkPaths()
     check(executable && endsWith(*executable, L"windows-pieces-check.exe"), L"own executable path");
 }
 
+void checkServiceSid()
+{
+    // Windows' own well-known service SID (sc.exe showsid TrustedInstaller).
+    const std::wstring trustedInstaller = L"S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464";
+    check(WindowsServiceSid::forService(L"TrustedInstaller") == trustedInstaller,
+          L"service SID of TrustedInstaller");
+    check(WindowsServiceSid::forService(L"trustedinstaller") == trustedInstaller,
+          L"service SID ignores case");
+    check(!WindowsServiceSid::forService(L""), L"no service SID for an empty name");
+}
+
+std::wstring folderAcl(const std::wstring &directory)
+{
+    PSECURITY_DESCRIPTOR descriptor = nullptr;
+    if (GetNamedSecurityInfoW(directory.c_str(), SE_FILE_OBJECT, DACL_SECURITY_INFORMATION, nullptr, nullptr,
+                              nullptr, nullptr, &descriptor) != ERROR_SUCCESS)
+        return {};
+    wchar_t *text = nullptr;
+    std::wstring sddl;
+    if (ConvertSecurityDescriptorToStringSecurityDescriptorW(
+            descriptor, SDDL_REVISION_1, DACL_SECURITY_INFORMATION, &text, nullptr) != FALSE) {
+        sddl = text;
+        LocalFree(text);
+    }
+    LocalFree(descriptor);
+    return sddl;
+}
+
 void checkForeground()
 {
     NoEvents events;
@@ -168,11 +200,25 @@ void checkInstalledConfiguration(SC_HANDLE service, const std::wstring &standIn)
     const auto directory = WindowsPaths::configDirectory();
     check(directory && GetFileAttributesW(directory->c_str()) != INVALID_FILE_ATTRIBUTES,
           L"configuration folder created");
+    if (runningUnderWine()) {
+        std::fputws(L"skip configuration folder ACL: wine accepts but does not store it\n", stdout);
+        return;
+    }
+    const std::wstring acl = directory ? folderAcl(*directory) : std::wstring();
+    const auto serviceSid = WindowsServiceSid::forService(kServiceName);
+    std::fwprintf(stdout, L"     configuration folder ACL: %ls\n", acl.c_str());
+    check(acl.starts_with(L"D:P"), L"configuration folder ACL not inherited");
+    check(serviceSid && acl.find(L";;;" + *serviceSid + L")") != std::wstring::npos,
+          L"configuration folder ACL names the service");
+    check(acl.find(L";;;BU)") == std::wstring::npos && acl.find(L";;;WD)") == std::wstring::npos,
+          L"configuration folder not readable by users");
 }
 
 void checkServiceRoundTrip(const std::wstring &standIn)
 {
     check(runProcess(standIn, L"install") == 0, L"'install' subcommand");
+    // What the MSI runs after installing the service: idempotent on an installed service.
+    check(runProcess(standIn, L"configure") == 0, L"'configure' subcommand");
     const ServiceHandle manager(OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT));
     // Closed before the uninstall: an open handle keeps a deleted service "marked for deletion".
     ServiceHandle service(manager
@@ -184,7 +230,10 @@ void checkServiceRoundTrip(const std::wstring &standIn)
     if (service) {
         checkInstalledConfiguration(service.get(), standIn);
         SERVICE_STATUS status{};
-        check(StartServiceW(service.get(), 0, nullptr) != FALSE, L"service starts");
+        const bool started = StartServiceW(service.get(), 0, nullptr) != FALSE;
+        if (!started)
+            std::fwprintf(stdout, L"     StartService: error %lu\n", GetLastError());
+        check(started, L"service starts");
         check(waitForState(service.get(), SERVICE_RUNNING, status), L"service reports running");
         check(status.dwControlsAccepted ==
                   (SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN | SERVICE_ACCEPT_PARAMCHANGE),
@@ -216,7 +265,7 @@ int wmain(int argc, wchar_t **argv)
         return 2;
     }
     checkPaths();
-    checkForeground();
+    checkServiceSid();
     checkEventLog();
     wchar_t standIn[MAX_PATH] = {};
     if (GetFullPathNameW(argv[1], MAX_PATH, standIn, nullptr) == 0) {
@@ -224,6 +273,9 @@ int wmain(int argc, wchar_t **argv)
         return 2;
     }
     checkServiceRoundTrip(standIn);
+    // Last: wine's dispatcher connects to whichever service start is pending, and wine starts its
+    // own services just after its server comes up.
+    checkForeground();
     std::fwprintf(stdout, L"%ls\n", g_failures == 0 ? L"all checks passed" : L"checks failed");
     return g_failures == 0 ? 0 : 1;
 }

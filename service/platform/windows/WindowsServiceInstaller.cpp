@@ -2,8 +2,12 @@
 
 #include "platform/windows/WindowsPaths.h"
 #include "platform/windows/WindowsServiceNames.h"
+#include "platform/windows/WindowsServiceSid.h"
 
 #include <windows.h>
+
+#include <aclapi.h>
+#include <sddl.h>
 
 #include <cstdio>
 #include <cwchar>
@@ -94,23 +98,45 @@ bool waitForState(SC_HANDLE service, DWORD state, DWORD timeoutMs)
     return false;
 }
 
-InstallResult configureService(SC_HANDLE service, const std::wstring &executable)
+InstallResult restrictConfigFolder(const std::wstring &directory)
 {
-    SERVICE_DESCRIPTIONW description{const_cast<wchar_t *>(kDescription)};
-    if (ChangeServiceConfig2W(service, SERVICE_CONFIG_DESCRIPTION, &description) == FALSE)
-        return failure(L"cannot set the service description");
-    const InstallResult recovery = configureRecovery(service);
+    const auto serviceSid = WindowsServiceSid::forService(kServiceName);
+    if (!serviceSid)
+        return failure(L"cannot compute the service's SID");
+    // SYSTEM and Administrators: full control; the service: read. Not inherited from %ProgramData%,
+    // which lets every user read.
+    const std::wstring sddl = L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;FRFX;;;" + *serviceSid + L")";
+    PSECURITY_DESCRIPTOR descriptor = nullptr;
+    if (ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1, &descriptor,
+                                                             nullptr) == FALSE)
+        return failure(L"cannot build the configuration folder's ACL");
+    BOOL present = FALSE;
+    BOOL defaulted = FALSE;
+    PACL dacl = nullptr;
+    GetSecurityDescriptorDacl(descriptor, &present, &dacl, &defaulted);
+    std::wstring path = directory;
+    const DWORD status = SetNamedSecurityInfoW(
+        path.data(), SE_FILE_OBJECT, DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION, nullptr,
+        nullptr, dacl, nullptr);
+    LocalFree(descriptor);
+    if (status != ERROR_SUCCESS)
+        return {false, L"cannot restrict " + directory + L": " + systemMessage(status)};
+    return {true, {}};
+}
+
+InstallResult configureInstalled(SC_HANDLE service)
+{
+    InstallResult recovery = configureRecovery(service);
     if (!recovery.ok)
         return recovery;
-    if (InstallResult source = registerEventSource(executable); !source.ok)
-        return source;
     const auto directory = WindowsPaths::configDirectory();
     if (!directory)
         return {false, L"cannot find %ProgramData%"};
     if (CreateDirectoryW(directory->c_str(), nullptr) == FALSE && GetLastError() != ERROR_ALREADY_EXISTS)
         return failure(L"cannot create " + *directory);
-    return {true, L"service installed" + recovery.message + L"; configure " + *directory +
-                      L"\\aad-auth-proxy.conf, then start it"};
+    if (InstallResult restricted = restrictConfigFolder(*directory); !restricted.ok)
+        return restricted;
+    return {true, recovery.message};
 }
 
 } // namespace
@@ -124,6 +150,8 @@ std::optional<int> WindowsServiceInstaller::runSubcommand(int argc, wchar_t **ar
     if (command == L"install") {
         const auto executable = WindowsPaths::currentExecutable();
         result = executable ? install(*executable) : failure(L"cannot find this program's path");
+    } else if (command == L"configure") {
+        result = configure();
     } else if (command == L"uninstall") {
         constexpr DWORD kStopTimeoutMs = 30000;
         result = uninstall(kStopTimeoutMs);
@@ -148,10 +176,35 @@ InstallResult WindowsServiceInstaller::install(const std::wstring &executable)
         nullptr, nullptr, kServiceAccount, nullptr));
     if (!service)
         return failure(L"cannot create the service");
-    InstallResult result = configureService(service.get(), executable);
+    SERVICE_DESCRIPTIONW description{const_cast<wchar_t *>(kDescription)};
+    InstallResult result =
+        ChangeServiceConfig2W(service.get(), SERVICE_CONFIG_DESCRIPTION, &description) != FALSE
+            ? registerEventSource(executable)
+            : failure(L"cannot set the service description");
+    if (result.ok)
+        result = configureInstalled(service.get());
+    if (result.ok)
+        result.message = L"service installed" + result.message + L"; configure " +
+                         WindowsPaths::configFile().value_or(L"aad-auth-proxy.conf") + L", then start it";
     // All or nothing: a half-configured service would start without recovery or event source.
     if (!result.ok)
         DeleteService(service.get());
+    return result;
+}
+
+InstallResult WindowsServiceInstaller::configure()
+{
+    const ServiceHandle manager(OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT));
+    if (!manager)
+        return failure(L"cannot open the service control manager (run as administrator)");
+    // SERVICE_START: the SCM requires it to set restart actions.
+    const ServiceHandle service(
+        OpenServiceW(manager.get(), kServiceName, SERVICE_CHANGE_CONFIG | SERVICE_START));
+    if (!service)
+        return failure(L"cannot open the service");
+    InstallResult result = configureInstalled(service.get());
+    if (result.ok)
+        result.message = L"recovery actions and configuration folder set" + result.message;
     return result;
 }
 
