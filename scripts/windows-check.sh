@@ -70,11 +70,13 @@ version=$(sed -n 's/^project(aad-auth-proxy VERSION \([0-9.]*\).*/\1/p' CMakeLis
 msi=$msi_dir/aad-auth-proxy.msi
 [[ -s $msi ]] || fail "no MSI built"
 
-# One row of an MSI table (tab-separated, after msiinfo's three header lines) must match a regex.
+# msiinfo exports a table as tab-separated rows with CRLF line ends, after three header lines.
+table() { msiinfo export "$msi" "$1" | tr -d '\r' | tail -n +4; }
+# One row of an MSI table must match a regex.
 expect_row() {
-  local table=$1 regex=$2
-  msiinfo export "$msi" "$table" | tail -n +4 | grep -qP "$regex" ||
-    fail "table $table has no row matching: $regex"
+  local name=$1 regex=$2
+  table "$name" | grep -qP "$regex" ||
+    fail "table $name has no row matching: $regex"
 }
 tab='\t'
 # ServiceInstall: own process (16), manual start (3), normal error control (1), the virtual account.
@@ -95,6 +97,6 @@ expect_row Shortcut "^ConfiguratorShortcut${tab}ProgramMenuFolder${tab}aad-auth-
 # The recovery actions and the config ACL: `aad-auth-proxy.exe configure`, deferred, as SYSTEM
 # (18 exe from an installed file | 0x400 deferred | 0x800 no impersonation), after InstallServices.
 expect_row CustomAction "^ConfigureService${tab}3090${tab}ServiceExe${tab}configure"
-install_services=$(msiinfo export "$msi" InstallExecuteSequence | awk -F'\t' '$1 == "InstallServices" { print $3 }')
+install_services=$(table InstallExecuteSequence | awk -F'\t' '$1 == "InstallServices" { print $3 }')
 expect_row InstallExecuteSequence "^ConfigureService${tab}NOT REMOVE${tab}$((install_services + 1))$"
 echo "windows-check: MSI tables checked ($(du -h "$msi" | cut -f1) $msi)"
