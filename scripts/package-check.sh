@@ -2,7 +2,8 @@
 # CI: builds the Debian package with CPack, installs it on this machine (dpkg -i, then apt-get -f
 # for its dependencies), checks files, modes, owners, the user and groups, the unit
 # (systemd-analyze verify) and the installed program (--check-config, as the service's user), then
-# purges it and checks that nothing is left. Needs root; works without a running systemd (a
+# purges it and checks that nothing is left, once more without systemd-sysusers (the postinst's
+# adduser fallback). Needs root; works without a running systemd (a
 # container). Idempotent: a package left installed by an earlier, failed run is purged first.
 #   BUILD_DIR=…   build folder (default build-package/; configured with the /usr prefix)
 set -euo pipefail
@@ -144,3 +145,19 @@ getent passwd aad-auth-proxy >/dev/null && fail "user aad-auth-proxy left after 
 getent group aad-auth-proxy >/dev/null && fail "group aad-auth-proxy left after purge"
 getent group aad-auth-proxy-admin >/dev/null && fail "group aad-auth-proxy-admin left after purge"
 pass "purge leaves no file, link, user or group"
+
+# 11. Without systemd-sysusers (a system without systemd): the postinst falls back to adduser.
+#     A private mount namespace hides the tool from this install only.
+hidden=$(mktemp)
+unshare --mount sh -c "mount --bind '$hidden' /usr/bin/systemd-sysusers && dpkg -i '$deb'" >/dev/null 2>&1 ||
+  fail "install without systemd-sysusers"
+rm -f "$hidden"
+IFS=: read -r _ _ uid _ gecos home shell < <(getent passwd aad-auth-proxy) || fail "adduser made no user"
+[[ $gecos == "aad-auth-proxy service"* && $home == /nonexistent && $shell == */nologin ]] ||
+  fail "adduser's user: $gecos $home $shell"
+getent group aad-auth-proxy-admin >/dev/null || fail "adduser's fallback made no group aad-auth-proxy-admin"
+expect_file $etc/aad-auth-proxy.conf 640 root:aad-auth-proxy
+dpkg --purge "$package" >/dev/null
+getent passwd aad-auth-proxy >/dev/null && fail "user aad-auth-proxy left after purge (adduser fallback)"
+[[ ! -e $etc ]] || fail "$etc left after purge (adduser fallback)"
+pass "without systemd-sysusers: adduser creates the same accounts (uid $uid); purge removes them"
