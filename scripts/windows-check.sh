@@ -27,28 +27,7 @@ fail() {
   exit 1
 }
 
-# 1. The check program under wine, in a prefix of its own (made fresh: a previous run's services
-#    and registry must not leak into this one).
-if [[ ${NO_WINE:-0} != 1 ]]; then
-  export WINEPREFIX=$root/$build_dir/wine-prefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
-  wine=/usr/lib/wine/wine64
-  wineserver=/usr/lib/wine/wineserver64
-  rm -rf "$WINEPREFIX"
-  stop_wine() { "$wineserver" -k 2>/dev/null || true; }
-  trap stop_wine EXIT
-  start=$SECONDS
-  timeout 300 "$wine" wineboot --init >/dev/null 2>&1 || fail "wineboot failed"
-  # wineboot returns before the prefix's first start has settled: wait until wine has exited.
-  timeout 120 "$wineserver" -w || fail "wine did not settle"
-  echo "windows-check: wine prefix ready in $((SECONDS - start)) s"
-  start=$SECONDS
-  timeout 300 "$wine" "$bin/windows-pieces-check.exe" "$bin/aad-auth-proxy-standin.exe" || fail "checks failed under wine"
-  echo "windows-check: wine checks passed in $((SECONDS - start)) s"
-  stop_wine
-  trap - EXIT
-fi
-
-# 2. The MSI, with the stand-in for both Qt programs and an empty Qt runtime (windeployqt runs on a
+# 1. The MSI, with the stand-in for both Qt programs and an empty Qt runtime (windeployqt runs on a
 #    Windows build machine; docs/windows.md). wixl takes Source paths relative to where it runs.
 msi_dir=$root/$build_dir/msi
 rm -rf "$msi_dir"
@@ -100,3 +79,54 @@ expect_row CustomAction "^ConfigureService${tab}3090${tab}ServiceExe${tab}config
 install_services=$(table InstallExecuteSequence | awk -F'\t' '$1 == "InstallServices" { print $3 }')
 expect_row InstallExecuteSequence "^ConfigureService${tab}NOT REMOVE${tab}$((install_services + 1))$"
 echo "windows-check: MSI tables checked ($(du -h "$msi" | cut -f1) $msi)"
+
+# 2. Under wine, in a prefix of its own (made fresh: a previous run's services and registry must
+#    not leak into this one): the check program, then the MSI installed and removed with msiexec.
+if [[ ${NO_WINE:-0} == 1 ]]; then
+  exit 0
+fi
+export WINEPREFIX=$root/$build_dir/wine-prefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+wine=/usr/lib/wine/wine64
+wineserver=/usr/lib/wine/wineserver64
+rm -rf "$WINEPREFIX"
+stop_wine() { "$wineserver" -k 2>/dev/null || true; }
+trap stop_wine EXIT
+start=$SECONDS
+timeout 300 "$wine" wineboot --init >/dev/null 2>&1 || fail "wineboot failed"
+# wineboot returns before the prefix's first start has settled: wait until wine has exited.
+timeout 120 "$wineserver" -w || fail "wine did not settle"
+echo "windows-check: wine prefix ready in $((SECONDS - start)) s"
+start=$SECONDS
+timeout 300 "$wine" "$bin/windows-pieces-check.exe" "$bin/aad-auth-proxy-standin.exe" || fail "checks failed under wine"
+echo "windows-check: wine checks passed in $((SECONDS - start)) s"
+
+# The MSI under wine's msiexec: files, the service and the event source, the `configure` custom
+# action (its log line); the uninstall removes them. (Wine's msiexec writes the service's path unquoted, so the
+# installed service does not start under wine; the check program's round trip covers starting.)
+start=$SECONDS
+registry_value() { # key value-name: prints the data
+  timeout 60 "$wine" reg query "$1" /v "$2" 2>/dev/null | tr -d '\r' | awk -v name="$2" '$1 == name { $1 = ""; $2 = ""; sub(/^ +/, ""); print }'
+}
+service_key='HKLM\System\CurrentControlSet\Services\aad-auth-proxy'
+source_key='HKLM\System\CurrentControlSet\Services\EventLog\Application\aad-auth-proxy'
+drive_c=$WINEPREFIX/drive_c
+msi_log=$root/$build_dir/msi/install.log
+timeout 300 "$wine" msiexec /i "$msi" /qn /l*v "Z:$msi_log" >/dev/null 2>&1 || fail "msiexec /i failed"
+# The log is UTF-16 on Windows and UTF-8 under wine; drop NULs either way.
+tr -d '\0' <"$msi_log" | grep -q 'Action ended .*: ConfigureService\. Return value 1\.' ||
+  fail "the ConfigureService custom action did not succeed (see $msi_log)"
+for file in "Program Files/aad-auth-proxy/aad-auth-proxy.exe" "Program Files/aad-auth-proxy/aad-auth-proxy-configurator.exe" \
+  "ProgramData/aad-auth-proxy/aad-auth-proxy.conf"; do
+  [[ -f $drive_c/$file ]] || fail "msiexec did not install C:/$file"
+done
+cmp -s "$drive_c/ProgramData/aad-auth-proxy/aad-auth-proxy.conf" resources/aad-auth-proxy.conf ||
+  fail "the installed default configuration differs from resources/aad-auth-proxy.conf"
+[[ $(registry_value "$service_key" ObjectName) == 'NT SERVICE\aad-auth-proxy' ]] || fail "service account"
+[[ $(registry_value "$service_key" Start) == 0x3 ]] || fail "service start type is not manual"
+[[ $(registry_value "$service_key" ImagePath) == *'\aad-auth-proxy\aad-auth-proxy.exe'* ]] || fail "service path"
+[[ $(registry_value "$source_key" EventMessageFile) == *'\aad-auth-proxy\aad-auth-proxy.exe' ]] ||
+  fail "event source not registered"
+timeout 300 "$wine" msiexec /x "$msi" /qn >/dev/null 2>&1 || fail "msiexec /x failed"
+[[ -z $(registry_value "$service_key" ImagePath) ]] || fail "the service is still installed after msiexec /x"
+[[ ! -e "$drive_c/Program Files/aad-auth-proxy" ]] || fail "program folder left after msiexec /x"
+echo "windows-check: MSI installed and removed under wine in $((SECONDS - start)) s"
