@@ -2,6 +2,8 @@
 
 #include "models/ConfigDocument.h"
 
+#include <gsl/narrow>
+
 namespace aap::configurator {
 
 using namespace Qt::StringLiterals;
@@ -49,7 +51,7 @@ void SettingsModel::rebuild()
 
 int SettingsModel::rowCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
+    return parent.isValid() ? 0 : gsl::narrow<int>(m_rows.size());
 }
 
 int SettingsModel::columnCount(const QModelIndex &parent) const
@@ -148,7 +150,7 @@ int SettingsModel::rowOf(const QString &settingId) const
 {
     for (qsizetype i = 0; i < m_rows.size(); ++i) {
         if (m_rows.at(i).setting->id(m_rows.at(i).scopeName) == settingId)
-            return static_cast<int>(i);
+            return gsl::narrow<int>(i);
     }
     return -1;
 }

@@ -16,6 +16,8 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include <gsl/narrow>
+
 namespace aap::configurator {
 
 using namespace Qt::StringLiterals;
@@ -104,7 +106,7 @@ void MainWindow::refresh()
         item->setForeground(issue.isError() ? QColor(0xb0, 0x00, 0x20) : QColor(0x8a, 0x5a, 0x00));
         errors += issue.isError() ? 1 : 0;
     }
-    const auto warnings = static_cast<int>(issues.size()) - errors;
+    const auto warnings = gsl::narrow<int>(issues.size()) - errors;
     m_summary->setText(errors == 0
                            ? tr("Valid: the service will start with this file (%n warning(s)).", "", warnings)
                            : tr("%n error(s): the service would refuse this file.", "", errors));

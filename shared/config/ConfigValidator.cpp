@@ -55,9 +55,7 @@ private:
         // Harmless to accept (nothing is exposed), but the operator must know nothing happens yet.
         const QString comesLater = QStringLiteral("is not acted on by this version yet");
         for (const auto &[section, key] :
-             {std::pair{QStringLiteral("telemetry"), QStringLiteral("prometheus_metrics")},
-              std::pair{QStringLiteral("control"), QStringLiteral("enabled")},
-              std::pair{QStringLiteral("control"), QStringLiteral("socket")}}) {
+             {std::pair{QStringLiteral("telemetry"), QStringLiteral("prometheus_metrics")}}) {
             const QString settingId = id(section, key);
             if (m_loaded.origin(settingId).kind != SettingOrigin::Kind::Default)
                 warning(settingId, comesLater);

@@ -5,6 +5,8 @@
 
 #include <QHostAddress>
 
+#include <gsl/narrow>
+
 namespace aap::config {
 
 using namespace Qt::StringLiterals;
@@ -162,7 +164,7 @@ ApplyResult applyRefreshPercent(const SettingTarget &target, const QString &text
         target.config->token.refreshPercent = 10;
         return u"'"_s + value + u"' is outside 1..99; using the default 10"_s;
     }
-    target.config->token.refreshPercent = static_cast<int>(*number);
+    target.config->token.refreshPercent = gsl::narrow<int>(*number);
     return QString();
 }
 
@@ -458,11 +460,11 @@ QList<SettingDescriptor> buildCatalog()
     // [control]
     c << text(
         d(S::Global, u"control"_s, u"socket"_s, {u"CONTROL_SOCKET"_s}, u"control-socket"_s, u"path"_s,
-          u"Control socket (named pipe on Windows) for the configurator; empty = platform default (not yet: a warning when set)."_s),
+          u"Control socket (named pipe on Windows) for the configurator; empty = /run/aad-auth-proxy/control.sock (Windows: pipe aad-auth-proxy-control)."_s),
         [](auto &t) -> auto & { return t.config->control.socketPath; });
     c << boolean(
         d(S::Global, u"control"_s, u"enabled"_s, {u"CONTROL_ENABLED"_s}, u"control-enabled"_s, u"bool"_s,
-          u"Offer the control socket (not yet: a warning when set)."_s),
+          u"Offer the control socket (docs/control-protocol.md)."_s),
         [](auto &t) -> auto & { return t.config->control.enabled; });
 
     // [service]

@@ -12,6 +12,7 @@
 #include <QUrl>
 
 #include <chrono>
+#include <optional>
 
 class QTcpSocket;
 
@@ -99,6 +100,10 @@ public:
     // The access token of the last 200 this fake produced (compare with QVERIFY(a == b)).
     [[nodiscard]] QByteArray lastIssuedToken() const { return m_lastIssuedToken; }
 
+    // Every 200 hands out this access token instead of a random string (e.g. a JWT with chosen
+    // claims, for the diagnosis); empty = random again.
+    void setIssuedToken(const QByteArray &token) { m_issuedToken = token; }
+
     // Time the fake stamps into expires_on / not_before; the real clock unless set (not owned).
     void setClock(const Clock *clock) { m_clock = clock; }
     [[nodiscard]] qint64 nowSeconds() const;
@@ -119,6 +124,11 @@ protected:
     [[nodiscard]] static QString repeatedParameter(const RecordedRequest &request);
     // The first parameter not in allowed, or "" when all are known.
     [[nodiscard]] static QString unknownParameter(const RecordedRequest &request, const QStringList &allowed);
+    // The checks IMDS and Arc share for GET /metadata/identity/oauth2/token: path, method, no
+    // X-Forwarded-For, exactly one "Metadata: true", no repeated and no unknown query parameter.
+    // The error reply the real service sends, or nullopt when the request passes.
+    [[nodiscard]] static std::optional<Reply> checkMetadataRequest(const RecordedRequest &request,
+                                                                   const QStringList &allowedParameters);
 
     void incomingConnection(qintptr handle) override;
 
@@ -137,6 +147,7 @@ private:
     int m_rejected = 0;
     qint64 m_hugeBytesSent = 0;
     QByteArray m_lastIssuedToken;
+    QByteArray m_issuedToken;
     const Clock *m_clock = nullptr;
 };
 
