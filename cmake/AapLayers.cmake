@@ -7,8 +7,9 @@
 #
 # FOLDERS are below the calling CMakeLists.txt's folder, which is the include root
 # (#include "http/HeadScanner.h"). Every .cpp/.h below them is compiled, so new class files need no
-# CMake edit. LAYERS are the aap_* libraries whose headers this layer includes directly; LINKS the
-# external ones (Qt6::Network, OpenSSL::SSL, ...).
+# CMake edit; windows/ subfolders are not (installer/windows builds them). LAYERS are the aap_*
+# libraries whose headers this layer includes directly; LINKS the external ones (Qt6::Network,
+# OpenSSL::SSL, ...).
 set(AAP_LAYERS_FILE ${CMAKE_BINARY_DIR}/aap-layers.txt)
 file(WRITE ${AAP_LAYERS_FILE} "# library root folders allowed-libraries (written by cmake/AapLayers.cmake)\n")
 
@@ -21,7 +22,13 @@ function(aap_add_layer name)
   foreach(folder IN LISTS arg_FOLDERS)
     file(GLOB_RECURSE found CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/${folder}/*.cpp
          ${CMAKE_CURRENT_SOURCE_DIR}/${folder}/*.h)
-    list(APPEND sources ${found})
+    # windows/ folders hold Win32 code, built by installer/windows with mingw-w64 (or on Windows).
+    foreach(source IN LISTS found)
+      file(RELATIVE_PATH relative ${CMAKE_CURRENT_SOURCE_DIR} ${source})
+      if(NOT relative MATCHES "(^|/)windows/")
+        list(APPEND sources ${source})
+      endif()
+    endforeach()
   endforeach()
   add_library(${name} STATIC ${sources})
   target_include_directories(${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})

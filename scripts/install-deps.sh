@@ -3,13 +3,32 @@
 # Idempotent: packages already present are skipped by apt-get.
 set -euo pipefail
 
-packages=(
-  build-essential cmake ninja-build pkg-config git ccache
-  qt6-base-dev qt6-base-dev-tools libmsgsl-dev libssl-dev openssl ca-certificates
-  clang-format clang-tidy python3
-  # GUI tests render offscreen and need a font; the benchmark's peers come with bench/run.sh
-  fonts-dejavu-core
-)
+#   install-deps.sh             the build and the test suite
+#   install-deps.sh packaging   what scripts/package-check.sh adds (dpkg-shlibdeps, systemd-analyze)
+#   install-deps.sh windows     what scripts/windows-check.sh adds (mingw-w64, wine, wixl, msiinfo)
+packages=()
+groups=("$@")
+((${#groups[@]})) || groups=(build)
+for group in "${groups[@]}"; do
+  case $group in
+  build)
+    packages+=(
+      build-essential cmake ninja-build pkg-config git ccache
+      qt6-base-dev qt6-base-dev-tools libmsgsl-dev libssl-dev openssl ca-certificates
+      clang-format clang-tidy python3
+      # GUI tests render offscreen and need a font; the benchmark's peers come with bench/run.sh
+      fonts-dejavu-core
+    )
+    ;;
+  packaging) packages+=(dpkg-dev fakeroot file systemd adduser passwd desktop-file-utils) ;;
+  # Only the x86_64 posix-threads compiler: the whole mingw-w64 set is about 1.2 GB.
+  windows) packages+=(g++-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64 wine64 wixl msitools) ;;
+  *)
+    echo "install-deps.sh: unknown group '$group' (build, packaging, windows)" >&2
+    exit 2
+    ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
@@ -21,5 +40,5 @@ if ((${#missing[@]})); then
   [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
   # env, not export: sudo drops the caller's environment.
   "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}"
 fi
