@@ -1,7 +1,9 @@
 #include "ui/ConfiguratorMain.h"
 
 #include "config/ConfigLoader.h"
+#include "core/SystemClock.h"
 #include "models/ConfigDocument.h"
+#include "models/EnvironmentFile.h"
 #include "ui/MainWindow.h"
 
 #include <QApplication>
@@ -23,6 +25,12 @@ int ConfiguratorMain::run(int argc, char *argv[])
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(u"config"_s, u"Configuration file (default: the service's default path)."_s);
+    const QCommandLineOption environmentFile(
+        u"environment-file"_s,
+        u"The service unit's EnvironmentFile, validated with the configuration (default: "_s +
+            QString::fromLatin1(EnvironmentFile::kDefaultPath) + u")."_s,
+        u"path"_s, QString::fromLatin1(EnvironmentFile::kDefaultPath));
+    parser.addOption(environmentFile);
     parser.process(app);
 
     const QStringList positional = parser.positionalArguments();
@@ -31,8 +39,10 @@ int ConfiguratorMain::run(int argc, char *argv[])
             ? config::ConfigLoader::defaultConfigPath(QProcessEnvironment::systemEnvironment())
             : positional.first();
 
+    SystemClock clock;
     ConfigDocument document;
-    MainWindow window(document);
+    document.setEnvironment(parser.value(environmentFile), QProcessEnvironment::systemEnvironment());
+    MainWindow window(document, &clock);
     window.openFile(path);
     window.show();
     return QApplication::exec();
