@@ -39,6 +39,7 @@ Expected<void, QString> ConfigDocument::open(const QString &path)
     }
     m_path = path;
     m_file = config::ConfigFile::parse(text);
+    m_savedFile = m_file;
     m_modified = false;
     reload();
     Q_EMIT scopesChanged();
@@ -55,6 +56,7 @@ Expected<void, QString> ConfigDocument::save()
     const QByteArray bytes = m_file.toText().toUtf8();
     if (file.write(bytes) != bytes.size() || !file.commit())
         return Unexpected(u"cannot write '"_s + m_path + u"': "_s + file.errorString());
+    m_savedFile = m_file;
     m_modified = false;
     reload();
     return {};
@@ -64,6 +66,30 @@ Expected<void, QString> ConfigDocument::saveAs(const QString &path)
 {
     m_path = path;
     return save();
+}
+
+QString ConfigDocument::textWithoutSecrets() const
+{
+    config::ConfigFile copy = m_file;
+    for (const auto &entry : m_file.entries()) {
+        const auto *setting = config::SettingCatalog::find(entry.section, entry.key);
+        if (setting && setting->secret && !entry.value.isEmpty())
+            copy.setValue(entry.section, entry.name, entry.key, u"<redacted>"_s);
+    }
+    return copy.toText();
+}
+
+bool ConfigDocument::secretsEdited() const
+{
+    for (const auto &entry : m_file.entries()) {
+        const auto *setting = config::SettingCatalog::find(entry.section, entry.key);
+        if (!setting || !setting->secret)
+            continue;
+        const auto saved = m_savedFile.find(entry.section, entry.name, entry.key);
+        if (!saved || saved->value != entry.value)
+            return true;
+    }
+    return false;
 }
 
 void ConfigDocument::setEnvironment(const QString &environmentFilePath, const QProcessEnvironment &base)
@@ -164,7 +190,11 @@ QString ConfigDocument::effectiveValue(const config::SettingDescriptor &setting,
 
 QString ConfigDocument::sourceText(const QString &settingId) const
 {
-    const config::SettingOrigin origin = m_loaded.origin(settingId);
+    return originText(m_loaded.origin(settingId));
+}
+
+QString ConfigDocument::originText(const config::SettingOrigin &origin) const
+{
     switch (origin.kind) {
     case config::SettingOrigin::Kind::Default:
         return tr("default");

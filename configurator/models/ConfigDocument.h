@@ -54,6 +54,7 @@ public:
     // "TARGET_HOST in the environment file /etc/aad-auth-proxy/environment, line 2",
     // "TARGET_HOST in this session's environment".
     [[nodiscard]] QString sourceText(const QString &settingId) const;
+    [[nodiscard]] QString originText(const config::SettingOrigin &origin) const;
     [[nodiscard]] config::SettingOrigin origin(const QString &settingId) const
     {
         return m_loaded.origin(settingId);
@@ -71,6 +72,11 @@ public:
     [[nodiscard]] bool isModified() const { return m_modified; }
     [[nodiscard]] const config::LoadedConfig &loaded() const { return m_loaded; }
     [[nodiscard]] QString text() const { return m_file.toText(); }
+    // The text with every secret value replaced by <redacted>, which the service reads as "keep
+    // the current one": what Apply sends, since no secret crosses the control socket.
+    [[nodiscard]] QString textWithoutSecrets() const;
+    // A secret was typed since the file was opened or saved: Apply cannot carry it.
+    [[nodiscard]] bool secretsEdited() const;
 
 Q_SIGNALS:
     // The effective configuration or its issues changed (after open, an edit, or a save).
@@ -86,6 +92,7 @@ private:
 
     QString m_path;
     config::ConfigFile m_file;
+    config::ConfigFile m_savedFile; // as on disk, to tell which secrets were edited
     config::LoadedConfig m_loaded;
     EnvironmentFile m_environmentFile;
     QString m_environmentProblem;

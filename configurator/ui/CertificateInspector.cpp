@@ -5,6 +5,7 @@
 
 #include <QFormLayout>
 #include <QLabel>
+#include <QLocale>
 
 #include <chrono>
 
@@ -94,7 +95,7 @@ void CertificateInspector::refresh()
             std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
         const qint64 left = m_info.notAfter.toSecsSinceEpoch() - nowSeconds;
         const qint64 days = left / 86'400;
-        expiry = m_info.notAfter.toString(Qt::ISODate);
+        expiry = QLocale().toString(m_info.notAfter, u"d MMM yyyy, HH:mm 'UTC'"_s);
         if (left <= 0) {
             expiry += u" – "_s + tr("EXPIRED: Entra ID refuses it; upload a new certificate");
             m_expiryWarned = true;

@@ -139,6 +139,7 @@ MainWindow::MainWindow(ConfigDocument &document, gsl::not_null<const Clock *> cl
     m_summary->setWordWrap(true);
     m_issues->setObjectName(u"issues"_s);
     m_issues->setWordWrap(true);
+    m_issues->setMinimumHeight(4 * m_issues->fontMetrics().lineSpacing() + 16);
     m_issues->setToolTip(tr("Double-click or press Enter to go to the setting"));
     connect(m_issues, &QListWidget::itemActivated, this,
             [this](QListWidgetItem *item) { jumpTo(item->data(Qt::UserRole).toString()); });
@@ -296,11 +297,9 @@ void MainWindow::refresh()
                     where += u" ("_s + parts.at(0) + u" '"_s + parts.at(1) + u"')"_s;
             }
         }
-        const QString text =
-            (issue.isError() ? tr("Error") : tr("Warning")) + u": "_s +
-            (where.isEmpty() ? QString() : where + u" – "_s) + issue.message + u"  ["_s +
-            (issue.setting.isEmpty() ? issue.origin.toString() : m_document.sourceText(issue.setting)) +
-            u"]"_s;
+        const QString text = (issue.isError() ? tr("Error") : tr("Warning")) + u": "_s +
+                             (where.isEmpty() ? QString() : where + u" – "_s) + issue.message + u"  ["_s +
+                             m_document.originText(issue.origin) + u"]"_s;
         auto *item = new QListWidgetItem(text, m_issues);
         item->setData(Qt::UserRole, issue.setting);
         const auto icon = issue.isError() ? QStyle::SP_MessageBoxCritical : QStyle::SP_MessageBoxWarning;

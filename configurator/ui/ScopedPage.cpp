@@ -42,7 +42,7 @@ ScopedPage::ScopedPage(ConfigDocument &document, SettingScope scope, gsl::not_nu
     left->addWidget(m_list, 1);
     left->addWidget(m_add);
     left->addWidget(m_remove);
-    m_list->setMaximumWidth(220);
+    m_list->setMaximumWidth(180);
 
     m_scroll->setWidgetResizable(true);
     m_scroll->setFrameShape(QFrame::NoFrame);

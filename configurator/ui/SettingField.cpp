@@ -70,7 +70,8 @@ void SettingField::build()
         m_spin->setRange(static_cast<int>(m_setting.minimum), static_cast<int>(maximum));
         if (m_setting.type == SettingType::Duration)
             m_spin->setSuffix(tr(" ms"));
-        m_spin->setGroupSeparatorShown(true);
+        // 60,000 ms reads better than 60000 ms; a port is a name, not an amount.
+        m_spin->setGroupSeparatorShown(m_setting.type == SettingType::Duration);
         m_spin->setKeyboardTracking(false);
         m_spin->setMinimumWidth(140);
         row->addWidget(m_spin);

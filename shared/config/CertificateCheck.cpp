@@ -94,10 +94,15 @@ QDateTime toDateTime(const ASN1_TIME *time)
                      QTime(parts.tm_hour, parts.tm_min, parts.tm_sec), Qt::UTC);
 }
 
+// RFC 2253 escaping, in the order the certificate lists it ("CN=app, O=Contoso"), as Windows and
+// the Azure portal show names.
+constexpr unsigned long kNameFlags =
+    (XN_FLAG_RFC2253 & ~XN_FLAG_DN_REV & ~XN_FLAG_SEP_MASK) | XN_FLAG_SEP_CPLUS_SPC;
+
 QString nameText(const X509_NAME *name)
 {
     const BioPtr bio(BIO_new(BIO_s_mem()));
-    if (!bio || X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253) < 0)
+    if (!bio || X509_NAME_print_ex(bio.get(), name, 0, kNameFlags) < 0)
         return {};
     char *data = nullptr;
     const long size = BIO_get_mem_data(bio.get(), &data);

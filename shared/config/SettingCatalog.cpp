@@ -239,10 +239,10 @@ QList<SettingDescriptor> buildCatalog()
           u"listener-tls-certificate"_s, u"path"_s,
           u"PEM certificate (and key) that turns on TLS for the listener."_s),
         [](auto &t) -> auto & { return t.config->listener.tlsCertificatePath; }));
-    c << text(
+    c << refused(text(
         d(S::Global, u"listener"_s, u"tls_key"_s, {u"LISTENER_TLS_KEY_PATH"_s}, u"listener-tls-key"_s,
           u"path"_s, u"PEM private key of the listener certificate, when not in the certificate file."_s),
-        [](auto &t) -> auto & { return t.config->listener.tlsKeyPath; });
+        [](auto &t) -> auto & { return t.config->listener.tlsKeyPath; }));
     SettingDescriptor apiKeys = make(
         d(S::Global, u"listener"_s, u"api_keys"_s, {u"INBOUND_API_KEYS"_s}, u"inbound-api-keys"_s, u"keys"_s,
           u"Comma-separated API keys clients must send (Authorization: ApiKey <key> or X-Api-Key); empty = off."_s),

@@ -194,6 +194,18 @@ private Q_SLOTS:
         QCOMPARE(document.effectiveValue(secret, u"default"_s), u"<redacted>"_s);
         for (const auto &issue : document.loaded().issues)
             QVERIFY(!issue.message.contains(marker));
+
+        // What Apply sends to the service never holds the secret.
+        QVERIFY(!document.textWithoutSecrets().contains(marker));
+        QVERIFY(document.textWithoutSecrets().contains(u"client_secret = <redacted>"_s));
+        QVERIFY(document.textWithoutSecrets().startsWith(u"# proxy for the ingestion endpoint\n"_s));
+        QVERIFY(!document.secretsEdited());
+        document.setValue(setting(u"listener"_s, u"port"_s), {}, u"9191"_s);
+        QVERIFY(!document.secretsEdited());
+        document.setValue(secret, u"default"_s, u"another-secret"_s);
+        QVERIFY(document.secretsEdited());
+        QVERIFY(document.save());
+        QVERIFY(!document.secretsEdited());
     }
 };
 
