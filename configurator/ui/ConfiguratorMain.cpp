@@ -2,6 +2,8 @@
 
 #include "config/ConfigLoader.h"
 #include "core/SystemClock.h"
+#include "ipc/ControlClient.h"
+#include "ipc/ControlEndpoint.h"
 #include "models/ConfigDocument.h"
 #include "models/EnvironmentFile.h"
 #include "ui/MainWindow.h"
@@ -31,6 +33,12 @@ int ConfiguratorMain::run(int argc, char *argv[])
             QString::fromLatin1(EnvironmentFile::kDefaultPath) + u")."_s,
         u"path"_s, QString::fromLatin1(EnvironmentFile::kDefaultPath));
     parser.addOption(environmentFile);
+    const QCommandLineOption controlSocket(
+        u"control-socket"_s,
+        u"The service's control socket (default: control.socket of the configuration, else "_s +
+            ipc::ControlEndpoint::defaultName() + u")."_s,
+        u"path"_s);
+    parser.addOption(controlSocket);
     parser.process(app);
 
     const QStringList positional = parser.positionalArguments();
@@ -44,6 +52,13 @@ int ConfiguratorMain::run(int argc, char *argv[])
     document.setEnvironment(parser.value(environmentFile), QProcessEnvironment::systemEnvironment());
     MainWindow window(document, &clock);
     window.openFile(path);
+    ipc::ControlClient client;
+    client.setClientName(u"aad-auth-proxy-configurator"_s);
+    client.setServerName(parser.isSet(controlSocket)
+                             ? parser.value(controlSocket)
+                             : ipc::ControlEndpoint::resolve(document.loaded().config.control));
+    window.setControlClient(&client);
+    client.start();
     window.show();
     return QApplication::exec();
 }

@@ -1,15 +1,20 @@
 #include "ui/MainWindow.h"
 
+#include "ipc/ControlClient.h"
+#include "ipc/ControlEndpoint.h"
+#include "ipc/MessageTypes.h"
 #include "models/ConfigDocument.h"
 #include "ui/ScopedPage.h"
 #include "ui/SettingField.h"
 #include "ui/SettingLabels.h"
 #include "ui/SettingsForm.h"
+#include "ui/StatusPage.h"
 
 #include <QCloseEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
+#include <QJsonObject>
 #include <QLabel>
 #include <QListWidget>
 #include <QMenuBar>
@@ -250,8 +255,14 @@ void MainWindow::createActions()
     });
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+    m_applyAction =
+        file->addAction(style()->standardIcon(QStyle::SP_DialogApplyButton), tr("A&pply to service"),
+                        QKeySequence(Qt::CTRL | Qt::Key_Return), this, &MainWindow::apply);
+    m_applyAction->setToolTip(tr("Send the configuration to the running service, which validates, backs up, "
+                                 "writes and reloads it; saves the file when the service does not run"));
     bar->addAction(open);
     bar->addAction(save);
+    bar->addAction(m_applyAction);
 }
 
 bool MainWindow::openFile(const QString &path)
@@ -280,6 +291,72 @@ bool MainWindow::saveFile()
     }
     statusBar()->showMessage(tr("Saved %1").arg(m_document.path()), 5000);
     return true;
+}
+
+void MainWindow::setControlClient(ipc::ControlClient *client)
+{
+    Expects(m_client == nullptr && client != nullptr);
+    m_client = client;
+    m_statusPage = new StatusPage(*client, m_clock);
+    addPage(tr("Status"), m_statusPage);
+}
+
+void MainWindow::apply()
+{
+    const bool connected = m_client && m_client->state() == ipc::ControlClient::State::Connected;
+    if (!connected) {
+        if (saveFile())
+            statusBar()->showMessage(
+                tr("The service is not running: saved %1; it is used when the service starts.")
+                    .arg(m_document.path()),
+                10'000);
+        return;
+    }
+    if (m_document.loaded().hasErrors()) {
+        showError(tr("The configuration has errors (see the list below); the service would refuse it."));
+        return;
+    }
+    if (!m_client->serviceInfo().canWrite) {
+        showError(tr("You may not change the running service's configuration. Join the group %1 "
+                     "(sudo usermod -aG %1 $USER), log in again, and retry.")
+                      .arg(ipc::ControlEndpoint::adminGroup()));
+        return;
+    }
+    // No secret crosses the control socket: a secret typed here has to go into the file.
+    if (m_document.secretsEdited()) {
+        showError(
+            tr("A secret was changed. Secrets are never sent to the service over the control socket: "
+               "use Save to write the file (this needs the right to write it); the service reads it when "
+               "it reloads."));
+        return;
+    }
+    m_applyAction->setEnabled(false);
+    statusBar()->showMessage(tr("Applying…"));
+    m_client->request(
+        ipc::types::kConfigApply, QJsonObject{{u"text"_s, m_document.textWithoutSecrets()}}, this,
+        [this](const ipc::ControlClient::Result &answer) {
+            m_applyAction->setEnabled(true);
+            if (!answer) {
+                statusBar()->clearMessage();
+                showError(tr("The service did not apply the configuration: %1").arg(answer.error().message));
+                return;
+            }
+            const QJsonObject reload = answer->value(u"reload"_s).toObject();
+            const QString backup = answer->value(u"backup"_s).toString();
+            const QString message = reload.value(u"message"_s).toString();
+            if (!reload.value(u"ok"_s).toBool()) {
+                showError(tr("The service wrote the configuration but its reload failed: %1").arg(message));
+                return;
+            }
+            statusBar()->showMessage(tr("Applied and reloaded%1%2")
+                                         .arg(message.isEmpty() ? QString() : u": "_s + message,
+                                              backup.isEmpty() ? QString() : tr(" (backup: %1)").arg(backup)),
+                                     15'000);
+            // The service wrote the file: read it back, so the window shows what is on disk.
+            if (QFileInfo(m_document.path()).isReadable())
+                openFile(m_document.path());
+        },
+        std::chrono::seconds{60});
 }
 
 void MainWindow::refresh()

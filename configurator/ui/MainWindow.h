@@ -11,11 +11,16 @@ class QLabel;
 class QListWidget;
 class QStackedWidget;
 
+namespace aap::ipc {
+class ControlClient;
+}
+
 namespace aap::configurator {
 
 class ConfigDocument;
 class ScopedPage;
 class SettingField;
+class StatusPage;
 
 // The configurator's window: pages grouped as an administrator thinks (target and listener,
 // identity, token refresh, telemetry, security, routes, status) on the left, the page on the
@@ -40,8 +45,14 @@ public:
     [[nodiscard]] QString summaryText() const;
     [[nodiscard]] QString sourcesText() const;
 
+    // Adds the Status page and lets Apply go through the running service.
+    void setControlClient(ipc::ControlClient *client);
+    [[nodiscard]] StatusPage *statusPage() const { return m_statusPage; }
+
     bool openFile(const QString &path);
     bool saveFile();
+    // Through the service when it runs (validated, backed up, reloaded); else the file directly.
+    void apply();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -62,6 +73,9 @@ private:
     QListWidget *m_issues;
     ScopedPage *m_identityPage = nullptr;
     ScopedPage *m_routesPage = nullptr;
+    StatusPage *m_statusPage = nullptr;
+    ipc::ControlClient *m_client = nullptr;
+    QAction *m_applyAction = nullptr;
 };
 
 } // namespace aap::configurator
