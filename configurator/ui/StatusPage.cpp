@@ -31,7 +31,7 @@ enum RouteColumn {
     AudienceColumn,
     ExpiresColumn,
     NextColumn,
-    ResultColumn
+    ColumnCount
 };
 
 QString clockTime(const QDateTime &time)
@@ -84,7 +84,7 @@ StatusPage::StatusPage(ipc::ControlClient &client, gsl::not_null<const Clock *> 
     m_routes->setObjectName(u"routes"_s);
     m_routes->setRootIsDecorated(false);
     m_routes->setHeaderLabels({tr("Route"), tr("Ready"), tr("Identity"), tr("Audience"),
-                               tr("Token expires in"), tr("Next refresh"), tr("Last result")});
+                               tr("Token expires in"), tr("Next refresh")});
     m_routes->header()->setStretchLastSection(true);
     m_routes->setWordWrap(true);
     m_routes->setMinimumHeight(5 * fontMetrics().height());
@@ -136,11 +136,13 @@ StatusPage::StatusPage(ipc::ControlClient &client, gsl::not_null<const Clock *> 
     lower->addWidget(trafficBox);
     lower->addWidget(eventsBox);
     lower->setChildrenCollapsible(false);
+    lower->setStretchFactor(0, 2);
+    lower->setStretchFactor(1, 3);
 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_connection);
     layout->addLayout(actions);
-    layout->addWidget(routesBox, 2);
+    layout->addWidget(routesBox, 1);
     layout->addWidget(lower, 2);
     layout->addWidget(diagnosisBox, 2);
 
@@ -199,9 +201,10 @@ void StatusPage::updateConnection()
                     .arg(m_client.serverName(), ipc::ControlEndpoint::adminGroup());
             break;
         case Problem::NotRunning:
-            text = tr("Not connected: the service is not running (%1). The status returns by itself when it "
-                      "starts.")
-                       .arg(m_client.problemText());
+            text =
+                tr("Not connected: the service is not running or is restarting (%1). The status returns by "
+                   "itself when it runs again.")
+                    .arg(m_client.problemText());
             break;
         case Problem::VersionMismatch:
             text = tr("Not connected: %1. Use the configurator of the same release as the service.")
@@ -213,9 +216,13 @@ void StatusPage::updateConnection()
             text = tr("Not connected: %1.").arg(m_client.problemText());
             break;
         }
-        m_hasStatus = false;
+        // Nothing from a service that is gone stays on screen as if it were current.
         m_snapshot = StatusSnapshot();
         fillRoutes();
+        m_chart->setHistory({}, 0, 0);
+        m_events->clear();
+        m_actionResult->clear();
+        findChild<QWidget *>(u"diagnosisBox"_s)->hide();
     }
     m_connection->setText(text);
     const auto icon = connected ? QStyle::SP_DialogApplyButton : QStyle::SP_MessageBoxWarning;
@@ -235,7 +242,6 @@ void StatusPage::updateConnection()
 void StatusPage::setStatus(const QJsonObject &status)
 {
     m_snapshot = StatusSnapshot::fromJson(status);
-    m_hasStatus = true;
     fillRoutes();
     m_chart->setHistory(m_snapshot.history, m_snapshot.requestRate, m_snapshot.errorRate);
 
@@ -243,6 +249,7 @@ void StatusPage::setStatus(const QJsonObject &status)
     // Newest first: the last event is what an administrator looks for.
     for (auto it = m_snapshot.events.crbegin(); it != m_snapshot.events.crend(); ++it) {
         auto *item = new QTreeWidgetItem(m_events, {clockTime(it->at), it->identity, it->event, it->text});
+        item->setToolTip(3, it->text);
         if (it->event == u"failed" || it->event == u"expired")
             item->setIcon(2, style()->standardIcon(QStyle::SP_MessageBoxWarning));
     }
@@ -257,7 +264,8 @@ void StatusPage::fillRoutes()
     for (const auto &route : std::as_const(m_snapshot.routes)) {
         auto *item = new QTreeWidgetItem(m_routes);
         item->setText(NameColumn,
-                      route.name + (route.pathPrefix.isEmpty() ? QString() : u"  "_s + route.pathPrefix));
+                      route.name +
+                          (route.pathPrefix.isEmpty() ? QString() : u" ("_s + route.pathPrefix + u")"_s));
         item->setText(ReadyColumn, route.ready ? tr("ready") : tr("not ready"));
         item->setIcon(ReadyColumn, style()->standardIcon(route.ready ? QStyle::SP_DialogApplyButton
                                                                      : QStyle::SP_MessageBoxCritical));
@@ -265,15 +273,15 @@ void StatusPage::fillRoutes()
             item->setToolTip(ReadyColumn, route.readiness);
         item->setText(IdentityColumn, identityText(route));
         item->setText(AudienceColumn, route.audience);
-        item->setText(ResultColumn, resultText(route.lastResult));
-        item->setToolTip(ResultColumn, resultText(route.lastResult));
+        for (int column = 0; column < ColumnCount; ++column)
+            item->setToolTip(column, resultText(route.lastResult));
         if (route.lastResult.known && !route.lastResult.ok)
             errors.append(tr("Route '%1': %2").arg(route.name, resultText(route.lastResult)));
     }
     m_lastError->setText(errors.isEmpty() ? QString() : tr("Last error – %1").arg(errors.join(u"\n"_s)));
     m_lastError->setVisible(!errors.isEmpty());
     tick();
-    for (int column = 0; column < ResultColumn; ++column)
+    for (int column = 0; column < ColumnCount; ++column)
         m_routes->resizeColumnToContents(column);
 }
 
@@ -317,8 +325,8 @@ void StatusPage::tick()
 
 QString StatusPage::routeText(const QString &route, const QString &column) const
 {
-    static const QStringList columns{u"name"_s,    u"ready"_s,        u"identity"_s,   u"audience"_s,
-                                     u"expires"_s, u"next refresh"_s, u"last result"_s};
+    static const QStringList columns{u"name"_s,     u"ready"_s,   u"identity"_s,
+                                     u"audience"_s, u"expires"_s, u"next refresh"_s};
     const int index = static_cast<int>(columns.indexOf(column));
     for (int i = 0; i < m_routes->topLevelItemCount() && i < m_snapshot.routes.size(); ++i) {
         if (m_snapshot.routes.at(i).name == route && index >= 0)

@@ -61,7 +61,6 @@ private:
     ipc::ControlClient &m_client;
     gsl::not_null<const Clock *> m_clock;
     StatusSnapshot m_snapshot;
-    bool m_hasStatus = false;
     QLabel *m_connection;
     QTreeWidget *m_routes;
     QLabel *m_lastError;
