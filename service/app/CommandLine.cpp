@@ -21,7 +21,7 @@ CommandLine::CommandLine()
     m_parser.setApplicationDescription(
         u"Reverse proxy that adds an Entra ID bearer token to every request it forwards.\n"
         u"Settings come from built-in defaults < config file < environment < these flags; see "
-        u"README.md (Configuration)."_s);
+        u"docs/configuration.md."_s);
     m_parser.addOption(m_config);
     m_parser.addOption(m_checkConfig);
     m_parser.addOption(m_help);
@@ -35,12 +35,16 @@ Expected<CommandLineOptions, QString> CommandLine::parse(const QStringList &argu
     // Messages of QCommandLineParser name options, never their values, so secrets stay out.
     if (!m_parser.parse(arguments))
         return Unexpected(m_parser.errorText());
-    if (!m_parser.positionalArguments().isEmpty())
-        return Unexpected(u"unexpected argument(s): "_s +
-                          QString::number(m_parser.positionalArguments().size()) +
+    CommandLineOptions options;
+    QStringList positional = m_parser.positionalArguments();
+    if (!positional.isEmpty() && positional.constFirst() == u"diagnose"_s) {
+        options.diagnose = true;
+        positional.removeFirst();
+    }
+    if (!positional.isEmpty())
+        return Unexpected(u"unexpected argument(s): "_s + QString::number(positional.size()) +
                           u" argument(s) that are not options"_s);
 
-    CommandLineOptions options;
     options.showHelp = m_parser.isSet(m_help);
     options.showVersion = m_parser.isSet(m_version);
     options.checkConfig = m_parser.isSet(m_checkConfig);
@@ -59,7 +63,10 @@ Expected<CommandLineOptions, QString> CommandLine::parse(const QStringList &argu
 QString CommandLine::helpText() const
 {
     QString text =
-        u"Usage: aad-auth-proxy [options]\n"_s + m_parser.applicationDescription() + u"\n\nOptions:\n"_s;
+        u"Usage: aad-auth-proxy [options] [diagnose]\n"_s + m_parser.applicationDescription() +
+        u"\n\ndiagnose\n      Check the configuration, the identity source, the token, the target and an\n"
+        u"      authorised test request, one line per step; exit 0 only when every step passes\n"
+        u"      (docs/diagnose.md).\n\nOptions:\n"_s;
     auto option = [&text](const QString &names, const QString &description) {
         text += u"  "_s + names + u"\n      "_s + description + u"\n"_s;
     };

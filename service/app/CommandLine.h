@@ -15,6 +15,7 @@ namespace aap::app {
 struct CommandLineOptions {
     std::optional<QString> configPath;       // --config
     bool checkConfig = false;                // --check-config
+    bool diagnose = false;                   // the "diagnose" command
     bool showHelp = false;                   // --help
     bool showVersion = false;                // --version
     QList<QPair<QString, QString>> settings; // setting flag without "--" -> value

@@ -3,6 +3,9 @@
 #include "auth/ProviderFactory.h"
 #include "auth/TokenManager.h"
 #include "auth/providers/TokenHttpClient.h"
+#include "control/ControlServer.h"
+#include "control/ServiceControl.h"
+#include "ipc/ControlEndpoint.h"
 #include "log/LogField.h"
 #include "log/Logging.h"
 #include "platform/SignalHandler.h"
@@ -19,6 +22,9 @@ ServiceRunner::ServiceRunner(config::ServiceConfig config, const QProcessEnviron
 
 ServiceRunner::~ServiceRunner()
 {
+    // The control socket reads both.
+    m_controlServer.reset();
+    m_control.reset();
     // The proxy reads the token stores: stop it before the token manager goes.
     m_proxy.reset();
     m_tokens.reset();
@@ -56,6 +62,7 @@ Expected<void, QString> ServiceRunner::start()
     });
     m_signals->install();
 
+    startControl();
     m_tokens->start();
     qCInfo(lcApp).noquote() << "service started"
                             << log::LogField::kv("address", m_config.listener.address.toString())
@@ -65,12 +72,54 @@ Expected<void, QString> ServiceRunner::start()
     return {};
 }
 
+void ServiceRunner::setConfigSources(config::ConfigSources sources, QString configPath)
+{
+    m_sources = std::move(sources);
+    m_configPath = std::move(configPath);
+}
+
+void ServiceRunner::startControl()
+{
+    if (!m_config.control.enabled)
+        return;
+    control::ServiceView view;
+    view.config = [this] { return m_config; };
+    view.tokens = [this] { return m_tokens->statuses(); };
+    view.counters = [this] {
+        const proxy::ProxyCounters &counters = m_proxy->counters();
+        control::CounterTotals totals;
+        totals.requests = counters.requests.load(std::memory_order_relaxed);
+        totals.forwarded = counters.forwarded.load(std::memory_order_relaxed);
+        totals.localReplies = counters.localReplies.load(std::memory_order_relaxed);
+        totals.activeConnections = counters.activeConnections.load(std::memory_order_relaxed);
+        for (std::size_t kind = 0; kind < static_cast<std::size_t>(proxy::ProxyErrorKind::Count); ++kind)
+            totals.errors += counters.errorCount(static_cast<proxy::ProxyErrorKind>(kind));
+        return totals;
+    };
+    view.port = [this] { return m_proxy->port(); };
+    view.draining = [this] { return m_stopping; };
+    view.refreshNow = [this] { m_tokens->refreshNow(); };
+    m_control = std::make_unique<control::ServiceControl>(m_clock, std::move(view), m_sources, m_configPath,
+                                                          control::ServiceControl::Reload{},
+                                                          control::ServiceControl::Diagnose{});
+    m_controlServer = std::make_unique<control::ControlServer>(*m_control);
+    // The proxy works without its console: a socket that cannot be offered is a warning only.
+    if (auto listening = m_controlServer->listen(ipc::ControlEndpoint::resolve(m_config.control));
+        !listening) {
+        qCWarning(lcApp).noquote() << "control socket not offered"
+                                   << log::LogField::kv("reason", listening.error());
+        m_controlServer.reset();
+    }
+}
+
 void ServiceRunner::shutdown()
 {
     if (m_stopping)
         return;
     m_stopping = true;
+    // The control socket stays during the drain, so a configurator sees "draining".
     m_proxy->drain([this] {
+        m_controlServer.reset();
         m_tokens->stop();
         qCInfo(lcApp).noquote() << "service stopped";
         Q_EMIT finished(0);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "config/ConfigLoader.h"
 #include "config/ServiceConfig.h"
 #include "core/Expected.h"
 #include "core/SystemClock.h"
@@ -19,6 +20,10 @@ class ProxyServer;
 namespace aap::platform {
 class SignalHandler;
 }
+namespace aap::control {
+class ControlServer;
+class ServiceControl;
+} // namespace aap::control
 
 namespace aap::app {
 
@@ -33,6 +38,10 @@ public:
                   QObject *parent = nullptr);
     ~ServiceRunner() override;
 
+    // Where the configuration came from, for the control socket's config requests; without it the
+    // control socket answers status but has no file to show or apply.
+    void setConfigSources(config::ConfigSources sources, QString configPath);
+
     // Fails (with a message for the operator) when the listener cannot be bound or an identity
     // cannot be set up; nothing keeps running then.
     Expected<void, QString> start();
@@ -43,6 +52,8 @@ Q_SIGNALS:
     void finished(int exitCode);
 
 private:
+    void startControl();
+
     config::ServiceConfig m_config;
     QProcessEnvironment m_environment;
     SystemClock m_clock;
@@ -50,6 +61,10 @@ private:
     std::unique_ptr<auth::TokenManager> m_tokens;
     std::unique_ptr<proxy::ProxyServer> m_proxy;
     std::unique_ptr<platform::SignalHandler> m_signals;
+    config::ConfigSources m_sources;
+    QString m_configPath;
+    std::unique_ptr<control::ServiceControl> m_control;
+    std::unique_ptr<control::ControlServer> m_controlServer;
     bool m_stopping = false;
 };
 

@@ -1,5 +1,6 @@
 #include "auth/RefreshScheduler.h"
 
+#include "auth/TokenErrorStatus.h"
 #include "auth/TokenStore.h"
 #include "log/LogField.h"
 #include "log/Logging.h"
@@ -24,27 +25,6 @@ QDateTime toDateTime(Clock::TimePoint time)
 {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
     return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC);
-}
-
-QString kindName(TokenError::Kind kind)
-{
-    switch (kind) {
-    case TokenError::Kind::Transport:
-        return QStringLiteral("transport");
-    case TokenError::Kind::Timeout:
-        return QStringLiteral("timeout");
-    case TokenError::Kind::Http:
-        return QStringLiteral("http");
-    case TokenError::Kind::Malformed:
-        return QStringLiteral("malformed");
-    case TokenError::Kind::LocalFile:
-        return QStringLiteral("local_file");
-    case TokenError::Kind::Config:
-        return QStringLiteral("config");
-    case TokenError::Kind::Identity:
-        return QStringLiteral("identity");
-    }
-    return QStringLiteral("unknown");
 }
 
 std::chrono::milliseconds until(Clock::TimePoint from, Clock::TimePoint to)
@@ -210,8 +190,7 @@ void RefreshScheduler::onFailure(const TokenError &error)
     const TimePoint now = m_clock.now();
     ++m_status.consecutiveFailures;
     ++m_status.totalFailures;
-    m_status.lastError = status::TokenErrorInfo{kindName(error.kind), error.httpStatus, error.code,
-                                                error.description, toDateTime(now)};
+    m_status.lastError = TokenErrorStatus::info(error, toDateTime(now));
     const bool holding = holdsToken(now);
 
     TimePoint next;

@@ -502,14 +502,14 @@ QList<SettingDescriptor> buildCatalog()
                 values::logLevelName, {LogLevel::Debug, LogLevel::Info, LogLevel::Warning, LogLevel::Error});
 
     // [control]
-    c << ignored(text(
+    c << text(
         d(S::Global, u"control"_s, u"socket"_s, {u"CONTROL_SOCKET"_s}, u"control-socket"_s, u"path"_s,
-          u"Control socket (named pipe on Windows) for the configurator; empty = platform default (not yet: a warning when set)."_s),
-        [](auto &t) -> auto & { return t.config->control.socketPath; }));
-    c << ignored(boolean(
+          u"Control socket (named pipe on Windows) for the configurator; empty = /run/aad-auth-proxy/control.sock (Windows: pipe aad-auth-proxy-control)."_s),
+        [](auto &t) -> auto & { return t.config->control.socketPath; });
+    c << boolean(
         d(S::Global, u"control"_s, u"enabled"_s, {u"CONTROL_ENABLED"_s}, u"control-enabled"_s, u"bool"_s,
-          u"Offer the control socket (not yet: a warning when set)."_s),
-        [](auto &t) -> auto & { return t.config->control.enabled; }));
+          u"Offer the control socket (docs/control-protocol.md)."_s),
+        [](auto &t) -> auto & { return t.config->control.enabled; });
 
     // [service]
     c << integer(

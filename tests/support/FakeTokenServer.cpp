@@ -195,7 +195,7 @@ FakeTokenServer::Reply FakeTokenServer::error(int status, const QString &code, c
 
 QByteArray FakeTokenServer::issueToken(const QList<QPair<QString, QString>> &fields)
 {
-    m_lastIssuedToken = randomString(48);
+    m_lastIssuedToken = m_issuedToken.isEmpty() ? randomString(48) : m_issuedToken;
     QJsonObject object{{QStringLiteral("access_token"), QString::fromLatin1(m_lastIssuedToken)},
                        {QStringLiteral("token_type"), QStringLiteral("Bearer")}};
     for (const auto &[key, value] : fields) {

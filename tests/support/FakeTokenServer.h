@@ -99,6 +99,10 @@ public:
     // The access token of the last 200 this fake produced (compare with QVERIFY(a == b)).
     [[nodiscard]] QByteArray lastIssuedToken() const { return m_lastIssuedToken; }
 
+    // Every 200 hands out this access token instead of a random string (e.g. a JWT with chosen
+    // claims, for the diagnosis); empty = random again.
+    void setIssuedToken(const QByteArray &token) { m_issuedToken = token; }
+
     // Time the fake stamps into expires_on / not_before; the real clock unless set (not owned).
     void setClock(const Clock *clock) { m_clock = clock; }
     [[nodiscard]] qint64 nowSeconds() const;
@@ -137,6 +141,7 @@ private:
     int m_rejected = 0;
     qint64 m_hugeBytesSent = 0;
     QByteArray m_lastIssuedToken;
+    QByteArray m_issuedToken;
     const Clock *m_clock = nullptr;
 };
 

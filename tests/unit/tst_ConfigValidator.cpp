@@ -264,9 +264,6 @@ private slots:
         row("metrics not yet", kValidBase + QStringList{u"PROMETHEUS_METRICS=true"_s}, u"warning"_s,
             u"telemetry.prometheus_metrics"_s, u"env PROMETHEUS_METRICS"_s,
             u"not acted on by this version yet"_s);
-        row("control socket not yet", kValidBase + QStringList{u"CONTROL_SOCKET=/run/aap.sock"_s},
-            u"warning"_s, u"control.socket"_s, u"env CONTROL_SOCKET"_s,
-            u"not acted on by this version yet"_s);
         row("unknown route identity", kValidBase + QStringList{u"ROUTE_IDENTITY=nobody"_s}, u"error"_s,
             u"route.default.identity"_s, u"env ROUTE_IDENTITY"_s, u"no [identity \"nobody\"] section"_s);
         row("open listener", kValidBase + QStringList{u"LISTEN_ADDRESS=0.0.0.0"_s}, u"warning"_s,
