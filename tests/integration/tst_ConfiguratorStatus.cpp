@@ -14,6 +14,7 @@
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTreeWidget>
 
 #include <csignal>
 
@@ -141,7 +142,7 @@ private Q_SLOTS:
         const QString error = page.lastErrorText();
         QVERIFY2(error.contains(u"Route 'default'"_s), qPrintable(error));
         QVERIFY2(!error.contains(u"{\""_s), qPrintable(error));
-        QVERIFY(page.eventsView()->topLevelItemCount() >= 2);
+        QTRY_VERIFY(page.eventsView()->topLevelItemCount() >= 2);
         saveArtifact(page, u"status-token-error.png"_s);
         m_imds.clearFaults();
 
