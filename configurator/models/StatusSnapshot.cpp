@@ -46,12 +46,12 @@ StatusSnapshot StatusSnapshot::fromJson(const QJsonObject &status)
     s.errors = counters.value(u"errors"_s).toInteger();
     s.requestRate = counters.value(u"request_rate"_s).toDouble();
     s.errorRate = counters.value(u"error_rate"_s).toDouble();
-    for (const QJsonValue &entry : counters.value(u"history"_s).toArray()) {
+    for (const QJsonValue entry : counters.value(u"history"_s).toArray()) {
         const QJsonObject second = entry.toObject();
         s.history.append({time(second.value(u"at"_s)), second.value(u"requests"_s).toDouble(),
                           second.value(u"errors"_s).toDouble()});
     }
-    for (const QJsonValue &entry : status.value(u"routes"_s).toArray()) {
+    for (const QJsonValue entry : status.value(u"routes"_s).toArray()) {
         const QJsonObject object = entry.toObject();
         const QJsonObject identity = object.value(u"identity"_s).toObject();
         const QJsonObject token = object.value(u"token"_s).toObject();
@@ -76,7 +76,7 @@ StatusSnapshot StatusSnapshot::fromJson(const QJsonObject &status)
         route.lastResult = result(object.value(u"last_result"_s).toObject());
         s.routes.append(route);
     }
-    for (const QJsonValue &entry : status.value(u"events"_s).toArray()) {
+    for (const QJsonValue entry : status.value(u"events"_s).toArray()) {
         const QJsonObject event = entry.toObject();
         s.events.append({time(event.value(u"at"_s)), event.value(u"identity"_s).toString(),
                          event.value(u"audience"_s).toString(), event.value(u"event"_s).toString(),

@@ -92,7 +92,7 @@ const QHash<QString, QString> &choiceLabels()
 
 QString SettingLabels::label(const config::SettingDescriptor &setting)
 {
-    const QString known = labels().value(setting.section + QLatin1Char('.') + setting.key);
+    QString known = labels().value(setting.section + QLatin1Char('.') + setting.key);
     if (!known.isEmpty())
         return known;
     QString words = setting.key;

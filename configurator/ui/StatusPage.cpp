@@ -45,7 +45,7 @@ QString identityText(const StatusSnapshot::Route &route)
     if (!route.identityId.isEmpty())
         text += u" "_s + route.identityId;
     if (!route.identitySource.isEmpty())
-        text += u" ("_s + route.identitySource + u")"_s;
+        text += u" via "_s + route.identitySource;
     return text;
 }
 
@@ -366,7 +366,7 @@ void StatusPage::diagnose()
             const bool passed = answer->value(u"passed"_s).toBool();
             m_actionResult->setText(passed ? tr("Diagnosis: every step passed.")
                                            : tr("Diagnosis: a step failed; see below."));
-            for (const QJsonValue &value : answer->value(u"steps"_s).toArray()) {
+            for (const QJsonValue value : answer->value(u"steps"_s).toArray()) {
                 const QJsonObject step = value.toObject();
                 const QString verdict = step.value(u"verdict"_s).toString();
                 auto *item =
@@ -376,7 +376,7 @@ void StatusPage::diagnose()
                                   : verdict == u"fail" ? QStyle::SP_MessageBoxCritical
                                                        : QStyle::SP_MessageBoxInformation;
                 item->setIcon(0, style()->standardIcon(icon));
-                for (const QJsonValue &detail : step.value(u"details"_s).toArray())
+                for (const QJsonValue detail : step.value(u"details"_s).toArray())
                     new QTreeWidgetItem(item, {QString(), detail.toString()});
                 item->setExpanded(verdict == u"fail");
             }

@@ -142,7 +142,6 @@ private Q_SLOTS:
         const QString error = page.lastErrorText();
         QVERIFY2(error.contains(u"Route 'default'"_s), qPrintable(error));
         QVERIFY2(!error.contains(u"{\""_s), qPrintable(error));
-        QTRY_VERIFY(page.eventsView()->topLevelItemCount() >= 2);
         saveArtifact(page, u"status-token-error.png"_s);
         m_imds.clearFaults();
 
