@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git ccache
   qt6-base-dev qt6-base-dev-tools libmsgsl-dev libssl-dev openssl ca-certificates
-  clang-format clang-tidy
+  clang-format clang-tidy python3
   # GUI tests render offscreen and need a font; the benchmark's peers come with bench/run.sh
   fonts-dejavu-core
 )

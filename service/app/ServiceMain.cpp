@@ -6,6 +6,8 @@
 #include "config/ConfigLoader.h"
 #include "config/ConfigPrinter.h"
 #include "config/ConfigValidator.h"
+#include "core/SystemClock.h"
+#include "diagnose/Diagnosis.h"
 #include "log/LogField.h"
 #include "log/Logging.h"
 #include "platform/DescriptorLimit.h"
@@ -14,6 +16,9 @@
 #include <QProcessEnvironment>
 
 #include <cstdio>
+#include <optional>
+
+#include <gsl/narrow>
 
 namespace aap::app {
 
@@ -27,7 +32,7 @@ constexpr int kExitStartFailed = 1;
 void write(FILE *stream, const QString &text)
 {
     const QByteArray bytes = text.toUtf8();
-    std::fwrite(bytes.constData(), 1, static_cast<size_t>(bytes.size()), stream);
+    std::fwrite(bytes.constData(), 1, gsl::narrow<std::size_t>(bytes.size()), stream);
     std::fflush(stream);
 }
 
@@ -81,6 +86,21 @@ int ServiceMain::run(int argc, char *argv[])
         write(stdout, config::ConfigPrinter::print(loaded));
         writeIssues(loaded.issues);
         return loaded.hasErrors() ? kExitInvalidConfig : 0;
+    }
+    if (options->diagnose) {
+        // The same sources as the service; steps print on stdout, logs stay on stderr.
+        const bool configValid = !loaded.hasErrors();
+        SystemClock clock;
+        diagnose::Diagnosis diagnosis(clock, loaded, environment);
+        std::optional<int> exitCode;
+        diagnosis.run([&exitCode, configValid](const diagnose::DiagnosisReport &report) {
+            write(stdout, report.toText());
+            exitCode = report.passed() ? 0 : (configValid ? kExitStartFailed : kExitInvalidConfig);
+            QCoreApplication::exit(*exitCode);
+        });
+        if (!exitCode)
+            QCoreApplication::exec();
+        return exitCode.value_or(kExitStartFailed);
     }
     if (loaded.hasErrors()) {
         writeIssues(loaded.issues);

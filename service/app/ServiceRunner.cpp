@@ -5,6 +5,7 @@
 #include "auth/providers/TokenHttpClient.h"
 #include "control/ControlServer.h"
 #include "control/ServiceControl.h"
+#include "diagnose/Diagnosis.h"
 #include "ipc/ControlEndpoint.h"
 #include "log/LogField.h"
 #include "log/Logging.h"
@@ -99,9 +100,9 @@ void ServiceRunner::startControl()
     view.port = [this] { return m_proxy->port(); };
     view.draining = [this] { return m_stopping; };
     view.refreshNow = [this] { m_tokens->refreshNow(); };
-    m_control = std::make_unique<control::ServiceControl>(m_clock, std::move(view), m_sources, m_configPath,
-                                                          control::ServiceControl::Reload{},
-                                                          control::ServiceControl::Diagnose{});
+    m_control = std::make_unique<control::ServiceControl>(
+        m_clock, std::move(view), m_sources, m_configPath, control::ServiceControl::Reload{},
+        [this](std::function<void(QJsonObject)> done) { runDiagnosis(std::move(done)); });
     m_controlServer = std::make_unique<control::ControlServer>(*m_control);
     // The proxy works without its console: a socket that cannot be offered is a warning only.
     if (auto listening = m_controlServer->listen(ipc::ControlEndpoint::resolve(m_config.control));
@@ -110,6 +111,17 @@ void ServiceRunner::startControl()
                                    << log::LogField::kv("reason", listening.error());
         m_controlServer.reset();
     }
+}
+
+void ServiceRunner::runDiagnosis(std::function<void(QJsonObject)> done)
+{
+    // Its own token fetch and test request: the running token caches and counters stay untouched.
+    auto *diagnosis = new diagnose::Diagnosis(m_clock, control::ServiceControl::load(m_sources),
+                                              m_sources.environment, this);
+    diagnosis->run([diagnosis, done = std::move(done)](const diagnose::DiagnosisReport &report) {
+        done(report.toJson());
+        diagnosis->deleteLater();
+    });
 }
 
 void ServiceRunner::shutdown()

@@ -5,9 +5,11 @@
 #include "core/Expected.h"
 #include "core/SystemClock.h"
 
+#include <QJsonObject>
 #include <QObject>
 #include <QProcessEnvironment>
 
+#include <functional>
 #include <memory>
 
 namespace aap::auth {
@@ -53,6 +55,7 @@ Q_SIGNALS:
 
 private:
     void startControl();
+    void runDiagnosis(std::function<void(QJsonObject)> done);
 
     config::ServiceConfig m_config;
     QProcessEnvironment m_environment;

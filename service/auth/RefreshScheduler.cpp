@@ -10,6 +10,8 @@
 
 #include <algorithm>
 
+#include <gsl/narrow>
+
 namespace aap::auth {
 
 namespace {
@@ -252,7 +254,7 @@ void RefreshScheduler::onUsableTimeOver()
 
 void RefreshScheduler::onUnauthorized()
 {
-    m_status.unauthorizedReports = static_cast<qint64>(m_store.unauthorizedReports());
+    m_status.unauthorizedReports = gsl::narrow<qint64>(m_store.unauthorizedReports());
     const TimePoint now = m_clock.now();
     if (!m_running || m_inFlight || !holdsToken(now)) {
         // A fetch is under way or due anyway; one more cannot help.

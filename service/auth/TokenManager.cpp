@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <iterator>
 
+#include <gsl/narrow>
+
 namespace aap::auth {
 
 namespace {
@@ -119,7 +121,7 @@ TokenStore *TokenManager::storeFor(const QString &routeName) const
 QList<status::TokenStatus> TokenManager::statuses() const
 {
     QList<status::TokenStatus> result;
-    result.reserve(static_cast<qsizetype>(m_caches.size()));
+    result.reserve(gsl::narrow<qsizetype>(m_caches.size()));
     for (const auto &cache : m_caches) {
         result << cache->store->status();
     }

@@ -17,6 +17,8 @@
 #include <memory>
 #include <vector>
 
+#include <gsl/narrow>
+
 namespace aap::auth {
 
 // One token cache (provider + store + scheduler) per distinct (identity, audience) pair of the
@@ -46,7 +48,7 @@ public:
     [[nodiscard]] TokenStore *storeFor(const QString &routeName) const;
     // One per cache, in route order of first use.
     [[nodiscard]] QList<status::TokenStatus> statuses() const;
-    [[nodiscard]] qsizetype cacheCount() const { return static_cast<qsizetype>(m_caches.size()); }
+    [[nodiscard]] qsizetype cacheCount() const { return gsl::narrow<qsizetype>(m_caches.size()); }
 
 Q_SIGNALS:
     // Any cache's status changed (on the token thread).

@@ -190,7 +190,12 @@ config::LoadedConfig ServiceControl::validateText(const QString &text) const
     file.close();
     config::ConfigSources sources = m_sources;
     sources.configFlag = path;
-    loaded = config::ConfigLoader::load(sources);
+    return load(sources);
+}
+
+config::LoadedConfig ServiceControl::load(const config::ConfigSources &sources)
+{
+    config::LoadedConfig loaded = config::ConfigLoader::load(sources);
     loaded.issues.append(config::ConfigValidator::validate(loaded));
     loaded.issues.append(auth::ProviderFactory::checkEnvironment(loaded.config, sources.environment));
     return loaded;

@@ -36,6 +36,8 @@ public:
     [[nodiscard]] QJsonObject status() override { return m_collector.status(); }
     [[nodiscard]] bool takeChanged() override { return m_collector.sample(); }
 
+    // Loads and validates the configuration from `sources`, as the service does at start.
+    [[nodiscard]] static config::LoadedConfig load(const config::ConfigSources &sources);
     // The file text with every secret value replaced by <redacted>.
     [[nodiscard]] static QString redact(const QString &text);
     // `text` with each <redacted> secret replaced by the value `current` holds for it (removed

@@ -398,7 +398,7 @@ void ClientConnection::acquireUpstream(bool fresh)
     }
 }
 
-void ClientConnection::upstreamAssigned(UpstreamConnection *connection)
+void ClientConnection::upstreamAssigned(gsl::not_null<UpstreamConnection *> connection)
 {
     m_upstream = connection;
     setDeadline(Deadline::Connect, m_worker.options().upstream.connectTimeout);
@@ -409,7 +409,7 @@ void ClientConnection::upstreamTcpConnected()
     setDeadline(Deadline::TlsHandshake, m_worker.options().upstream.tlsHandshakeTimeout);
 }
 
-void ClientConnection::upstreamReady(UpstreamConnection *connection)
+void ClientConnection::upstreamReady(gsl::not_null<UpstreamConnection *> connection)
 {
     m_upstream = connection;
     m_upstreamWasReused = connection->reused;

@@ -75,8 +75,8 @@ private:
     };
 
     // UpstreamHandler
-    void upstreamAssigned(UpstreamConnection *connection) override;
-    void upstreamReady(UpstreamConnection *connection) override;
+    void upstreamAssigned(gsl::not_null<UpstreamConnection *> connection) override;
+    void upstreamReady(gsl::not_null<UpstreamConnection *> connection) override;
     void upstreamTcpConnected() override;
     void upstreamReadyRead() override;
     void upstreamBytesWritten() override;

@@ -11,6 +11,9 @@
 
 #include <algorithm>
 
+#include <gsl/assert>
+#include <gsl/narrow>
+
 namespace aap::proxy {
 
 namespace {
@@ -115,6 +118,7 @@ void ProxyServer::handOff(qintptr descriptor)
 {
     // Round-robin spreads connections evenly; the hand-off costs one queued event per connection,
     // not per request, because clients keep their connections alive.
+    Expects(!m_workers.empty()); // only listening after start() created the workers
     ProxyWorker *worker = m_workers[m_nextWorker];
     m_nextWorker = (m_nextWorker + 1) % m_workers.size();
     worker->adoptSocketLater(descriptor);
@@ -137,7 +141,7 @@ void ProxyServer::drain(std::function<void()> done)
     qCInfo(lcProxy).noquote() << "draining"
                               << log::LogField::kv("active_connections", m_counters.activeConnections.load())
                               << log::LogField::kv("timeout_ms", m_options.limits.drainTimeout.count());
-    m_pendingDrains = static_cast<int>(m_workers.size());
+    m_pendingDrains = gsl::narrow<int>(m_workers.size());
     for (ProxyWorker *worker : m_workers) {
         worker->drainLater([this] {
             QMetaObject::invokeMethod(

@@ -13,6 +13,8 @@
 #include <memory>
 #include <vector>
 
+#include <gsl/narrow>
+
 class QThread;
 
 namespace aap::health {
@@ -46,7 +48,7 @@ public:
     [[nodiscard]] quint16 port() const;
     [[nodiscard]] const ProxyCounters &counters() const { return m_counters; }
     [[nodiscard]] const health::ReadinessProbe &readiness() const { return *m_probe; }
-    [[nodiscard]] int workerCount() const { return static_cast<int>(m_workers.size()); }
+    [[nodiscard]] int workerCount() const { return gsl::narrow<int>(m_workers.size()); }
 
 private:
     void handOff(qintptr descriptor);

@@ -12,6 +12,8 @@
 
 #include <algorithm>
 
+#include <gsl/assert>
+
 namespace aap::proxy {
 
 namespace {
@@ -58,6 +60,7 @@ ProxyWorker::ProxyWorker(const ProxyOptions &options, const QSslConfiguration &t
 {
     for (qsizetype i = 0; i < options.routes.size(); ++i) {
         const auto &route = options.routes[i];
+        Expects(route.store != nullptr); // ProxyServer::start() refuses a route without one
         auto state = std::make_unique<Route>(Route{
             route.config.name.toUtf8(), route.store, auth::TokenReader(*route.store),
             http::HeadRewriter(upstreamTargetOf(route.config.target)),

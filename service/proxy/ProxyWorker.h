@@ -16,6 +16,8 @@
 #include <memory>
 #include <vector>
 
+#include <gsl/narrow>
+
 class QTimer;
 
 namespace aap::health {
@@ -65,7 +67,7 @@ public:
     [[nodiscard]] const health::ReadinessProbe &probe() const { return m_probe; }
     [[nodiscard]] const Clock &clock() const { return m_clock; }
     [[nodiscard]] const RouteTable &routeTable() const { return m_routeTable; }
-    [[nodiscard]] Route &route(qsizetype index) { return *m_routes[static_cast<std::size_t>(index)]; }
+    [[nodiscard]] Route &route(qsizetype index) { return *m_routes[gsl::narrow<std::size_t>(index)]; }
     [[nodiscard]] bool isDraining() const { return m_draining; }
     // Rate limits for warnings every request of an outage would repeat (not-ready probes, failed
     // requests); the counters still count each one.

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <gsl/pointers>
+
 namespace aap::proxy {
 
 class UpstreamConnection;
@@ -21,9 +23,9 @@ public:
     UpstreamHandler &operator=(UpstreamHandler &&) = delete;
 
     // A connection was opened for this handler (it may still be connecting).
-    virtual void upstreamAssigned(UpstreamConnection *connection) = 0;
+    virtual void upstreamAssigned(gsl::not_null<UpstreamConnection *> connection) = 0;
     // A connection is ready (TCP connected and, for https, TLS verified).
-    virtual void upstreamReady(UpstreamConnection *connection) = 0;
+    virtual void upstreamReady(gsl::not_null<UpstreamConnection *> connection) = 0;
     // TCP is connected, the TLS handshake starts (the next time-out applies).
     virtual void upstreamTcpConnected() = 0;
     virtual void upstreamReadyRead() = 0;

@@ -9,6 +9,8 @@
 
 #include <algorithm>
 
+#include <gsl/assert>
+
 namespace aap::proxy {
 
 UpstreamPool::UpstreamPool(config::TargetUrl target, const config::UpstreamConfig &upstream,
@@ -23,7 +25,7 @@ UpstreamPool::~UpstreamPool()
     closeIdle();
 }
 
-UpstreamPool::Acquired UpstreamPool::acquire(UpstreamHandler *handler, bool fresh)
+UpstreamPool::Acquired UpstreamPool::acquire(gsl::not_null<UpstreamHandler *> handler, bool fresh)
 {
     if (!fresh) {
         while (!m_idle.empty()) {
@@ -50,7 +52,7 @@ UpstreamPool::Acquired UpstreamPool::acquire(UpstreamHandler *handler, bool fres
     return {open(handler), false};
 }
 
-UpstreamConnection *UpstreamPool::open(UpstreamHandler *handler)
+gsl::not_null<UpstreamConnection *> UpstreamPool::open(gsl::not_null<UpstreamHandler *> handler)
 {
     auto *connection = new UpstreamConnection(*this, m_target.isTls(), m_connectionParent);
     ++m_open;
@@ -61,7 +63,7 @@ UpstreamConnection *UpstreamPool::open(UpstreamHandler *handler)
     return connection;
 }
 
-void UpstreamPool::cancel(UpstreamHandler *handler, UpstreamConnection *connection)
+void UpstreamPool::cancel(gsl::not_null<UpstreamHandler *> handler, UpstreamConnection *connection)
 {
     if (connection == nullptr) {
         std::erase(m_waiters, handler);
@@ -70,7 +72,7 @@ void UpstreamPool::cancel(UpstreamHandler *handler, UpstreamConnection *connecti
     remove(connection);
 }
 
-void UpstreamPool::release(UpstreamConnection *connection, bool reusable)
+void UpstreamPool::release(gsl::not_null<UpstreamConnection *> connection, bool reusable)
 {
     connection->setHandler(nullptr);
     connection->reused = true;
@@ -79,7 +81,7 @@ void UpstreamPool::release(UpstreamConnection *connection, bool reusable)
         return;
     }
     if (!m_waiters.empty()) {
-        UpstreamHandler *next = m_waiters.front();
+        const gsl::not_null<UpstreamHandler *> next = m_waiters.front();
         m_waiters.pop_front();
         connection->setHandler(next);
         m_counters.upstreamConnectionsReused.fetch_add(1, std::memory_order_relaxed);
@@ -94,7 +96,7 @@ void UpstreamPool::release(UpstreamConnection *connection, bool reusable)
     m_idle.push_back(connection);
 }
 
-void UpstreamPool::connectionFailed(UpstreamConnection *connection, UpstreamFailure failure)
+void UpstreamPool::connectionFailed(gsl::not_null<UpstreamConnection *> connection, UpstreamFailure failure)
 {
     UpstreamHandler *handler = connection->handler();
     if (handler == nullptr) {
@@ -107,22 +109,23 @@ void UpstreamPool::connectionFailed(UpstreamConnection *connection, UpstreamFail
     remove(connection);
 }
 
-void UpstreamPool::dropIdle(UpstreamConnection *connection)
+void UpstreamPool::dropIdle(gsl::not_null<UpstreamConnection *> connection)
 {
-    if (std::erase(m_idle, connection) > 0) {
+    if (std::erase(m_idle, connection.get()) > 0) {
         qCInfo(lcUpstream).noquote() << "idle upstream connection closed by peer"
                                      << log::LogField::kv("host", m_host);
     }
     remove(connection);
 }
 
-void UpstreamPool::remove(UpstreamConnection *connection)
+void UpstreamPool::remove(gsl::not_null<UpstreamConnection *> connection)
 {
     if (connection->isDiscarded()) {
         return;
     }
-    std::erase(m_idle, connection);
+    std::erase(m_idle, connection.get());
     connection->discard();
+    Expects(m_open > 0);
     --m_open;
     serveWaiter();
 }
@@ -132,7 +135,7 @@ void UpstreamPool::serveWaiter()
     if (m_waiters.empty() || m_open >= m_upstream.maxConnectionsPerWorker) {
         return;
     }
-    UpstreamHandler *handler = m_waiters.front();
+    const gsl::not_null<UpstreamHandler *> handler = m_waiters.front();
     m_waiters.pop_front();
     open(handler);
 }

@@ -5,6 +5,9 @@
 
 #include <QSslConfiguration>
 
+#include <gsl/narrow>
+#include <gsl/pointers>
+
 #include <chrono>
 #include <deque>
 #include <vector>
@@ -32,15 +35,15 @@ public:
         bool ready = false;                       // false: connecting, upstreamReady() follows
     };
     // An idle connection (ready at once) or a new one; `fresh` skips idle ones (the retry case).
-    Acquired acquire(UpstreamHandler *handler, bool fresh = false);
+    Acquired acquire(gsl::not_null<UpstreamHandler *> handler, bool fresh = false);
     // The handler no longer wants a connection (client gone while queued or connecting).
-    void cancel(UpstreamHandler *handler, UpstreamConnection *connection);
+    void cancel(gsl::not_null<UpstreamHandler *> handler, UpstreamConnection *connection);
     // The exchange is over: back to the idle list when `reusable`, otherwise closed.
-    void release(UpstreamConnection *connection, bool reusable);
+    void release(gsl::not_null<UpstreamConnection *> connection, bool reusable);
 
     // Called by connections.
-    void connectionFailed(UpstreamConnection *connection, UpstreamFailure failure);
-    void dropIdle(UpstreamConnection *connection);
+    void connectionFailed(gsl::not_null<UpstreamConnection *> connection, UpstreamFailure failure);
+    void dropIdle(gsl::not_null<UpstreamConnection *> connection);
 
     // Closes idle connections unused since `now - idleConnectionExpiry`.
     void expireIdle(std::chrono::steady_clock::time_point now);
@@ -48,11 +51,11 @@ public:
 
     [[nodiscard]] const QString &host() const { return m_host; }
     [[nodiscard]] int openConnections() const { return m_open; }
-    [[nodiscard]] int idleConnections() const { return static_cast<int>(m_idle.size()); }
+    [[nodiscard]] int idleConnections() const { return gsl::narrow<int>(m_idle.size()); }
 
 private:
-    UpstreamConnection *open(UpstreamHandler *handler);
-    void remove(UpstreamConnection *connection);
+    gsl::not_null<UpstreamConnection *> open(gsl::not_null<UpstreamHandler *> handler);
+    void remove(gsl::not_null<UpstreamConnection *> connection);
     void serveWaiter();
 
     config::TargetUrl m_target;
@@ -63,7 +66,7 @@ private:
     QObject *m_connectionParent;
     int m_open = 0;
     std::vector<UpstreamConnection *> m_idle; // most recently used last
-    std::deque<UpstreamHandler *> m_waiters;
+    std::deque<gsl::not_null<UpstreamHandler *>> m_waiters;
 };
 
 } // namespace aap::proxy

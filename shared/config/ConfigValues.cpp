@@ -4,6 +4,8 @@
 #include <QJsonObject>
 #include <QRegularExpression>
 
+#include <gsl/narrow>
+
 namespace aap::config::values {
 
 namespace {
@@ -72,7 +74,7 @@ Expected<int, QString> parseInt(const QString &text, int minimum, int maximum)
     auto number = parseInteger(text, minimum, maximum);
     if (!number)
         return Unexpected(number.error());
-    return static_cast<int>(*number);
+    return gsl::narrow<int>(*number);
 }
 
 Expected<quint16, QString> parsePort(const QString &text)
@@ -86,7 +88,7 @@ Expected<quint16, QString> parsePort(const QString &text)
         return Unexpected(QStringLiteral("port 0 is not allowed (1..65535)"));
     if (!ok || number > 65535)
         return Unexpected(quoted(text) + QStringLiteral(" is greater than 65535, the largest port number"));
-    return static_cast<quint16>(number);
+    return gsl::narrow<quint16>(number);
 }
 
 Expected<std::chrono::milliseconds, QString> parseDuration(const QString &text,

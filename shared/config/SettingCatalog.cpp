@@ -5,6 +5,8 @@
 
 #include <QHostAddress>
 
+#include <gsl/narrow>
+
 namespace aap::config {
 
 using namespace Qt::StringLiterals;
@@ -198,7 +200,7 @@ ApplyResult applyRefreshPercent(const SettingTarget &target, const QString &text
         target.config->token.refreshPercent = 10;
         return u"'"_s + value + u"' is outside 1..99; using the default 10"_s;
     }
-    target.config->token.refreshPercent = static_cast<int>(*number);
+    target.config->token.refreshPercent = gsl::narrow<int>(*number);
     return QString();
 }
 

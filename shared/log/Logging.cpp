@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <mutex>
 
+#include <gsl/narrow>
+
 Q_LOGGING_CATEGORY(lcConfig, "aap.config")
 Q_LOGGING_CATEGORY(lcApp, "aap.app")
 Q_LOGGING_CATEGORY(lcProxy, "aap.proxy")
@@ -28,7 +30,7 @@ void writeLine(QtMsgType type, const QMessageLogContext &context, const QString 
         LogFormatter::format(QDateTime::currentDateTimeUtc(), type, context.category, message).toUtf8() +
         '\n';
     const std::lock_guard lock(mutex);
-    std::fwrite(line.constData(), 1, static_cast<size_t>(line.size()), stderr);
+    std::fwrite(line.constData(), 1, gsl::narrow<std::size_t>(line.size()), stderr);
     std::fflush(stderr);
 }
 

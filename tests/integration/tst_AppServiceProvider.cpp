@@ -1,6 +1,8 @@
 #include "auth/providers/AppServiceProvider.h"
 #include "core/SystemClock.h"
 #include "support/FakeAppService.h"
+#include "support/ProviderTestKit.h"
+#include "support/ProxyTrap.h"
 
 #include <QTcpServer>
 #include <QTest>
@@ -15,29 +17,14 @@ using aap::auth::TokenProvider;
 using aap::test::FakeAppService;
 using Fault = aap::test::FakeTokenServer::Fault;
 using namespace std::chrono_literals;
+using Kit = aap::test::ProviderTestKit;
+using aap::test::ProxyTrap;
 
 Q_DECLARE_METATYPE(aap::test::FakeAppService::ExpiryFormat)
 
 namespace {
 
 const QString kResource = QStringLiteral("https://monitor.azure.com");
-
-struct Outcome {
-    std::optional<TokenProvider::Result> result;
-};
-
-std::shared_ptr<Outcome> fetchNow(TokenProvider &provider)
-{
-    auto outcome = std::make_shared<Outcome>();
-    provider.fetch(kResource,
-                   [outcome](TokenProvider::Result result) { outcome->result.emplace(std::move(result)); });
-    return outcome;
-}
-
-QString errorText(const TokenProvider::Result &result)
-{
-    return result.has_value() ? QString() : result.error().description;
-}
 
 AppServiceProvider::Options optionsFor(const FakeAppService &service, ManagedIdentitySelector identity = {})
 {
@@ -47,17 +34,6 @@ AppServiceProvider::Options optionsFor(const FakeAppService &service, ManagedIde
     options.identityHeader = aap::config::Secret(QString::fromLatin1(service.identityHeader()));
     return options;
 }
-
-class ProxyTrap final : public QTcpServer {
-public:
-    ProxyTrap()
-    {
-        listen(QHostAddress::LocalHost, 0);
-        connect(this, &QTcpServer::newConnection, this, [this] { ++connections; });
-    }
-    [[nodiscard]] QUrl url() const { return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(serverPort())); }
-    int connections = 0;
-};
 
 } // namespace
 
@@ -75,9 +51,9 @@ private Q_SLOTS:
         TokenHttpClient http(clock, httpOptions);
         AppServiceProvider provider(http, clock, optionsFor(service));
         const auto before = clock.now();
-        auto outcome = fetchNow(provider);
+        auto outcome = Kit::fetchNow(provider);
         QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
-        QVERIFY2(outcome->result->has_value(), qPrintable(errorText(*outcome->result)));
+        QVERIFY2(outcome->result->has_value(), qPrintable(Kit::errorText(*outcome->result)));
         const auto &token = outcome->result->value();
         QVERIFY(token.value == service.lastIssuedToken());
         // expires_on has whole-second resolution.
@@ -90,7 +66,7 @@ private Q_SLOTS:
         QVERIFY(request.header("X-IDENTITY-HEADER") == service.identityHeader());
         QCOMPARE(request.headerCount("Metadata"), 0);
         QCOMPARE(request.headerCount("X-Forwarded-For"), 0);
-        QCOMPARE(proxy.connections, 0);
+        QCOMPARE(proxy.connections(), 0);
         QCOMPARE(provider.describe(), QStringLiteral("app service (system-assigned)"));
         QVERIFY(!provider.describe().contains(QString::fromLatin1(service.identityHeader())));
     }
@@ -112,9 +88,9 @@ private Q_SLOTS:
         TokenHttpClient http(clock, {});
         AppServiceProvider provider(http, clock, optionsFor(service));
         const auto before = clock.now();
-        auto outcome = fetchNow(provider);
+        auto outcome = Kit::fetchNow(provider);
         QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
-        QVERIFY2(outcome->result->has_value(), qPrintable(errorText(*outcome->result)));
+        QVERIFY2(outcome->result->has_value(), qPrintable(Kit::errorText(*outcome->result)));
         const auto expiresOn = outcome->result->value().expiresOn;
         QVERIFY(expiresOn >= before + 3600s - 1s && expiresOn <= clock.now() + 3600s);
     }
@@ -147,9 +123,9 @@ private Q_SLOTS:
         TokenHttpClient http(clock, {});
         AppServiceProvider provider(
             http, clock, optionsFor(service, {static_cast<ManagedIdentitySelector::Kind>(kind), value}));
-        auto outcome = fetchNow(provider);
+        auto outcome = Kit::fetchNow(provider);
         QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
-        QVERIFY2(outcome->result->has_value(), qPrintable(errorText(*outcome->result)));
+        QVERIFY2(outcome->result->has_value(), qPrintable(Kit::errorText(*outcome->result)));
         QCOMPARE(service.lastRequest().queryValue(parameter), value);
         QCOMPARE(service.lastRequest().query.size(), 3);
     }
@@ -172,7 +148,7 @@ private Q_SLOTS:
         auto options = optionsFor(service);
         options.identityHeader = aap::config::Secret(header);
         AppServiceProvider provider(http, clock, options);
-        auto outcome = fetchNow(provider);
+        auto outcome = Kit::fetchNow(provider);
         QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
         QVERIFY(!outcome->result->has_value());
         QCOMPARE(outcome->result->error().kind, TokenError::Kind::Http);
@@ -221,7 +197,7 @@ private Q_SLOTS:
         service.injectFault(fault);
         TokenHttpClient http(clock, {});
         AppServiceProvider provider(http, clock, optionsFor(service));
-        auto outcome = fetchNow(provider);
+        auto outcome = Kit::fetchNow(provider);
         QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 10000);
         QVERIFY(!outcome->result->has_value());
         const TokenError &error = outcome->result->error();
@@ -245,7 +221,7 @@ private Q_SLOTS:
         options.requestTimeout = 300ms;
         TokenHttpClient http(clock, options);
         AppServiceProvider provider(http, clock, optionsFor(service));
-        auto outcome = fetchNow(provider);
+        auto outcome = Kit::fetchNow(provider);
         QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
         QVERIFY(!outcome->result->has_value());
         QCOMPARE(outcome->result->error().kind, TokenError::Kind::Timeout);

@@ -1,6 +1,9 @@
 #include "auth/providers/ArcProvider.h"
 #include "core/SystemClock.h"
 #include "support/FakeArc.h"
+#include "support/LogCapture.h"
+#include "support/ProviderTestKit.h"
+#include "support/TestPki.h"
 
 #include <QDir>
 #include <QFile>
@@ -17,27 +20,13 @@ using aap::auth::TokenProvider;
 using aap::test::FakeArc;
 using Fault = aap::test::FakeTokenServer::Fault;
 using namespace std::chrono_literals;
+using Kit = aap::test::ProviderTestKit;
+using aap::test::LogCapture;
+using aap::test::TestPki;
 
 namespace {
 
 const QString kResource = QStringLiteral("https://monitor.azure.com");
-
-struct Outcome {
-    std::optional<TokenProvider::Result> result;
-};
-
-std::shared_ptr<Outcome> fetchNow(TokenProvider &provider)
-{
-    auto outcome = std::make_shared<Outcome>();
-    provider.fetch(kResource,
-                   [outcome](TokenProvider::Result result) { outcome->result.emplace(std::move(result)); });
-    return outcome;
-}
-
-QString errorText(const TokenProvider::Result &result)
-{
-    return result.has_value() ? QString() : result.error().description;
-}
 
 ArcProvider::Options optionsFor(const FakeArc &arc, ManagedIdentitySelector identity = {})
 {
@@ -47,41 +36,11 @@ ArcProvider::Options optionsFor(const FakeArc &arc, ManagedIdentitySelector iden
     return options;
 }
 
-bool writeFile(const QString &path, const QByteArray &contents)
-{
-    QFile file(path);
-    return file.open(QIODevice::WriteOnly) && file.write(contents) == contents.size();
-}
-
 QByteArray readFile(const QString &path)
 {
     QFile file(path);
     return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
 }
-
-// Collects every log line while alive.
-class LogCapture {
-public:
-    LogCapture()
-    {
-        s_lines.clear();
-        s_previous = qInstallMessageHandler(&LogCapture::handler);
-    }
-    ~LogCapture() { qInstallMessageHandler(s_previous); }
-    LogCapture(const LogCapture &) = delete;
-    LogCapture &operator=(const LogCapture &) = delete;
-    LogCapture(LogCapture &&) = delete;
-    LogCapture &operator=(LogCapture &&) = delete;
-    [[nodiscard]] static const QStringList &lines() { return s_lines; }
-
-private:
-    static void handler(QtMsgType /*type*/, const QMessageLogContext & /*context*/, const QString &message)
-    {
-        s_lines << message;
-    }
-    static inline QStringList s_lines;
-    static inline QtMessageHandler s_previous = nullptr;
-};
 
 } // namespace
 
@@ -99,9 +58,9 @@ private Q_SLOTS:
         TokenHttpClient http(clock, {});
         ArcProvider provider(http, clock, optionsFor(arc));
         LogCapture logs;
-        auto outcome = fetchNow(provider);
+        auto outcome = Kit::fetchNow(provider);
         QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
-        QVERIFY2(outcome->result->has_value(), qPrintable(errorText(*outcome->result)));
+        QVERIFY2(outcome->result->has_value(), qPrintable(Kit::errorText(*outcome->result)));
         QVERIFY(outcome->result->value().value == arc.lastIssuedToken());
         QCOMPARE(arc.challengeCount(), 1);
         QCOMPARE(arc.authorizedCount(), 1);
@@ -137,9 +96,9 @@ private Q_SLOTS:
         TokenHttpClient http(clock, {});
         ArcProvider provider(http, clock, optionsFor(arc));
         for (int i = 0; i < 3; ++i) {
-            auto outcome = fetchNow(provider);
+            auto outcome = Kit::fetchNow(provider);
             QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
-            QVERIFY2(outcome->result->has_value(), qPrintable(errorText(*outcome->result)));
+            QVERIFY2(outcome->result->has_value(), qPrintable(Kit::errorText(*outcome->result)));
         }
         QCOMPARE(arc.challengeCount(), 3);
         QCOMPARE(arc.authorizedCount(), 3);
@@ -157,9 +116,9 @@ private Q_SLOTS:
         const QString clientId = QStringLiteral("11111111-2222-3333-4444-555555555555");
         ArcProvider provider(http, clock,
                              optionsFor(arc, {ManagedIdentitySelector::Kind::ClientId, clientId}));
-        auto outcome = fetchNow(provider);
+        auto outcome = Kit::fetchNow(provider);
         QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
-        QVERIFY2(outcome->result->has_value(), qPrintable(errorText(*outcome->result)));
+        QVERIFY2(outcome->result->has_value(), qPrintable(Kit::errorText(*outcome->result)));
         QCOMPARE(arc.lastRequest().queryValue(QStringLiteral("client_id")), clientId);
         QCOMPARE(provider.describe(), QStringLiteral("arc (user-assigned, client_id=") + clientId + u')');
     }
@@ -174,7 +133,7 @@ private Q_SLOTS:
         ArcProvider provider(
             http, clock,
             optionsFor(arc, {ManagedIdentitySelector::Kind::ClientId, QStringLiteral("wanted-id")}));
-        auto outcome = fetchNow(provider);
+        auto outcome = Kit::fetchNow(provider);
         QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
         QVERIFY(!outcome->result->has_value());
         const TokenError &error = outcome->result->error();
@@ -202,7 +161,7 @@ private Q_SLOTS:
         ArcProvider provider(
             http, clock,
             optionsFor(arc, {static_cast<ManagedIdentitySelector::Kind>(kind), QStringLiteral("x")}));
-        auto outcome = fetchNow(provider);
+        auto outcome = Kit::fetchNow(provider);
         QVERIFY(!outcome->result.has_value()); // asynchronous even when refused up front
         QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
         QCOMPARE(outcome->result->error().kind, TokenError::Kind::Config);
@@ -253,11 +212,12 @@ private Q_SLOTS:
         const QString tokens = root.filePath(QStringLiteral("tokens"));
         const QString path = root.path() + u'/' + relativePath;
         if (setup == QLatin1String("file")) {
-            QVERIFY(writeFile(QDir::cleanPath(path), contents));
+            QVERIFY(TestPki::writeFile(QDir::cleanPath(path), contents));
         } else if (setup == QLatin1String("dir")) {
             QVERIFY(QDir().mkpath(path));
         } else if (setup == QLatin1String("symlink")) {
-            QVERIFY(writeFile(root.filePath(QStringLiteral("other/target.key")), QByteArrayLiteral("k")));
+            QVERIFY(TestPki::writeFile(root.filePath(QStringLiteral("other/target.key")),
+                                       QByteArrayLiteral("k")));
             QVERIFY(QFile::link(root.filePath(QStringLiteral("other/target.key")), path));
         }
 
@@ -267,7 +227,7 @@ private Q_SLOTS:
         ArcProvider::setTokenDirectoryForTesting(tokens);
         TokenHttpClient http(clock, {});
         ArcProvider provider(http, clock, optionsFor(arc));
-        auto outcome = fetchNow(provider);
+        auto outcome = Kit::fetchNow(provider);
         QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
         QVERIFY(!outcome->result->has_value());
         const TokenError &error = outcome->result->error();
@@ -282,12 +242,12 @@ private Q_SLOTS:
         aap::SystemClock clock;
         FakeArc arc;
         const QString path = arc.tokenDirectory() + QStringLiteral("/max.key");
-        QVERIFY(writeFile(path, QByteArray(4096, 'k')));
+        QVERIFY(TestPki::writeFile(path, QByteArray(4096, 'k')));
         arc.setChallenge(FakeArc::Challenge::RealmOverride, path);
         ArcProvider::setTokenDirectoryForTesting(arc.tokenDirectory());
         TokenHttpClient http(clock, {});
         ArcProvider provider(http, clock, optionsFor(arc));
-        auto outcome = fetchNow(provider);
+        auto outcome = Kit::fetchNow(provider);
         QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
         // The fake's own key differs, so it refuses; what matters is that the file passed the checks.
         QVERIFY(!outcome->result->has_value());
@@ -306,7 +266,7 @@ private Q_SLOTS:
 #ifndef Q_OS_WIN
         QCOMPARE(provider.tokenDirectory(), QStringLiteral("/var/opt/azcmagent/tokens"));
 #endif
-        auto outcome = fetchNow(provider);
+        auto outcome = Kit::fetchNow(provider);
         QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
         QVERIFY(!outcome->result->has_value());
         QCOMPARE(outcome->result->error().kind, TokenError::Kind::LocalFile);
@@ -334,7 +294,7 @@ private Q_SLOTS:
         ArcProvider::setTokenDirectoryForTesting(arc.tokenDirectory());
         TokenHttpClient http(clock, {});
         ArcProvider provider(http, clock, optionsFor(arc));
-        auto outcome = fetchNow(provider);
+        auto outcome = Kit::fetchNow(provider);
         QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
         QVERIFY(!outcome->result->has_value());
         const TokenError &error = outcome->result->error();
@@ -406,7 +366,7 @@ private Q_SLOTS:
         ArcProvider::setTokenDirectoryForTesting(arc.tokenDirectory());
         TokenHttpClient http(clock, {});
         ArcProvider provider(http, clock, optionsFor(arc));
-        auto outcome = fetchNow(provider);
+        auto outcome = Kit::fetchNow(provider);
         QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 10000);
         QVERIFY(!outcome->result->has_value());
         const TokenError &error = outcome->result->error();
@@ -432,7 +392,7 @@ private Q_SLOTS:
         options.requestTimeout = 300ms;
         TokenHttpClient http(clock, options);
         ArcProvider provider(http, clock, optionsFor(arc));
-        auto outcome = fetchNow(provider);
+        auto outcome = Kit::fetchNow(provider);
         QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
         QVERIFY(!outcome->result->has_value());
         QCOMPARE(outcome->result->error().kind, TokenError::Kind::Timeout);

@@ -1,3 +1,5 @@
+#include "support/process/ServiceProcess.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -22,12 +24,7 @@ const QString kDefaultConfig = u"/etc/aad-auth-proxy/aad-auth-proxy.conf"_s;
 // A clean environment: nothing of the caller's (a developer's AZURE_* variables) leaks into a test.
 QProcessEnvironment cleanEnvironment(const QStringList &assignments)
 {
-    QProcessEnvironment environment;
-    const QProcessEnvironment system = QProcessEnvironment::systemEnvironment();
-    for (const QString &keep :
-         {u"LD_LIBRARY_PATH"_s, u"ASAN_OPTIONS"_s, u"LSAN_OPTIONS"_s, u"UBSAN_OPTIONS"_s})
-        if (system.contains(keep))
-            environment.insert(keep, system.value(keep));
+    QProcessEnvironment environment = aap::test::ServiceProcess::scrubbedEnvironment();
     for (const QString &assignment : assignments) {
         const qsizetype equals = assignment.indexOf(u'=');
         environment.insert(assignment.left(equals), assignment.mid(equals + 1));

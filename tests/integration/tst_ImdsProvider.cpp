@@ -1,6 +1,8 @@
 #include "auth/providers/ImdsProvider.h"
 #include "core/SystemClock.h"
 #include "support/FakeImds.h"
+#include "support/ProviderTestKit.h"
+#include "support/ProxyTrap.h"
 
 #include <QElapsedTimer>
 #include <QTcpServer>
@@ -17,28 +19,12 @@ using aap::test::FakeImds;
 using aap::test::FakeTokenServer;
 using Fault = aap::test::FakeTokenServer::Fault;
 using namespace std::chrono_literals;
+using Kit = aap::test::ProviderTestKit;
+using aap::test::ProxyTrap;
 
 namespace {
 
 const QString kResource = QStringLiteral("https://monitor.azure.com");
-
-struct Outcome {
-    std::optional<TokenProvider::Result> result;
-};
-
-QString errorText(const TokenProvider::Result &result)
-{
-    return result.has_value() ? QString() : result.error().description;
-}
-
-// Runs one fetch to completion (bounded by real I/O time).
-std::shared_ptr<Outcome> fetchNow(TokenProvider &provider, const QString &resource = kResource)
-{
-    auto outcome = std::make_shared<Outcome>();
-    provider.fetch(resource,
-                   [outcome](TokenProvider::Result result) { outcome->result.emplace(std::move(result)); });
-    return outcome;
-}
 
 // One raw request to the fake; nullopt when nothing came back in 5 s.
 std::optional<TokenHttpClient::Result> rawGet(TokenHttpClient &http, const QUrl &url,
@@ -56,18 +42,6 @@ std::optional<TokenHttpClient::Result> rawGet(TokenHttpClient &http, const QUrl 
     }
     return out;
 }
-
-// A stand-in HTTPS_PROXY that must never be contacted.
-class ProxyTrap final : public QTcpServer {
-public:
-    ProxyTrap()
-    {
-        listen(QHostAddress::LocalHost, 0);
-        connect(this, &QTcpServer::newConnection, this, [this] { ++connections; });
-    }
-    [[nodiscard]] QUrl url() const { return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(serverPort())); }
-    int connections = 0;
-};
 
 ImdsProvider::Options optionsFor(const FakeImds &imds, ManagedIdentitySelector identity = {})
 {
@@ -90,9 +64,9 @@ private Q_SLOTS:
         TokenHttpClient http(clock, {});
         ImdsProvider provider(http, clock, optionsFor(imds));
         const auto before = clock.now();
-        auto outcome = fetchNow(provider);
+        auto outcome = Kit::fetchNow(provider);
         QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
-        QVERIFY2(outcome->result->has_value(), qPrintable(errorText(*outcome->result)));
+        QVERIFY2(outcome->result->has_value(), qPrintable(Kit::errorText(*outcome->result)));
         const auto &token = outcome->result->value();
         QVERIFY(token.value == imds.lastIssuedToken());
         QVERIFY(token.expiresOn >= before + 86399s && token.expiresOn <= clock.now() + 86399s);
@@ -116,7 +90,7 @@ private Q_SLOTS:
         FakeImds imds;
         TokenHttpClient http(clock, {});
         ImdsProvider provider(http, clock, optionsFor(imds));
-        auto outcome = fetchNow(provider, QStringLiteral("https://monitor.azure.com/.default"));
+        auto outcome = Kit::fetchNow(provider, QStringLiteral("https://monitor.azure.com/.default"));
         QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
         QVERIFY(outcome->result->has_value());
         QCOMPARE(imds.lastRequest().queryValue(QStringLiteral("resource")), kResource);
@@ -155,9 +129,9 @@ private Q_SLOTS:
         TokenHttpClient http(clock, {});
         ImdsProvider provider(http, clock,
                               optionsFor(imds, {static_cast<ManagedIdentitySelector::Kind>(kind), value}));
-        auto outcome = fetchNow(provider);
+        auto outcome = Kit::fetchNow(provider);
         QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
-        QVERIFY2(outcome->result->has_value(), qPrintable(errorText(*outcome->result)));
+        QVERIFY2(outcome->result->has_value(), qPrintable(Kit::errorText(*outcome->result)));
         const auto request = imds.lastRequest();
         QCOMPARE(request.queryCount(parameter), 1);
         QCOMPARE(request.queryValue(parameter), value);
@@ -174,7 +148,7 @@ private Q_SLOTS:
         TokenHttpClient http(clock, {});
         ImdsProvider provider(
             http, clock, optionsFor(imds, {ManagedIdentitySelector::Kind::ClientId, QStringLiteral("nope")}));
-        auto outcome = fetchNow(provider);
+        auto outcome = Kit::fetchNow(provider);
         QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
         QVERIFY(!outcome->result->has_value());
         const TokenError &error = outcome->result->error();
@@ -259,7 +233,7 @@ private Q_SLOTS:
         imds.injectFault(fault);
         TokenHttpClient http(clock, {});
         ImdsProvider provider(http, clock, optionsFor(imds));
-        auto outcome = fetchNow(provider);
+        auto outcome = Kit::fetchNow(provider);
         QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 10000);
         QVERIFY(!outcome->result->has_value());
         const TokenError &error = outcome->result->error();
@@ -276,7 +250,7 @@ private Q_SLOTS:
         QVERIFY(!error.description.isEmpty());
 
         // The fault was one-shot: the next fetch succeeds.
-        auto again = fetchNow(provider);
+        auto again = Kit::fetchNow(provider);
         QTRY_VERIFY_WITH_TIMEOUT(again->result.has_value(), 5000);
         QVERIFY(again->result->has_value());
     }
@@ -292,7 +266,7 @@ private Q_SLOTS:
         ImdsProvider provider(http, clock, optionsFor(imds));
         QElapsedTimer elapsed;
         elapsed.start();
-        auto outcome = fetchNow(provider);
+        auto outcome = Kit::fetchNow(provider);
         QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
         QVERIFY(!outcome->result->has_value());
         QCOMPARE(outcome->result->error().kind, TokenError::Kind::Timeout);
@@ -310,11 +284,11 @@ private Q_SLOTS:
         options.proxy.httpsProxy = proxy.url();
         TokenHttpClient http(clock, options);
         ImdsProvider provider(http, clock, optionsFor(imds));
-        auto outcome = fetchNow(provider);
+        auto outcome = Kit::fetchNow(provider);
         QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
         QVERIFY(outcome->result->has_value());
         QCOMPARE(imds.requestCount(), 1);
-        QCOMPARE(proxy.connections, 0);
+        QCOMPARE(proxy.connections(), 0);
     }
 
     void hostFromEnvironment()
@@ -327,7 +301,7 @@ private Q_SLOTS:
         const auto options = ImdsProvider::Options::fromEnvironment({}, environment);
         TokenHttpClient http(clock, {});
         ImdsProvider provider(http, clock, options);
-        auto outcome = fetchNow(provider);
+        auto outcome = Kit::fetchNow(provider);
         QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
         QVERIFY(outcome->result->has_value());
         QCOMPARE(imds.lastRequest().path, QByteArrayLiteral("/metadata/identity/oauth2/token"));

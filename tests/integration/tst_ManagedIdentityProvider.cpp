@@ -4,6 +4,8 @@
 #include "support/FakeAppService.h"
 #include "support/FakeArc.h"
 #include "support/FakeImds.h"
+#include "support/LogCapture.h"
+#include "support/ProviderTestKit.h"
 
 #include <QTest>
 
@@ -16,28 +18,13 @@ using aap::auth::TokenError;
 using aap::auth::TokenHttpClient;
 using aap::auth::TokenProvider;
 using Source = aap::auth::ManagedIdentityProvider::Source;
+using Kit = aap::test::ProviderTestKit;
+using aap::test::LogCapture;
 
 namespace {
 
 const QString kResource = QStringLiteral("https://monitor.azure.com");
 const QString kAgent = QStringLiteral("/opt/azcmagent/bin/himds");
-
-struct Outcome {
-    std::optional<TokenProvider::Result> result;
-};
-
-std::shared_ptr<Outcome> fetchNow(TokenProvider &provider)
-{
-    auto outcome = std::make_shared<Outcome>();
-    provider.fetch(kResource,
-                   [outcome](TokenProvider::Result result) { outcome->result.emplace(std::move(result)); });
-    return outcome;
-}
-
-QString errorText(const TokenProvider::Result &result)
-{
-    return result.has_value() ? QString() : result.error().description;
-}
 
 QProcessEnvironment environmentOf(const QStringList &assignments)
 {
@@ -53,30 +40,6 @@ ManagedIdentityProvider::FileProbe agentInstalled(bool installed)
 {
     return [installed](const QString &path) { return installed && path == kAgent; };
 }
-
-// Collects log lines while alive.
-class LogCapture {
-public:
-    LogCapture()
-    {
-        s_lines.clear();
-        s_previous = qInstallMessageHandler(&LogCapture::handler);
-    }
-    ~LogCapture() { qInstallMessageHandler(s_previous); }
-    LogCapture(const LogCapture &) = delete;
-    LogCapture &operator=(const LogCapture &) = delete;
-    LogCapture(LogCapture &&) = delete;
-    LogCapture &operator=(LogCapture &&) = delete;
-    [[nodiscard]] static const QStringList &lines() { return s_lines; }
-
-private:
-    static void handler(QtMsgType /*type*/, const QMessageLogContext & /*context*/, const QString &message)
-    {
-        s_lines << message;
-    }
-    static inline QStringList s_lines;
-    static inline QtMessageHandler s_previous = nullptr;
-};
 
 } // namespace
 
@@ -144,9 +107,9 @@ private Q_SLOTS:
         LogCapture logs;
         ManagedIdentityProvider provider(http, clock, options);
         QCOMPARE(provider.source(), Source::AppService);
-        auto outcome = fetchNow(provider);
+        auto outcome = Kit::fetchNow(provider);
         QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
-        QVERIFY2(outcome->result->has_value(), qPrintable(errorText(*outcome->result)));
+        QVERIFY2(outcome->result->has_value(), qPrintable(Kit::errorText(*outcome->result)));
         QVERIFY(outcome->result->value().value == appService.lastIssuedToken());
         QCOMPARE(arc.requestCount(), 0);
         QCOMPARE(imds.requestCount(), 0);
@@ -178,9 +141,9 @@ private Q_SLOTS:
         options.fileExists = agentInstalled(false);
         ManagedIdentityProvider provider(http, clock, options);
         QCOMPARE(provider.source(), Source::Arc);
-        auto outcome = fetchNow(provider);
+        auto outcome = Kit::fetchNow(provider);
         QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
-        QVERIFY2(outcome->result->has_value(), qPrintable(errorText(*outcome->result)));
+        QVERIFY2(outcome->result->has_value(), qPrintable(Kit::errorText(*outcome->result)));
         QVERIFY(outcome->result->value().value == arc.lastIssuedToken());
         QCOMPARE(arc.challengeCount(), 1);
         QCOMPARE(imds.requestCount(), 0);
@@ -205,9 +168,9 @@ private Q_SLOTS:
         ManagedIdentityProvider provider(http, clock, options);
         QCOMPARE(provider.source(), Source::Imds);
         QVERIFY(!LogCapture::lines().filter(QStringLiteral("MSI_ENDPOINT is set")).isEmpty());
-        auto outcome = fetchNow(provider);
+        auto outcome = Kit::fetchNow(provider);
         QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
-        QVERIFY2(outcome->result->has_value(), qPrintable(errorText(*outcome->result)));
+        QVERIFY2(outcome->result->has_value(), qPrintable(Kit::errorText(*outcome->result)));
         QVERIFY(outcome->result->value().value == imds.lastIssuedToken());
         QCOMPARE(provider.describe(), QStringLiteral("imds (user-assigned, object_id=oid-1)"));
     }

@@ -19,19 +19,6 @@ using aap::test::ProxyTestHarness;
 class tst_ProxyFailures : public QObject {
     Q_OBJECT
 
-    static void verifyError(const std::optional<ProxyTestClient::Response> &response, int status,
-                            const char *code)
-    {
-        QVERIFY(response);
-        QCOMPARE(response->status, status);
-        QCOMPARE(response->header("Content-Type").value_or(""), QByteArray("application/json"));
-        QVERIFY2(response->body.startsWith(QByteArray("{\"error\":{\"code\":\"" + QByteArray(code) + "\"")),
-                 response->body.constData());
-        QVERIFY(response->body.contains("\"message\":\""));
-        // Never the token.
-        QVERIFY(!response->body.contains("test-token"));
-    }
-
 private Q_SLOTS:
     // During an outage every probe and every request fails: the warning lines are rate-limited per
     // worker (5 per 10 s), the counters still count each one.
@@ -50,8 +37,8 @@ private Q_SLOTS:
         h.options.workerThreads = 1;
         h.options.limits.tokenWaitTimeout = 1ms;
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         for (int i = 0; i < 20; ++i) {
             client.send("GET /ready HTTP/1.1\r\nHost: x\r\n\r\n");
             const auto ready = client.readResponse();
@@ -83,10 +70,10 @@ private Q_SLOTS:
         route.store = &h.store;
         h.options.routes = {route};
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-        verifyError(client.readResponse(), 502, "upstream_connect_failed");
+        ProxyTestHarness::verifyError(client.readResponse(), 502, "upstream_connect_failed");
         QCOMPARE(h.counters().errorCount(ProxyErrorKind::UpstreamConnect), 1u);
         // The client connection survives a request without a body.
         QVERIFY(client.isConnected());
@@ -102,10 +89,10 @@ private Q_SLOTS:
             return response;
         });
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi");
-        verifyError(client.readResponse(), 502, "upstream_reset");
+        ProxyTestHarness::verifyError(client.readResponse(), 502, "upstream_reset");
         QCOMPARE(h.counters().errorCount(ProxyErrorKind::UpstreamReset), 1u);
         QCOMPARE(h.counters().upstreamRetries.load(), 0u);
     }
@@ -130,10 +117,10 @@ private Q_SLOTS:
         route.store = &h.store;
         h.options.routes = {route};
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-        verifyError(client.readResponse(), 502, "upstream_bad_response");
+        ProxyTestHarness::verifyError(client.readResponse(), 502, "upstream_bad_response");
     }
 
     void slowUpstreamIs504()
@@ -147,10 +134,10 @@ private Q_SLOTS:
             return response;
         });
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-        verifyError(client.readResponse(), 504, "upstream_timeout");
+        ProxyTestHarness::verifyError(client.readResponse(), 504, "upstream_timeout");
         QCOMPARE(h.counters().errorCount(ProxyErrorKind::UpstreamTimeout), 1u);
         // The hung upstream connection is not reused: it was closed.
         QTRY_COMPARE_WITH_TIMEOUT(h.upstream.openConnections(), 0, 10000);
@@ -168,8 +155,8 @@ private Q_SLOTS:
             return response;
         });
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         QVERIFY(client.waitForDisconnected());
         QVERIFY(client.pending().contains("partial"));
@@ -190,8 +177,8 @@ private Q_SLOTS:
         route.store = &h.store;
         h.options.routes = {route};
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         const auto response = client.readResponse();
         QVERIFY(response);
@@ -206,8 +193,8 @@ private Q_SLOTS:
         h.options.workerThreads = 1;
         h.publishToken();
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send("GET /1 HTTP/1.1\r\nHost: x\r\n\r\n");
         QVERIFY(client.readResponse());
         // The upstream silently drops its side of the pooled connection.
@@ -235,8 +222,8 @@ private Q_SLOTS:
             return response;
         });
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send("GET /1 HTTP/1.1\r\nHost: x\r\n\r\n");
         QVERIFY(client.readResponse());
         client.send("GET /2 HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -249,7 +236,7 @@ private Q_SLOTS:
         // Not idempotent: no retry, 502.
         calls = 1;
         client.send("POST /3 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
-        verifyError(client.readResponse(), 502, "upstream_reset");
+        ProxyTestHarness::verifyError(client.readResponse(), 502, "upstream_reset");
         QCOMPARE(h.counters().upstreamRetries.load(), 1u);
     }
 
@@ -258,8 +245,8 @@ private Q_SLOTS:
         ProxyTestHarness h;
         h.options.limits.tokenWaitTimeout = 20s;
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send("GET /early HTTP/1.1\r\nHost: x\r\n\r\n");
         QTest::qWait(100); // lets the request reach the waiting state; correctness does not depend on it
         QCOMPARE(h.upstream.requests().size(), 0);
@@ -275,15 +262,15 @@ private Q_SLOTS:
         ProxyTestHarness h;
         h.options.limits.tokenWaitTimeout = 200ms;
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-        verifyError(client.readResponse(), 503, "no_token");
+        ProxyTestHarness::verifyError(client.readResponse(), 503, "no_token");
         QCOMPARE(h.counters().errorCount(ProxyErrorKind::NoToken), 1u);
         // Expired tokens are no tokens.
         h.store.publish(aap::auth::TokenSnapshot{ProxyTestHarness::tokenHeaderValue(), h.clock.now() - 1s});
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-        verifyError(client.readResponse(), 503, "no_token");
+        ProxyTestHarness::verifyError(client.readResponse(), 503, "no_token");
         QCOMPARE(h.upstream.requests().size(), 0);
     }
 
@@ -299,8 +286,8 @@ private Q_SLOTS:
         });
         QSignalSpy reported(&h.store, &aap::auth::TokenStore::unauthorizedReported);
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         const auto response = client.readResponse();
         QVERIFY(response);
@@ -344,8 +331,8 @@ private Q_SLOTS:
         ProxyTestHarness h;
         h.publishToken();
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send(bytes);
         const auto response = client.readResponse();
         QVERIFY(response);
@@ -371,14 +358,14 @@ private Q_SLOTS:
         ProxyTestHarness h;
         h.publishToken();
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         // After a kept-alive exchange, so the refusal must close the connection by itself.
         client.send("GET /first HTTP/1.1\r\nHost: x\r\n\r\n");
         QVERIFY(client.readResponse());
         client.send(request);
         const auto response = client.readResponse();
-        verifyError(response, 405, "method_not_allowed");
+        ProxyTestHarness::verifyError(response, 405, "method_not_allowed");
         QCOMPARE(response->header("Allow").value_or(""),
                  QByteArray("GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS"));
         // The unparsed request is never taken for the start of another one.
@@ -394,19 +381,19 @@ private Q_SLOTS:
         h.options.limits.tokenWaitTimeout = 60s;
         h.publishToken();
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         const auto served = client.readResponse();
         QVERIFY(served);
         QCOMPARE(served->status, 200);
         h.store.clear();
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-        verifyError(client.readResponse(10000), 503, "no_token");
+        ProxyTestHarness::verifyError(client.readResponse(10000), 503, "no_token");
         // An expired token is no better than none.
         h.store.publish(aap::auth::TokenSnapshot{ProxyTestHarness::tokenHeaderValue(), h.clock.now() - 1s});
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-        verifyError(client.readResponse(10000), 503, "no_token");
+        ProxyTestHarness::verifyError(client.readResponse(10000), 503, "no_token");
         QCOMPARE(h.counters().errorCount(ProxyErrorKind::NoToken), 2u);
         QCOMPARE(h.upstream.requests().size(), 1);
         QVERIFY(client.isConnected());
@@ -496,8 +483,8 @@ private Q_SLOTS:
         h.publishToken();
         h.options.limits.clientIdleTimeout = 300ms;
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         QVERIFY(client.readResponse());
         QVERIFY(client.waitForDisconnected());
@@ -509,8 +496,8 @@ private Q_SLOTS:
         ProxyTestHarness h;
         h.publishToken();
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send("POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n" +
                     QByteArray(1000, 'x'));
         QTRY_COMPARE_WITH_TIMEOUT(h.upstream.openConnections(), 1, 10000);

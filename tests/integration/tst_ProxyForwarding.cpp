@@ -25,8 +25,8 @@ private Q_SLOTS:
             return response;
         });
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send(
             "GET /api/v1/query?query=up%7Bjob%3D%22a%22%7D&x=1&x=2 HTTP/1.1\r\n"
             "Host: proxy.local:8081\r\nAuthorization: Bearer client-secret\r\nX-Custom: keep me\r\n\r\n");
@@ -80,8 +80,8 @@ private Q_SLOTS:
             return response;
         });
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         QByteArray request = method + " /m HTTP/1.1\r\nHost: x\r\n";
         if (!body.isNull()) {
             request += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
@@ -110,8 +110,8 @@ private Q_SLOTS:
         h.options.workerThreads = 1;
         h.publishToken();
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         for (int i = 0; i < 5; ++i) {
             client.send("GET /k/" + QByteArray::number(i) + " HTTP/1.1\r\nHost: x\r\n\r\n");
             const auto response = client.readResponse();
@@ -136,8 +136,8 @@ private Q_SLOTS:
             return response;
         });
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         QByteArray all;
         for (int i = 0; i < 4; ++i) {
             all += "GET /p/" + QByteArray::number(i) + " HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -170,8 +170,8 @@ private Q_SLOTS:
             return response;
         });
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send("POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
                     "5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n");
         const auto response = client.readResponse();
@@ -200,8 +200,8 @@ private Q_SLOTS:
             return response;
         });
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send("GET /old HTTP/1.0\r\n\r\n");
         const auto response = client.readResponse();
         QVERIFY(response);
@@ -223,8 +223,8 @@ private Q_SLOTS:
             return response;
         });
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send("PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
         const auto interim = client.readResponse();
         QVERIFY(interim);
@@ -246,8 +246,8 @@ private Q_SLOTS:
         ProxyTestHarness h;
         h.options.limits.tokenWaitTimeout = 300ms;
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send("PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
         const auto response = client.readResponse();
         QVERIFY(response);
@@ -270,8 +270,8 @@ private Q_SLOTS:
             return response;
         });
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send(
             "GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\nKeep-Alive: 5\r\n"
             "TE: trailers\r\nProxy-Authorization: Basic abc\r\nUpgrade: websocket\r\nX-End: 1\r\n"
@@ -300,8 +300,8 @@ private Q_SLOTS:
         QCOMPARE(h.upstream.speaksTls(), tls);
         QCOMPARE(h.options.routes.constFirst().config.target.scheme,
                  tls ? QStringLiteral("https") : QStringLiteral("http"));
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send("GET /mode HTTP/1.1\r\nHost: x\r\n\r\n");
         const auto response = client.readResponse();
         QVERIFY(response);
@@ -328,8 +328,8 @@ private Q_SLOTS:
         api.store = &h.store;
         h.options.routes = {root, api};
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         for (const char *path : {"/api/x?y=1", "/apix", "/", "/api"}) {
             client.send(QByteArray("GET ") + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
             QVERIFY(client.readResponse());
@@ -352,8 +352,8 @@ private Q_SLOTS:
         api.store = &h.store;
         h.options.routes = {api};
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send("GET /other HTTP/1.1\r\nHost: x\r\n\r\n");
         const auto response = client.readResponse();
         QVERIFY(response);
@@ -383,8 +383,8 @@ private Q_SLOTS:
         ProxyTestHarness h;
         h.publishToken();
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send("GET http://" + authority + "/x HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
         const auto response = client.readResponse();
         QVERIFY(response);
@@ -403,8 +403,8 @@ private Q_SLOTS:
         const QByteArray port = QByteArray::number(h.port());
         const QList<QByteArray> authorities{"127.0.0.1:" + port, "LocalHost:" + port, "[::1]:" + port,
                                             "127.0.0.1:" + QByteArray::number(h.upstream.port())};
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         for (const auto &authority : authorities) {
             client.send("GET http://" + authority + "/ok?q HTTP/1.1\r\nHost: other\r\n\r\n");
             const auto accepted = client.readResponse();
@@ -420,8 +420,8 @@ private Q_SLOTS:
         ProxyTestHarness h;
         h.publishToken();
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         // The trailer section arrives separately too, so the boundary is found across reads.
         client.send(
             "POST /t HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTrailer: Authorization\r\n\r\n"
@@ -451,8 +451,8 @@ private Q_SLOTS:
         ProxyTestHarness h;
         h.publishToken();
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send("GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
         const auto health = client.readResponse();
         QVERIFY(health);

@@ -17,16 +17,6 @@ using aap::test::ProxyTestHarness;
 class tst_ProxyHardening : public QObject {
     Q_OBJECT
 
-    static void verifyError(const std::optional<ProxyTestClient::Response> &response, int status,
-                            const char *code)
-    {
-        QVERIFY(response);
-        QCOMPARE(response->status, status);
-        QCOMPARE(response->header("Content-Type").value_or(""), QByteArray("application/json"));
-        QVERIFY2(response->body.startsWith(QByteArray("{\"error\":{\"code\":\"" + QByteArray(code) + "\"")),
-                 response->body.constData());
-    }
-
 private Q_SLOTS:
     void dotSegmentsAboveTheRouteAreRefused_data()
     {
@@ -56,14 +46,14 @@ private Q_SLOTS:
         fallback.config.pathPrefix = QStringLiteral("/");
         h.options.routes = {route, fallback};
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
         const auto response = client.readResponse();
         QVERIFY(response);
         QCOMPARE(response->status, status);
         if (status == 400) {
-            verifyError(response, 400, "path_escapes_route");
+            ProxyTestHarness::verifyError(response, 400, "path_escapes_route");
             QCOMPARE(h.upstream.requests().size(), 0);
             QCOMPARE(h.counters().errorCount(ProxyErrorKind::BadRequest), 1u);
         } else {
@@ -93,10 +83,10 @@ private Q_SLOTS:
         route.store = &h.store;
         h.options.routes = {route};
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-        verifyError(client.readResponse(), 502, "upstream_bad_response");
+        ProxyTestHarness::verifyError(client.readResponse(), 502, "upstream_bad_response");
         QCOMPARE(h.counters().errorCount(ProxyErrorKind::UpstreamReset), 1u);
     }
 
@@ -105,8 +95,8 @@ private Q_SLOTS:
         ProxyTestHarness h;
         h.options.limits.tokenWaitTimeout = 60s; // no token comes: the request stays queued
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send("GET /queued HTTP/1.1\r\nHost: x\r\n\r\n");
         QTest::qWait(200); // the request reaches its worker and waits for the token
         bool drained = false;
@@ -114,7 +104,7 @@ private Q_SLOTS:
         h.clock.advance(h.options.limits.drainTimeout);
         QVERIFY(drained);
         const auto response = client.readResponse();
-        verifyError(response, 503, "shutting_down");
+        ProxyTestHarness::verifyError(response, 503, "shutting_down");
         QCOMPARE(response->header("Connection").value_or(""), QByteArray("close"));
         QVERIFY(client.waitForDisconnected());
         QTRY_COMPARE_WITH_TIMEOUT(h.counters().errorCount(ProxyErrorKind::ShuttingDown), 1u, 5000);

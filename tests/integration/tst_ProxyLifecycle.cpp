@@ -32,8 +32,8 @@ private Q_SLOTS:
     {
         ProxyTestHarness h;
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
 
         auto health = get(client, "/health");
         QVERIFY(health);
@@ -147,8 +147,8 @@ private Q_SLOTS:
             return response;
         });
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send("GET /hang HTTP/1.1\r\nHost: x\r\n\r\n");
         QTRY_COMPARE_WITH_TIMEOUT(h.upstream.requests().size(), 1, 10000);
         bool drained = false;
@@ -202,8 +202,8 @@ private Q_SLOTS:
         // Set either way: in TLS mode the harness trusts its own test CA.
         h.options.upstream.caBundlePath = trustCa ? pki.caCertificatePath() : QString();
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         for (int i = 0; i < 2; ++i) {
             const auto response = get(client, "/secure?x=" + QByteArray::number(i));
             QVERIFY(response);

@@ -116,8 +116,8 @@ private Q_SLOTS:
         route.store = &h.store;
         h.options.routes = {route};
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         const auto response = client.readResponse(10'000);
         QVERIFY(response);
@@ -140,8 +140,8 @@ private Q_SLOTS:
             return response;
         });
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         for (const QByteArray &path : {QByteArray("/none"), QByteArray("/cached")}) {
             client.send("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
             const auto response = client.readResponse();

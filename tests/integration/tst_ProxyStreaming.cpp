@@ -57,8 +57,8 @@ private Q_SLOTS:
         });
         QVERIFY(h.start());
         const qint64 rssBefore = residentKiB();
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         if (chunked) {
             // One huge chunk: the decoder streams its data as it arrives.
             client.send("PUT /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
@@ -103,8 +103,8 @@ private Q_SLOTS:
             return response;
         });
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send(http10 ? QByteArray("GET /download HTTP/1.0\r\n\r\n")
                            : QByteArray("GET /download HTTP/1.1\r\nHost: x\r\n\r\n"));
         const auto response = client.readResponse(120000);
@@ -128,8 +128,8 @@ private Q_SLOTS:
             return response;
         });
         QVERIFY(h.start());
-        ProxyTestClient client;
-        QVERIFY(client.connectTo(h.port()));
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
         client.send("GET /until-close HTTP/1.1\r\nHost: x\r\n\r\n");
         const auto response = client.readResponse(60000);
         QVERIFY(response);

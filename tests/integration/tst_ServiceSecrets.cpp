@@ -4,47 +4,23 @@
 #include "support/FakeEntra.h"
 #include "support/FakeUpstream.h"
 #include "support/TestPki.h"
+#include "support/process/ServiceProcess.h"
 
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
-#include <QProcess>
 #include <QRandomGenerator>
-#include <QSignalSpy>
-#include <QTcpServer>
 #include <QTest>
 
-#include <csignal>
 #include <memory>
 
 using namespace Qt::StringLiterals;
 using aap::test::FakeEntra;
 using aap::test::FakeUpstream;
+using aap::test::ServiceProcess;
 using aap::test::TestPki;
 
 namespace {
 
 const QString kTenant = u"contoso.onmicrosoft.com"_s;
 const QString kClientId = u"11111111-2222-3333-4444-555555555555"_s;
-
-quint16 freePort()
-{
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
-}
-
-int getStatus(quint16 port, const QString &path)
-{
-    QNetworkAccessManager manager;
-    QNetworkRequest request(QUrl(u"http://127.0.0.1:%1%2"_s.arg(port).arg(path)));
-    request.setTransferTimeout(10'000);
-    QNetworkReply *reply = manager.get(request);
-    QSignalSpy finished(reply, &QNetworkReply::finished);
-    finished.wait(15'000);
-    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    reply->deleteLater();
-    return status;
-}
 
 } // namespace
 
@@ -55,11 +31,6 @@ private:
     std::unique_ptr<TestPki> m_pki;
     std::unique_ptr<FakeEntra> m_entra;
     FakeUpstream m_upstream;
-
-    bool writeFile(const QString &path, const QByteArray &contents) const
-    {
-        return TestPki::writeFile(path, contents);
-    }
 
 private Q_SLOTS:
     void initTestCase()
@@ -85,71 +56,59 @@ private Q_SLOTS:
         QFETCH(QString, credential);
         const QByteArray marker =
             "S3cr3t-" + QByteArray::number(QRandomGenerator::global()->generate64(), 36);
-        QProcessEnvironment env;
-        for (const QString &keep :
-             {u"PATH"_s, u"LD_LIBRARY_PATH"_s, u"ASAN_OPTIONS"_s, u"LSAN_OPTIONS"_s, u"UBSAN_OPTIONS"_s}) {
-            const QString value = qEnvironmentVariable(keep.toLatin1().constData());
-            if (!value.isEmpty())
-                env.insert(keep, value);
-        }
-        const quint16 port = freePort();
-        env.insert(u"TARGET_HOST"_s, u"http://127.0.0.1:%1"_s.arg(m_upstream.port()));
-        env.insert(u"AUDIENCE"_s, u"https://monitor.azure.com"_s);
-        env.insert(u"LISTENING_PORT"_s, QString::number(port));
-        env.insert(u"LOG_LEVEL"_s, u"debug"_s);
-        env.insert(u"AAD_TENANT_ID"_s, kTenant);
-        env.insert(u"AAD_CLIENT_ID"_s, kClientId);
-        env.insert(u"AZURE_AUTHORITY_HOST"_s, m_entra->authorityHost().toString());
-        env.insert(u"SSL_CERT_FILE"_s, m_pki->caCertificatePath());
-        env.insert(u"AAD_AUTH_PROXY_CONFIG"_s, QString());
-        env.insert(u"IDENTITY_TYPE"_s, u"aadapplication"_s);
+        ServiceProcess service;
+        service.setEnv(u"TARGET_HOST"_s, u"http://127.0.0.1:%1"_s.arg(m_upstream.port()));
+        service.setEnv(u"AUDIENCE"_s, u"https://monitor.azure.com"_s);
+        service.setEnv(u"LOG_LEVEL"_s, u"debug"_s);
+        service.setEnv(u"AAD_TENANT_ID"_s, kTenant);
+        service.setEnv(u"AAD_CLIENT_ID"_s, kClientId);
+        service.setEnv(u"AZURE_AUTHORITY_HOST"_s, m_entra->authorityHost().toString());
+        service.setEnv(u"SSL_CERT_FILE"_s, m_pki->caCertificatePath());
+        service.setEnv(u"IDENTITY_TYPE"_s, u"aadapplication"_s);
         if (credential == u"secret-env"_s) {
             m_entra->addSecretClient(kTenant, kClientId, marker);
-            env.insert(u"AZURE_CLIENT_SECRET"_s, QString::fromLatin1(marker));
+            service.setEnv(u"AZURE_CLIENT_SECRET"_s, QString::fromLatin1(marker));
         } else if (credential == u"secret-file"_s) {
             const QString path = m_pki->filePath(u"client-secret"_s);
-            QVERIFY(writeFile(path, marker + '\n'));
+            QVERIFY(TestPki::writeFile(path, marker + '\n'));
             m_entra->addSecretClient(kTenant, kClientId, marker);
-            env.insert(u"AAD_CLIENT_SECRET_FILE"_s, path);
+            service.setEnv(u"AAD_CLIENT_SECRET_FILE"_s, path);
         } else if (credential == u"pfx"_s) {
             const auto app = m_pki->issueClient(u"CN=secrets-app"_s);
             const QString path = m_pki->filePath(u"secrets-app.pfx"_s);
             QVERIFY(app.writePfx(path, QString::fromLatin1(marker)));
             m_entra->addCertificateClient(kTenant, kClientId, app.certificateDer());
-            env.insert(u"AAD_CLIENT_CERTIFICATE_PATH"_s, path);
-            env.insert(u"AZURE_CLIENT_CERTIFICATE_PASSWORD"_s, QString::fromLatin1(marker));
+            service.setEnv(u"AAD_CLIENT_CERTIFICATE_PATH"_s, path);
+            service.setEnv(u"AZURE_CLIENT_CERTIFICATE_PASSWORD"_s, QString::fromLatin1(marker));
         } else {
             const QString path = m_pki->filePath(u"federated-token"_s);
-            QVERIFY(writeFile(path, marker + '\n'));
+            QVERIFY(TestPki::writeFile(path, marker + '\n'));
             m_entra->addFederatedClient(kTenant, kClientId, marker);
-            env.insert(u"IDENTITY_TYPE"_s, u"workloadidentity"_s);
-            env.insert(u"AZURE_FEDERATED_TOKEN_FILE"_s, path);
+            service.setEnv(u"IDENTITY_TYPE"_s, u"workloadidentity"_s);
+            service.setEnv(u"AZURE_FEDERATED_TOKEN_FILE"_s, path);
         }
 
-        QProcess service;
-        service.setProcessEnvironment(env);
-        service.start(QStringLiteral(AAP_SERVICE_BINARY), {u"--config"_s, u"/dev/null"_s});
-        QVERIFY(service.waitForStarted(10'000));
-        QTRY_COMPARE_WITH_TIMEOUT(getStatus(port, u"/ready"_s), 200, 20'000);
+        QVERIFY(service.start(ServiceProcess::Stderr::Captured));
+        QTRY_COMPARE_WITH_TIMEOUT(service.get(u"/ready"_s).status, 200, 20'000);
         const qsizetype before = m_upstream.requests().size();
-        QCOMPARE(getStatus(port, u"/api/v1/query?query=up"_s), 200);
+        QCOMPARE(service.get(u"/api/v1/query?query=up"_s).status, 200);
         QCOMPARE(m_upstream.requests().size(), before + 1);
         const QByteArray authorization =
             m_upstream.requests().last().header("Authorization").value_or(QByteArray());
         QVERIFY(authorization.startsWith("Bearer ") && authorization.size() > 20);
         const QByteArray token = authorization.mid(7);
 
-        ::kill(static_cast<pid_t>(service.processId()), SIGTERM);
-        QVERIFY(service.waitForFinished(20'000));
-        const QByteArray output = service.readAllStandardError() + service.readAllStandardOutput();
-        if (service.exitCode() != 0) {
+        QVERIFY(service.stop());
+        const QByteArray output =
+            service.process().readAllStandardError() + service.process().readAllStandardOutput();
+        if (service.process().exitCode() != 0) {
             // Only the sanitizers' lines: the rest of the output may hold the test's secret.
             for (const QByteArray &line : output.split('\n')) {
                 if (line.contains("Sanitizer") || line.contains("runtime error") || line.contains("    #"))
                     qWarning("service: %s", line.constData());
             }
         }
-        QCOMPARE(service.exitCode(), 0);
+        QCOMPARE(service.process().exitCode(), 0);
         QVERIFY2(output.contains("level=debug"), "the run must log at debug level to prove anything");
         QVERIFY2(!output.contains(marker), "the secret appeared in the output");
         QVERIFY2(!output.contains(token), "the issued token appeared in the output");

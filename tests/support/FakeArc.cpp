@@ -41,28 +41,10 @@ QString FakeArc::rotateKey()
 
 FakeTokenServer::Reply FakeArc::handle(const RecordedRequest &request)
 {
-    if (request.path != "/metadata/identity/oauth2/token") {
-        return error(404, QStringLiteral("not_found"), QStringLiteral("no such endpoint"));
-    }
-    if (request.method != "GET") {
-        return error(405, QStringLiteral("method_not_allowed"), QStringLiteral("only GET"));
-    }
-    if (request.headerCount("X-Forwarded-For") > 0) {
-        return error(400, QStringLiteral("bad_request"), QStringLiteral("X-Forwarded-For is not allowed"));
-    }
-    if (request.headerCount("Metadata") != 1 || request.header("Metadata") != "true") {
-        return error(400, QStringLiteral("bad_request_102"),
-                     QStringLiteral("Required metadata header not specified"));
-    }
-    if (const QString repeated = repeatedParameter(request); !repeated.isEmpty()) {
-        return error(400, QStringLiteral("invalid_request"),
-                     QStringLiteral("repeated query parameter ") + repeated);
-    }
     const QStringList allowed{QStringLiteral("api-version"), QStringLiteral("resource"),
                               QStringLiteral("client_id")};
-    if (const QString unknown = unknownParameter(request, allowed); !unknown.isEmpty()) {
-        return error(400, QStringLiteral("invalid_request"),
-                     QStringLiteral("unknown query parameter ") + unknown);
+    if (auto rejected = checkMetadataRequest(request, allowed)) {
+        return std::move(*rejected);
     }
     const QString apiVersion = request.queryValue(QStringLiteral("api-version"));
     if (apiVersion != QLatin1String("2019-11-01") && apiVersion != QLatin1String("2020-06-01")) {

@@ -413,4 +413,31 @@ void FakeTokenServer::pumpHugeBody(QTcpSocket *socket)
     }
 }
 
+std::optional<FakeTokenServer::Reply>
+FakeTokenServer::checkMetadataRequest(const RecordedRequest &request, const QStringList &allowedParameters)
+{
+    if (request.path != "/metadata/identity/oauth2/token") {
+        return error(404, QStringLiteral("not_found"), QStringLiteral("no such endpoint"));
+    }
+    if (request.method != "GET") {
+        return error(405, QStringLiteral("method_not_allowed"), QStringLiteral("only GET"));
+    }
+    if (request.headerCount("X-Forwarded-For") > 0) {
+        return error(400, QStringLiteral("bad_request"), QStringLiteral("X-Forwarded-For is not allowed"));
+    }
+    if (request.headerCount("Metadata") != 1 || request.header("Metadata") != "true") {
+        return error(400, QStringLiteral("bad_request_102"),
+                     QStringLiteral("Required metadata header not specified"));
+    }
+    if (const QString repeated = repeatedParameter(request); !repeated.isEmpty()) {
+        return error(400, QStringLiteral("invalid_request"),
+                     QStringLiteral("repeated query parameter ") + repeated);
+    }
+    if (const QString unknown = unknownParameter(request, allowedParameters); !unknown.isEmpty()) {
+        return error(400, QStringLiteral("invalid_request"),
+                     QStringLiteral("unknown query parameter ") + unknown);
+    }
+    return std::nullopt;
+}
+
 } // namespace aap::test

@@ -12,6 +12,7 @@
 #include <QUrl>
 
 #include <chrono>
+#include <optional>
 
 class QTcpSocket;
 
@@ -123,6 +124,11 @@ protected:
     [[nodiscard]] static QString repeatedParameter(const RecordedRequest &request);
     // The first parameter not in allowed, or "" when all are known.
     [[nodiscard]] static QString unknownParameter(const RecordedRequest &request, const QStringList &allowed);
+    // The checks IMDS and Arc share for GET /metadata/identity/oauth2/token: path, method, no
+    // X-Forwarded-For, exactly one "Metadata: true", no repeated and no unknown query parameter.
+    // The error reply the real service sends, or nullopt when the request passes.
+    [[nodiscard]] static std::optional<Reply> checkMetadataRequest(const RecordedRequest &request,
+                                                                   const QStringList &allowedParameters);
 
     void incomingConnection(qintptr handle) override;
 

@@ -1,6 +1,7 @@
 #include "support/ProxyTestHarness.h"
 
 #include <QDebug>
+#include <QTest>
 
 using namespace std::chrono_literals;
 
@@ -27,7 +28,28 @@ ProxyTestHarness::ProxyTestHarness()
 
 ProxyTestHarness::~ProxyTestHarness()
 {
+    m_clients.clear();
     proxy.reset();
+}
+
+ProxyTestClient &ProxyTestHarness::connectedClient()
+{
+    auto &client = m_clients.emplace_back(std::make_unique<ProxyTestClient>());
+    client->connectTo(port());
+    return *client;
+}
+
+void ProxyTestHarness::verifyError(const std::optional<ProxyTestClient::Response> &response, int status,
+                                   const char *code)
+{
+    QVERIFY(response);
+    QCOMPARE(response->status, status);
+    QCOMPARE(response->header("Content-Type").value_or(""), QByteArray("application/json"));
+    QVERIFY2(response->body.startsWith(QByteArray("{\"error\":{\"code\":\"" + QByteArray(code) + "\"")),
+             response->body.constData());
+    QVERIFY(response->body.contains("\"message\":\""));
+    // Never the token.
+    QVERIFY(!response->body.contains("test-token"));
 }
 
 config::TargetUrl ProxyTestHarness::upstreamTarget() const

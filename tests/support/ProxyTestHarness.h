@@ -4,11 +4,14 @@
 #include "proxy/ProxyServer.h"
 #include "support/FakeClock.h"
 #include "support/FakeUpstream.h"
+#include "support/ProxyTestClient.h"
 #include "support/TestPki.h"
 
 #include <QByteArray>
 
 #include <memory>
+#include <optional>
+#include <vector>
 
 namespace aap::test {
 
@@ -38,6 +41,13 @@ public:
     // Starts the proxy; false (with a QWARN-visible message) on failure.
     bool start();
     [[nodiscard]] quint16 port() const { return proxy->port(); }
+    // A new client connected to the started proxy (check isConnected()); the harness owns it and
+    // closes it before the proxy stops.
+    [[nodiscard]] ProxyTestClient &connectedClient();
+    // The documented local error: `status`, a JSON body {"error":{"code":<code>,"message":...}},
+    // and never the token.
+    static void verifyError(const std::optional<ProxyTestClient::Response> &response, int status,
+                            const char *code);
     [[nodiscard]] const proxy::ProxyCounters &counters() const { return proxy->counters(); }
 
     static QByteArray tokenHeaderValue() { return QByteArrayLiteral("Bearer test-token-0123456789"); }
@@ -50,6 +60,7 @@ public:
 
 private:
     std::unique_ptr<TestPki> m_pki; // only in TLS mode
+    std::vector<std::unique_ptr<ProxyTestClient>> m_clients;
 };
 
 } // namespace aap::test

@@ -1,5 +1,6 @@
 #include "config/ConfigLoader.h"
 #include "config/ConfigValidator.h"
+#include "support/TestPki.h"
 
 #include <QDir>
 #include <QFile>
@@ -9,6 +10,7 @@
 
 #include <unistd.h>
 
+using aap::test::TestPki;
 using namespace aap::config;
 using namespace Qt::StringLiterals;
 
@@ -37,12 +39,6 @@ class tst_ConfigValidator : public QObject {
             return false;
         }
         return true;
-    }
-
-    static bool writeFile(const QString &filePath, const QByteArray &contents)
-    {
-        QFile file(filePath);
-        return file.open(QIODevice::WriteOnly) && file.write(contents) == contents.size();
     }
 
     static bool readFile(const QString &filePath, QByteArray &contents)
@@ -93,15 +89,15 @@ private slots:
         QVERIFY(readFile(path(u"cert.pem"_s), certificate));
         QVERIFY(readFile(path(u"key.pem"_s), key));
         QVERIFY(readFile(path(u"encrypted-key.pem"_s), encryptedKey));
-        QVERIFY(writeFile(path(u"combined.pem"_s), certificate + key));
-        QVERIFY(writeFile(path(u"key-first.pem"_s), key + certificate));
-        QVERIFY(writeFile(path(u"combined-encrypted.pem"_s), certificate + encryptedKey));
-        QVERIFY(writeFile(path(u"not-a-certificate.txt"_s), "just some text\n"));
-        QVERIFY(writeFile(path(u"broken.pem"_s),
-                          "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"));
-        QVERIFY(writeFile(path(u"secret.txt"_s), "file-secret\n"));
-        QVERIFY(writeFile(path(u"token.jwt"_s), "eyJ.fake.token\n"));
-        QVERIFY(writeFile(path(u"unreadable.pem"_s), certificate + key));
+        QVERIFY(TestPki::writeFile(path(u"combined.pem"_s), certificate + key));
+        QVERIFY(TestPki::writeFile(path(u"key-first.pem"_s), key + certificate));
+        QVERIFY(TestPki::writeFile(path(u"combined-encrypted.pem"_s), certificate + encryptedKey));
+        QVERIFY(TestPki::writeFile(path(u"not-a-certificate.txt"_s), "just some text\n"));
+        QVERIFY(TestPki::writeFile(path(u"broken.pem"_s),
+                                   "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"));
+        QVERIFY(TestPki::writeFile(path(u"secret.txt"_s), "file-secret\n"));
+        QVERIFY(TestPki::writeFile(path(u"token.jwt"_s), "eyJ.fake.token\n"));
+        QVERIFY(TestPki::writeFile(path(u"unreadable.pem"_s), certificate + key));
         QVERIFY(QFile::setPermissions(path(u"unreadable.pem"_s), QFileDevice::WriteOwner));
         QVERIFY(QDir(m_dir.path()).mkdir(u"a-directory"_s));
     }
@@ -362,8 +358,8 @@ private slots:
     void namedSectionsAreValidatedWithTheirNames()
     {
         const QString file = path(u"named.conf"_s);
-        QVERIFY(writeFile(file, "[route \"query\"]\ntarget_host = q.example\nidentity = reader\n"
-                                "[identity \"reader\"]\ntype = userAssigned\n"));
+        QVERIFY(TestPki::writeFile(file, "[route \"query\"]\ntarget_host = q.example\nidentity = reader\n"
+                                         "[identity \"reader\"]\ntype = userAssigned\n"));
         ConfigSources sources;
         sources.configFlag = file;
         sources.environment = QProcessEnvironment();

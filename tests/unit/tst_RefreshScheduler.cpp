@@ -2,6 +2,7 @@
 #include "auth/TokenReader.h"
 #include "auth/TokenStore.h"
 #include "support/FakeClock.h"
+#include "support/LogCapture.h"
 #include "support/ScriptedTokenProvider.h"
 
 #include <QCoreApplication>
@@ -21,6 +22,7 @@ using aap::auth::TokenError;
 using aap::auth::TokenReader;
 using aap::auth::TokenStore;
 using aap::test::FakeClock;
+using aap::test::LogCapture;
 using aap::test::ScriptedTokenProvider;
 using State = aap::status::TokenStatus::State;
 using Duration = std::chrono::milliseconds;
@@ -50,24 +52,6 @@ public:
     ~QuietAuthWarnings() { QLoggingCategory::setFilterRules(QString()); }
     QuietAuthWarnings(const QuietAuthWarnings &) = delete;
     QuietAuthWarnings &operator=(const QuietAuthWarnings &) = delete;
-};
-
-// Collects every message logged while it lives.
-class LogCapture {
-public:
-    LogCapture() : m_previous(qInstallMessageHandler(&LogCapture::handler)) { s_lines.clear(); }
-    ~LogCapture() { qInstallMessageHandler(m_previous); }
-    LogCapture(const LogCapture &) = delete;
-    LogCapture &operator=(const LogCapture &) = delete;
-    [[nodiscard]] static const QStringList &lines() { return s_lines; }
-
-private:
-    static void handler(QtMsgType /*type*/, const QMessageLogContext & /*context*/, const QString &message)
-    {
-        s_lines << message;
-    }
-    static inline QStringList s_lines;
-    QtMessageHandler m_previous;
 };
 
 struct Fixture {

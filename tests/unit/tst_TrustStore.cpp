@@ -1,22 +1,15 @@
 #include "support/TestPki.h"
 #include "tls/TrustStore.h"
 
-#include <QFile>
 #include <QSslConfiguration>
 #include <QTemporaryDir>
 #include <QTest>
 
+using aap::test::TestPki;
 using aap::tls::TrustStore;
 
 class tst_TrustStore : public QObject {
     Q_OBJECT
-
-private:
-    static bool writeFile(const QString &path, const QByteArray &contents)
-    {
-        QFile file(path);
-        return file.open(QIODevice::WriteOnly) && file.write(contents) == contents.size();
-    }
 
 private slots:
     void initTestCase() { QVERIFY(m_pki.isValid()); }
@@ -71,7 +64,7 @@ private slots:
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("bundle.pem"));
         if (!contents.isEmpty()) {
-            QVERIFY(writeFile(path, contents));
+            QVERIFY(TestPki::writeFile(path, contents));
         }
         const auto trusted = TrustStore::apply(QSslConfiguration::defaultConfiguration(), path, {});
         QVERIFY(!trusted.has_value());
@@ -84,7 +77,7 @@ private slots:
     {
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("garbage.pem"));
-        QVERIFY(writeFile(path, QByteArrayLiteral("garbage\n")));
+        QVERIFY(TestPki::writeFile(path, QByteArrayLiteral("garbage\n")));
         const QSslConfiguration base = QSslConfiguration::defaultConfiguration();
         const auto trusted = TrustStore::apply(base, {}, path);
         QVERIFY(trusted.has_value());
@@ -95,7 +88,7 @@ private slots:
     }
 
 private:
-    aap::test::TestPki m_pki;
+    TestPki m_pki;
 };
 
 QTEST_GUILESS_MAIN(tst_TrustStore)

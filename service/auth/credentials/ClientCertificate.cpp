@@ -17,6 +17,8 @@
 
 #include <vector>
 
+#include <gsl/narrow>
+
 namespace aap::auth {
 
 namespace {
@@ -56,7 +58,7 @@ int passwordCallback(char *buffer, int size, int /*rwflag*/, void *userdata)
     if (password == nullptr || password->isEmpty() || password->size() > size)
         return -1;
     std::copy(password->cbegin(), password->cend(), buffer);
-    return static_cast<int>(password->size());
+    return gsl::narrow<int>(password->size());
 }
 
 bool isPem(const QByteArray &data)
@@ -309,15 +311,15 @@ Expected<QByteArray, CredentialError> ClientCertificate::sign(config::AssertionA
          EVP_PKEY_CTX_set_rsa_pss_saltlen(keyContext, RSA_PSS_SALTLEN_DIGEST) != 1))
         return failure(m_path, QStringLiteral("cannot configure RSA-PSS signing"));
     const auto *input = reinterpret_cast<const unsigned char *>(data.constData());
-    const auto inputSize = static_cast<std::size_t>(data.size());
+    const auto inputSize = gsl::narrow<std::size_t>(data.size());
     std::size_t size = 0;
     if (EVP_DigestSign(context.get(), nullptr, &size, input, inputSize) != 1)
         return failure(m_path, QStringLiteral("signing failed"));
-    QByteArray signature(static_cast<qsizetype>(size), '\0');
+    QByteArray signature(gsl::narrow<qsizetype>(size), '\0');
     if (EVP_DigestSign(context.get(), reinterpret_cast<unsigned char *>(signature.data()), &size, input,
                        inputSize) != 1)
         return failure(m_path, QStringLiteral("signing failed"));
-    signature.resize(static_cast<qsizetype>(size));
+    signature.resize(gsl::narrow<qsizetype>(size));
     return signature;
 }
 

@@ -10,6 +10,8 @@
 
 #include <memory>
 
+#include <gsl/narrow>
+
 // Owning handles for the OpenSSL objects the credential code and the test PKI use: every object is
 // freed on every path, including early error returns.
 namespace aap::auth::ossl {
@@ -38,7 +40,7 @@ using X509Stack = std::unique_ptr<STACK_OF(X509), Deleter<freeX509Stack>>;
 // A read-only memory BIO over bytes; BIO_new_mem_buf does not copy, so `bytes` must outlive it.
 inline Bio memoryBio(const QByteArray &bytes)
 {
-    return Bio(BIO_new_mem_buf(bytes.constData(), static_cast<int>(bytes.size())));
+    return Bio(BIO_new_mem_buf(bytes.constData(), gsl::narrow<int>(bytes.size())));
 }
 
 // Everything written to a memory BIO, as bytes.
@@ -48,7 +50,7 @@ inline QByteArray bioContents(BIO *bio)
     BIO_get_mem_ptr(bio, &memory);
     if (memory == nullptr)
         return {};
-    return QByteArray(memory->data, static_cast<qsizetype>(memory->length));
+    return QByteArray(memory->data, gsl::narrow<qsizetype>(memory->length));
 }
 
 inline QByteArray certificateDer(X509 *certificate)
@@ -65,7 +67,7 @@ inline QByteArray certificateDer(X509 *certificate)
 inline X509Ptr certificateFromDer(const QByteArray &der)
 {
     const auto *cursor = reinterpret_cast<const unsigned char *>(der.constData());
-    return X509Ptr(d2i_X509(nullptr, &cursor, static_cast<long>(der.size())));
+    return X509Ptr(d2i_X509(nullptr, &cursor, gsl::narrow<long>(der.size())));
 }
 
 } // namespace aap::auth::ossl

@@ -30,20 +30,8 @@ QUrl AppServiceProvider::tokenUrl(const QUrl &identityEndpoint, const QString &r
     QUrl url = identityEndpoint;
     QByteArray query = "resource=" + QUrl::toPercentEncoding(ImdsProvider::resourceFromAudience(resource)) +
                        "&api-version=2019-08-01";
-    switch (identity.kind) {
-    case ManagedIdentitySelector::Kind::SystemAssigned:
-        break;
-    case ManagedIdentitySelector::Kind::ClientId:
-        query += "&client_id=" + QUrl::toPercentEncoding(identity.value);
-        break;
-    case ManagedIdentitySelector::Kind::ObjectId:
-        query += "&principal_id=" + QUrl::toPercentEncoding(identity.value);
-        break;
-    case ManagedIdentitySelector::Kind::ResourceId:
-        // "mi_res_id", not IMDS's "msi_res_id".
-        query += "&mi_res_id=" + QUrl::toPercentEncoding(identity.value);
-        break;
-    }
+    // "principal_id" and "mi_res_id", not IMDS's "object_id" and "msi_res_id".
+    query += identity.queryParameter({"client_id", "principal_id", "mi_res_id"});
     url.setQuery(QString::fromLatin1(query), QUrl::StrictMode);
     return url;
 }

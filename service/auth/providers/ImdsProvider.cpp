@@ -45,19 +45,7 @@ QUrl ImdsProvider::tokenUrl(const QUrl &authorityHost, const QString &resource,
     url.setPath(path + QStringLiteral("/metadata/identity/oauth2/token"));
     QByteArray query =
         "api-version=2018-02-01&resource=" + QUrl::toPercentEncoding(resourceFromAudience(resource));
-    switch (identity.kind) {
-    case ManagedIdentitySelector::Kind::SystemAssigned:
-        break;
-    case ManagedIdentitySelector::Kind::ClientId:
-        query += "&client_id=" + QUrl::toPercentEncoding(identity.value);
-        break;
-    case ManagedIdentitySelector::Kind::ObjectId:
-        query += "&object_id=" + QUrl::toPercentEncoding(identity.value);
-        break;
-    case ManagedIdentitySelector::Kind::ResourceId:
-        query += "&msi_res_id=" + QUrl::toPercentEncoding(identity.value);
-        break;
-    }
+    query += identity.queryParameter({"client_id", "object_id", "msi_res_id"});
     url.setQuery(QString::fromLatin1(query), QUrl::StrictMode);
     return url;
 }

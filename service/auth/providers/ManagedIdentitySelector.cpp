@@ -1,5 +1,7 @@
 #include "auth/providers/ManagedIdentitySelector.h"
 
+#include <QUrl>
+
 namespace aap::auth {
 
 Expected<ManagedIdentitySelector, TokenError>
@@ -38,6 +40,25 @@ ManagedIdentitySelector::fromConfig(const config::IdentityConfig &identity)
         return Unexpected(error);
     }
     return selector;
+}
+
+QByteArray ManagedIdentitySelector::queryParameter(const QueryNames &names) const
+{
+    QByteArrayView name;
+    switch (kind) {
+    case Kind::SystemAssigned:
+        return {};
+    case Kind::ClientId:
+        name = names.clientId;
+        break;
+    case Kind::ObjectId:
+        name = names.objectId;
+        break;
+    case Kind::ResourceId:
+        name = names.resourceId;
+        break;
+    }
+    return '&' + name.toByteArray() + '=' + QUrl::toPercentEncoding(value);
 }
 
 QString ManagedIdentitySelector::describe() const

@@ -4,6 +4,8 @@
 #include "config/ServiceConfig.h"
 #include "core/Expected.h"
 
+#include <QByteArray>
+#include <QByteArrayView>
 #include <QString>
 
 namespace aap::auth {
@@ -20,7 +22,17 @@ struct ManagedIdentitySelector {
     [[nodiscard]] static Expected<ManagedIdentitySelector, TokenError>
     fromConfig(const config::IdentityConfig &identity);
 
+    // How one token endpoint spells each way of naming a user-assigned identity in its query (IMDS
+    // and App Service differ for object and resource ids).
+    struct QueryNames {
+        QByteArrayView clientId;
+        QByteArrayView objectId;
+        QByteArrayView resourceId;
+    };
+
     [[nodiscard]] bool isUserAssigned() const { return kind != Kind::SystemAssigned; }
+    // "&<name>=<percent-encoded id>" for a user-assigned identity, "" for system-assigned.
+    [[nodiscard]] QByteArray queryParameter(const QueryNames &names) const;
     // "system-assigned" / "user-assigned, client_id=..." for describe() and logs.
     [[nodiscard]] QString describe() const;
 };

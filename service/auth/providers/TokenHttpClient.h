@@ -19,6 +19,8 @@
 #include <memory>
 #include <optional>
 
+#include <gsl/narrow>
+
 class QNetworkAccessManager;
 class QNetworkReply;
 
@@ -85,7 +87,7 @@ public:
 
     [[nodiscard]] const Options &options() const { return m_options; }
     // Requests currently in flight (tests, diagnostics).
-    [[nodiscard]] int pendingCount() const { return static_cast<int>(m_calls.size()); }
+    [[nodiscard]] int pendingCount() const { return gsl::narrow<int>(m_calls.size()); }
 
     // Retry-After as delta-seconds or HTTP-date (RFC 9110); past dates give 0 s; garbage nullopt.
     [[nodiscard]] static std::optional<std::chrono::seconds> parseRetryAfter(QByteArrayView value,

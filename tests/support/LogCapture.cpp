@@ -1,0 +1,21 @@
+#include "support/LogCapture.h"
+
+namespace aap::test {
+
+LogCapture::LogCapture()
+{
+    s_lines.clear();
+    m_previous = qInstallMessageHandler(&LogCapture::handler);
+}
+
+LogCapture::~LogCapture()
+{
+    qInstallMessageHandler(m_previous);
+}
+
+void LogCapture::handler(QtMsgType /*type*/, const QMessageLogContext & /*context*/, const QString &message)
+{
+    s_lines << message;
+}
+
+} // namespace aap::test
