@@ -6,7 +6,9 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QRegularExpression>
 #include <QSaveFile>
+#include <QSet>
 #include <QTemporaryDir>
 
 namespace aap::configurator {
@@ -16,6 +18,11 @@ using namespace Qt::StringLiterals;
 namespace {
 
 const QString kDefaultScope = u"default"_s;
+
+QString sectionOf(config::SettingScope scope)
+{
+    return scope == config::SettingScope::Route ? u"route"_s : u"identity"_s;
+}
 
 } // namespace
 
@@ -32,8 +39,10 @@ Expected<void, QString> ConfigDocument::open(const QString &path)
     }
     m_path = path;
     m_file = config::ConfigFile::parse(text);
+    m_savedFile = m_file;
     m_modified = false;
     reload();
+    Q_EMIT scopesChanged();
     return {};
 }
 
@@ -47,6 +56,7 @@ Expected<void, QString> ConfigDocument::save()
     const QByteArray bytes = m_file.toText().toUtf8();
     if (file.write(bytes) != bytes.size() || !file.commit())
         return Unexpected(u"cannot write '"_s + m_path + u"': "_s + file.errorString());
+    m_savedFile = m_file;
     m_modified = false;
     reload();
     return {};
@@ -58,22 +68,84 @@ Expected<void, QString> ConfigDocument::saveAs(const QString &path)
     return save();
 }
 
-QString ConfigDocument::fileSectionName(const config::SettingDescriptor &setting,
-                                        const QString &scopeName) const
+QString ConfigDocument::textWithoutSecrets() const
 {
-    if (setting.scope == config::SettingScope::Global)
-        return {};
+    config::ConfigFile copy = m_file;
+    for (const auto &entry : m_file.entries()) {
+        const auto *setting = config::SettingCatalog::find(entry.section, entry.key);
+        if (setting && setting->secret && !entry.value.isEmpty())
+            copy.setValue(entry.section, entry.name, entry.key, u"<redacted>"_s);
+    }
+    return copy.toText();
+}
+
+bool ConfigDocument::secretsEdited() const
+{
+    for (const auto &entry : m_file.entries()) {
+        const auto *setting = config::SettingCatalog::find(entry.section, entry.key);
+        if (!setting || !setting->secret)
+            continue;
+        const auto saved = m_savedFile.find(entry.section, entry.name, entry.key);
+        if (!saved || saved->value != entry.value)
+            return true;
+    }
+    return false;
+}
+
+void ConfigDocument::setEnvironment(const QString &environmentFilePath, const QProcessEnvironment &base)
+{
+    m_baseEnvironment = base;
+    m_environmentProblem.clear();
+    m_environmentFile = EnvironmentFile();
+    if (!environmentFilePath.isEmpty()) {
+        auto read = EnvironmentFile::read(environmentFilePath);
+        if (read)
+            m_environmentFile = std::move(read).value();
+        else
+            m_environmentProblem = read.error();
+    }
+    reload();
+}
+
+int ConfigDocument::settingsFromEnvironmentFile() const
+{
+    int count = 0;
+    for (const auto &origin : m_loaded.origins)
+        count += origin.kind == config::SettingOrigin::Kind::Environment &&
+                 m_environmentFile.contains(origin.name);
+    return count;
+}
+
+int ConfigDocument::settingsFromProcessEnvironment() const
+{
+    int count = 0;
+    for (const auto &origin : m_loaded.origins)
+        count += origin.kind == config::SettingOrigin::Kind::Environment &&
+                 !m_environmentFile.contains(origin.name);
+    return count;
+}
+
+QString ConfigDocument::fileSectionName(const QString &section, const QString &scopeName) const
+{
     // The implicit route/identity is written as a section without a name ([route]) unless the file
     // already names it explicitly.
     if (scopeName == kDefaultScope) {
         const auto &entries = m_file.entries();
         const bool named =
             std::any_of(entries.cbegin(), entries.cend(), [&](const config::ConfigFile::Entry &e) {
-                return e.section == setting.section && e.name == kDefaultScope;
+                return e.section == section && e.name == kDefaultScope;
             });
         return named ? kDefaultScope : QString();
     }
     return scopeName;
+}
+
+QString ConfigDocument::fileSectionName(const config::SettingDescriptor &setting,
+                                        const QString &scopeName) const
+{
+    if (setting.scope == config::SettingScope::Global)
+        return {};
+    return fileSectionName(setting.section, scopeName);
 }
 
 void ConfigDocument::setValue(const config::SettingDescriptor &setting, const QString &scopeName,
@@ -86,6 +158,112 @@ void ConfigDocument::setValue(const config::SettingDescriptor &setting, const QS
         m_file.setValue(setting.section, name, setting.key, value);
     m_modified = true;
     reload();
+}
+
+std::optional<QString> ConfigDocument::fileValue(const config::SettingDescriptor &setting,
+                                                 const QString &scopeName) const
+{
+    const auto entry = m_file.find(setting.section, fileSectionName(setting, scopeName), setting.key);
+    if (!entry)
+        return std::nullopt;
+    return entry->value;
+}
+
+QString ConfigDocument::effectiveValue(const config::SettingDescriptor &setting,
+                                       const QString &scopeName) const
+{
+    const auto &config = m_loaded.config;
+    config::ConstSettingTarget target{&config, nullptr, nullptr};
+    for (const auto &route : config.routes) {
+        if (route.name == scopeName)
+            target.route = &route;
+    }
+    for (const auto &identity : config.identities) {
+        if (identity.name == scopeName)
+            target.identity = &identity;
+    }
+    if ((setting.scope == config::SettingScope::Route && target.route == nullptr) ||
+        (setting.scope == config::SettingScope::Identity && target.identity == nullptr))
+        return {};
+    return setting.format(target);
+}
+
+QString ConfigDocument::sourceText(const QString &settingId) const
+{
+    return originText(m_loaded.origin(settingId));
+}
+
+QString ConfigDocument::originText(const config::SettingOrigin &origin) const
+{
+    switch (origin.kind) {
+    case config::SettingOrigin::Kind::Default:
+        return tr("default");
+    case config::SettingOrigin::Kind::File:
+        return origin.line > 0 ? tr("this file, line %1").arg(origin.line) : tr("this file");
+    case config::SettingOrigin::Kind::Environment:
+        if (m_environmentFile.contains(origin.name))
+            return tr("%1 in the environment file %2, line %3")
+                .arg(origin.name, m_environmentFile.path())
+                .arg(m_environmentFile.variable(origin.name).line);
+        return tr("%1 in this session's environment").arg(origin.name);
+    case config::SettingOrigin::Kind::CommandLine:
+        return tr("command line %1").arg(origin.name);
+    }
+    return {};
+}
+
+config::ConfigIssues ConfigDocument::issuesFor(const QString &settingId) const
+{
+    config::ConfigIssues issues;
+    for (const auto &issue : m_loaded.issues) {
+        if (issue.setting == settingId)
+            issues.append(issue);
+    }
+    return issues;
+}
+
+QStringList ConfigDocument::scopeNames(config::SettingScope scope) const
+{
+    QStringList names;
+    if (scope == config::SettingScope::Route) {
+        for (const auto &route : m_loaded.config.routes)
+            names.append(route.name);
+    } else if (scope == config::SettingScope::Identity) {
+        for (const auto &identity : m_loaded.config.identities)
+            names.append(identity.name);
+    }
+    return names;
+}
+
+bool ConfigDocument::addScope(config::SettingScope scope, const QString &name)
+{
+    static const QRegularExpression namePattern(u"^[A-Za-z0-9._-]+$"_s);
+    Expects(scope != config::SettingScope::Global);
+    if (!namePattern.match(name).hasMatch() || scopeNames(scope).contains(name))
+        return false;
+    // A new route starts with its own path prefix and the default identity; a new identity as a
+    // system-assigned managed identity, the simplest kind. The validator then names what is missing.
+    if (scope == config::SettingScope::Route) {
+        m_file.setValue(u"route"_s, name, u"path_prefix"_s, u"/"_s + name + u"/"_s);
+        m_file.setValue(u"route"_s, name, u"identity"_s, kDefaultScope);
+    } else {
+        m_file.setValue(u"identity"_s, name, u"type"_s, u"systemAssigned"_s);
+    }
+    m_modified = true;
+    reload();
+    Q_EMIT scopesChanged();
+    return true;
+}
+
+bool ConfigDocument::removeScope(config::SettingScope scope, const QString &name)
+{
+    Expects(scope != config::SettingScope::Global);
+    if (!m_file.removeSection(sectionOf(scope), fileSectionName(sectionOf(scope), name)))
+        return false;
+    m_modified = true;
+    reload();
+    Q_EMIT scopesChanged();
+    return true;
 }
 
 void ConfigDocument::reload()
@@ -105,7 +283,7 @@ void ConfigDocument::reload()
     }
     config::ConfigSources sources;
     sources.configFlag = copy;
-    sources.environment = QProcessEnvironment();
+    sources.environment = m_environmentFile.appliedTo(m_baseEnvironment);
     m_loaded = config::ConfigLoader::load(sources);
     m_loaded.issues += config::ConfigValidator::validate(m_loaded);
     // Messages should name the user's file, not the temporary copy.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "config/CertificateInfo.h"
 #include "config/Secret.h"
 #include "core/Expected.h"
 
@@ -15,6 +16,11 @@ public:
     // keyPath) or PFX/PKCS#12 (with password). The key must belong to the certificate.
     [[nodiscard]] static Expected<void, QString>
     checkCertificateWithKey(const QString &certificatePath, const QString &keyPath, const Secret &password);
+    // Reads what checkCertificateWithKey checks, and reports it: format, subject, issuer,
+    // thumbprint, validity, whether the key is there and matches, and whether a password is needed.
+    // problem carries the same message checkCertificateWithKey would return.
+    [[nodiscard]] static CertificateInfo inspect(const QString &certificatePath, const QString &keyPath,
+                                                 const Secret &password);
     // A PEM file with at least one certificate (CA bundles).
     [[nodiscard]] static Expected<void, QString> checkCaBundle(const QString &path);
     // An existing, readable regular file.

@@ -192,6 +192,24 @@ bool ConfigFile::removeValue(const QString &section, const QString &name, const 
     return removed > 0;
 }
 
+bool ConfigFile::removeSection(const QString &section, const QString &name)
+{
+    QList<Line> kept;
+    bool inRemoved = false;
+    bool removed = false;
+    for (const Line &line : std::as_const(m_lines)) {
+        if (line.kind == LineKind::Section) {
+            inRemoved = sameSection(line.section, line.name, section, name);
+            removed = removed || inRemoved;
+        }
+        if (!inRemoved)
+            kept.append(line);
+    }
+    m_lines = std::move(kept);
+    reindex();
+    return removed;
+}
+
 QString ConfigFile::toText() const
 {
     QString text;

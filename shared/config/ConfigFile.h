@@ -43,6 +43,10 @@ public:
     // Removes every line that sets section/name/key; returns whether one existed.
     bool removeValue(const QString &section, const QString &name, const QString &key);
 
+    // Removes every block of [section "name"]: its header and every line up to the next section
+    // (the block's own comments and unknown keys go with it); returns whether one existed.
+    bool removeSection(const QString &section, const QString &name);
+
     [[nodiscard]] QString toText() const;
 
     // [route "name"] for a name, [route] without.

@@ -33,38 +33,46 @@ public:
 
 private:
     // Settings the configuration model already has for the roadmap but this version does not act
-    // on. Inbound protection and header overrides are errors: silently ignoring them would expose
-    // the identity or change requests behind the operator's back.
+    // on (SettingDescriptor::support). A refused one is an error as soon as it holds a value:
+    // silently ignoring inbound protection or header overrides would expose the identity or change
+    // requests behind the operator's back. An ignored one is harmless, but the operator must know
+    // that nothing happens yet.
     void checkNotYetSupported()
     {
-        const auto &config = m_loaded.config;
-        const QString notYet = QStringLiteral("is not supported by this version yet; remove it");
-        if (!config.listener.tlsCertificatePath.isEmpty())
-            error(id(QStringLiteral("listener"), QStringLiteral("tls_certificate")), notYet);
-        if (!config.listener.inboundAuth.apiKeys.isEmpty())
-            error(id(QStringLiteral("listener"), QStringLiteral("api_keys")), notYet);
-        if (!config.listener.inboundAuth.allowedCidrs.isEmpty())
-            error(id(QStringLiteral("listener"), QStringLiteral("allowed_cidrs")), notYet);
-        if (!config.listener.inboundAuth.clientCaPath.isEmpty())
-            error(id(QStringLiteral("listener"), QStringLiteral("client_ca")), notYet);
-        for (const RouteConfig &route : config.routes) {
-            if (!route.overrideRequestHeaders.isEmpty())
-                error(id(QStringLiteral("route"), QStringLiteral("override_request_headers"), route.name),
-                      notYet);
+        const ServiceConfig &config = m_loaded.config;
+        const ServiceConfig defaults;
+        const RouteConfig defaultRoute;
+        const IdentityConfig defaultIdentity;
+        for (const SettingDescriptor &setting : SettingCatalog::all()) {
+            if (setting.support == SettingSupport::Supported)
+                continue;
+            auto check = [&](const QString &name, const ConstSettingTarget &target,
+                             const ConstSettingTarget &unset) {
+                const QString settingId = setting.id(name);
+                if (setting.support == SettingSupport::Refused) {
+                    if (setting.format(target) != setting.format(unset))
+                        error(settingId, u"is not supported by this version yet; remove it"_s);
+                } else if (m_loaded.origin(settingId).kind != SettingOrigin::Kind::Default) {
+                    warning(settingId, setting.supportNote.isEmpty()
+                                           ? u"is not acted on by this version yet"_s
+                                           : setting.supportNote);
+                }
+            };
+            switch (setting.scope) {
+            case SettingScope::Global:
+                check({}, {&config, nullptr, nullptr}, {&defaults, nullptr, nullptr});
+                break;
+            case SettingScope::Route:
+                for (const RouteConfig &route : config.routes)
+                    check(route.name, {&config, &route, nullptr}, {&defaults, &defaultRoute, nullptr});
+                break;
+            case SettingScope::Identity:
+                for (const IdentityConfig &identity : config.identities)
+                    check(identity.name, {&config, nullptr, &identity},
+                          {&defaults, nullptr, &defaultIdentity});
+                break;
+            }
         }
-        // Harmless to accept (nothing is exposed), but the operator must know nothing happens yet.
-        const QString comesLater = QStringLiteral("is not acted on by this version yet");
-        for (const auto &[section, key] :
-             {std::pair{QStringLiteral("telemetry"), QStringLiteral("prometheus_metrics")}}) {
-            const QString settingId = id(section, key);
-            if (m_loaded.origin(settingId).kind != SettingOrigin::Kind::Default)
-                warning(settingId, comesLater);
-        }
-        // The original's OTEL_GRPC_ENDPOINT must keep working: accepted, export comes later.
-        if (!config.telemetry.grpcEndpoint.isEmpty())
-            warning(id(QStringLiteral("telemetry"), QStringLiteral("grpc_endpoint")),
-                    QStringLiteral(
-                        "OTLP export is not implemented in this version yet; the endpoint is ignored"));
     }
 
     [[nodiscard]] QString id(const QString &section, const QString &key, const QString &name = {}) const

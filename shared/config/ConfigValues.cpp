@@ -10,8 +10,6 @@ namespace aap::config::values {
 
 namespace {
 
-constexpr std::chrono::milliseconds kMaxDuration{24LL * 60 * 60 * 1000};
-
 QString quoted(const QString &value)
 {
     return QLatin1Char('\'') + displayValue(value) + QLatin1Char('\'');

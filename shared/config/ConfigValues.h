@@ -32,6 +32,9 @@ using HeaderList = QList<QPair<QByteArray, QByteArray>>;
 [[nodiscard]] Expected<int, QString> parseInt(const QString &text, int minimum, int maximum);
 [[nodiscard]] Expected<quint16, QString> parsePort(const QString &text);
 
+// The longest duration any setting accepts.
+inline constexpr std::chrono::milliseconds kMaxDuration{24LL * 60 * 60 * 1000};
+
 // Whole milliseconds, digits only (an optional "ms" suffix is accepted), within [minimum, 24 h].
 [[nodiscard]] Expected<std::chrono::milliseconds, QString> parseDuration(const QString &text,
                                                                          std::chrono::milliseconds minimum);

@@ -27,6 +27,14 @@ struct ConstSettingTarget {
     const IdentityConfig *identity = nullptr;
 };
 
+// What kind of value a setting holds, so that an editor can offer the right widget.
+enum class SettingType { Text, Secret, Boolean, Integer, Duration, Choice, Path, Url, List };
+
+// Whether this version acts on a setting. The model already holds roadmap settings; refusing a
+// dangerous one (inbound protection that would silently not protect) is an error, ignoring a
+// harmless one a warning. Editors do not offer either.
+enum class SettingSupport { Supported, Refused, Ignored };
+
 // One setting: its names in every source, its documentation, and how to parse and print it.
 struct SettingDescriptor {
     SettingScope scope = SettingScope::Global;
@@ -38,6 +46,12 @@ struct SettingDescriptor {
     QString description;          // one sentence for --help and the reference
     bool secret = false;          // value never printed, logged or quoted in a message
     bool warnOnEqualTwins = true; // warn about two environment names even when their values agree
+    SettingType type = SettingType::Text;
+    qint64 minimum = 0; // Integer and Duration (milliseconds): the accepted range
+    qint64 maximum = 0;
+    QStringList choices; // Choice: the accepted names, as printed
+    SettingSupport support = SettingSupport::Supported;
+    QString supportNote; // why a Refused/Ignored setting is not acted on; "" = the standard words
 
     // Parses text into the target. Success may carry a warning ("" when none).
     std::function<Expected<QString, QString>(const SettingTarget &, const QString &)> apply;

@@ -1,17 +1,16 @@
 #include "models/ConfigDocument.h"
-#include "models/SettingsModel.h"
-#include "ui/MainWindow.h"
+#include "models/EnvironmentFile.h"
 
+#include <QDir>
 #include <QFile>
-#include <QListWidget>
-#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 
 using namespace Qt::StringLiterals;
+using aap::config::SettingCatalog;
+using aap::config::SettingScope;
 using aap::configurator::ConfigDocument;
-using aap::configurator::MainWindow;
-using aap::configurator::SettingsModel;
+using aap::configurator::EnvironmentFile;
 
 namespace {
 
@@ -26,6 +25,13 @@ void writeFile(const QString &path, const QString &text)
     QFile file(path);
     QVERIFY(file.open(QIODevice::WriteOnly));
     file.write(text.toUtf8());
+}
+
+const aap::config::SettingDescriptor &setting(const QString &section, const QString &key)
+{
+    const auto *found = SettingCatalog::find(section, key);
+    Q_ASSERT(found);
+    return *found;
 }
 
 const QString kOriginal = u"# proxy for the ingestion endpoint\n"
@@ -47,7 +53,7 @@ class tst_ConfiguratorDocument : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
-    void editKeepsCommentsAndUnknownKeys()
+    void saveRoundTripKeepsCommentsAndUnknownKeys()
     {
         QTemporaryDir dir;
         const QString path = dir.filePath(u"proxy.conf"_s);
@@ -55,13 +61,10 @@ private Q_SLOTS:
 
         ConfigDocument document;
         QVERIFY(document.open(path));
-        SettingsModel model(document);
-        const int portRow = model.rowOf(u"listener.port"_s);
-        QVERIFY(portRow >= 0);
-        QCOMPARE(model.index(portRow, SettingsModel::ValueColumn).data().toString(), u"9090"_s);
-        QCOMPARE(model.index(portRow, SettingsModel::SourceColumn).data().toString(), path + u":3"_s);
+        QCOMPARE(document.fileValue(setting(u"listener"_s, u"port"_s), {}), u"9090"_s);
+        QCOMPARE(document.sourceText(u"listener.port"_s), u"this file, line 3"_s);
 
-        QVERIFY(model.setData(model.index(portRow, SettingsModel::ValueColumn), u"9191"_s, Qt::EditRole));
+        document.setValue(setting(u"listener"_s, u"port"_s), {}, u"9191"_s);
         QVERIFY(document.isModified());
         QVERIFY(document.save());
         QVERIFY(!document.isModified());
@@ -69,6 +72,8 @@ private Q_SLOTS:
         QString expected = kOriginal;
         expected.replace(u"port = 9090   "_s, u"port = 9191"_s);
         QCOMPARE(readFile(path), expected);
+        // Saving writes a new file and renames it: no temporary file is left behind.
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files), QStringList{u"proxy.conf"_s});
     }
 
     void newScopedValueGoesIntoItsSection()
@@ -78,11 +83,8 @@ private Q_SLOTS:
         writeFile(path, kOriginal);
         ConfigDocument document;
         QVERIFY(document.open(path));
-        SettingsModel model(document);
-        const int row = model.rowOf(u"identity.default.client_id"_s);
-        QVERIFY(row >= 0);
-        QVERIFY(model.setData(model.index(row, SettingsModel::ValueColumn),
-                              u"00000000-0000-0000-0000-000000000001"_s, Qt::EditRole));
+        document.setValue(setting(u"identity"_s, u"client_id"_s), u"default"_s,
+                          u"00000000-0000-0000-0000-000000000001"_s);
         QVERIFY(document.save());
 
         ConfigDocument reopened;
@@ -90,6 +92,26 @@ private Q_SLOTS:
         QCOMPARE(reopened.loaded().config.identities.first().clientId,
                  u"00000000-0000-0000-0000-000000000001"_s);
         QVERIFY(readFile(path).startsWith(u"# proxy for the ingestion endpoint\n"_s));
+    }
+
+    void routesAreAddedAndRemoved()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(u"proxy.conf"_s);
+        writeFile(path, kOriginal);
+        ConfigDocument document;
+        QVERIFY(document.open(path));
+        QVERIFY(document.addScope(SettingScope::Route, u"query"_s));
+        QVERIFY(!document.addScope(SettingScope::Route, u"query"_s));
+        QVERIFY(!document.addScope(SettingScope::Route, u"bad name"_s));
+        QCOMPARE(document.scopeNames(SettingScope::Route), (QStringList{u"default"_s, u"query"_s}));
+        // The new route lacks a target and an audience: the validator says so at its settings.
+        QVERIFY(!document.issuesFor(u"route.query.target_host"_s).isEmpty());
+        QVERIFY(!document.issuesFor(u"route.query.audience"_s).isEmpty());
+
+        QVERIFY(document.removeScope(SettingScope::Route, u"query"_s));
+        QCOMPARE(document.scopeNames(SettingScope::Route), QStringList{u"default"_s});
+        QCOMPARE(document.text(), kOriginal + u"\n"_s);
     }
 
     void validationUsesTheServicesRules()
@@ -101,18 +123,64 @@ private Q_SLOTS:
         QVERIFY(document.open(path));
         QVERIFY(!document.loaded().hasErrors());
 
-        SettingsModel model(document);
-        const int portRow = model.rowOf(u"listener.port"_s);
-        QVERIFY(model.setData(model.index(portRow, SettingsModel::ValueColumn), u"70000"_s, Qt::EditRole));
+        document.setValue(setting(u"listener"_s, u"port"_s), {}, u"70000"_s);
         QVERIFY(document.loaded().hasErrors());
-        bool namesPort = false;
-        for (const auto &issue : document.loaded().issues)
-            namesPort = namesPort ||
-                        (issue.isError() && issue.setting == u"listener.port"_s && issue.origin.name == path);
-        QVERIFY2(namesPort, "the port error must name the setting and the user's file");
+        const auto issues = document.issuesFor(u"listener.port"_s);
+        QCOMPARE(issues.size(), 1);
+        QVERIFY(issues.first().isError());
+        QCOMPARE(issues.first().origin.name, path);
+        // The wrong value stays in the file as typed.
+        QCOMPARE(document.fileValue(setting(u"listener"_s, u"port"_s), {}), u"70000"_s);
     }
 
-    void secretsAreNeverShownAndEmptyEditKeepsThem()
+    void environmentFileIsASource()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(u"proxy.conf"_s);
+        const QString environmentPath = dir.filePath(u"environment"_s);
+        writeFile(path, u"[listener]\nport = 9090\n"_s);
+        writeFile(environmentPath, u"# written by the installer\n"
+                                   "TARGET_HOST=https://env.example.com\n"
+                                   "AUDIENCE=\"https://monitor.azure.com\"\n"_s);
+        QProcessEnvironment session;
+        session.insert(u"IDENTITY_TYPE"_s, u"systemAssigned"_s);
+        session.insert(u"AUDIENCE"_s, u"https://session.example.com"_s);
+
+        ConfigDocument document;
+        document.setEnvironment(environmentPath, session);
+        QVERIFY(document.open(path));
+        QVERIFY2(!document.loaded().hasErrors(), "the environment supplies the required settings");
+        QCOMPARE(document.loaded().config.routes.first().target.host, u"env.example.com"_s);
+        QCOMPARE(document.sourceText(u"route.default.target_host"_s),
+                 u"TARGET_HOST in the environment file "_s + environmentPath + u", line 2"_s);
+        // The unit's file wins over the session's environment, as systemd starts the service.
+        QCOMPARE(document.loaded().config.routes.first().audience, u"https://monitor.azure.com"_s);
+        QCOMPARE(document.sourceText(u"identity.default.type"_s),
+                 u"IDENTITY_TYPE in this session's environment"_s);
+        QCOMPARE(document.settingsFromEnvironmentFile(), 2);
+        QCOMPARE(document.settingsFromProcessEnvironment(), 1);
+
+        // Without the file, the required settings are missing.
+        document.setEnvironment(dir.filePath(u"missing"_s), {});
+        QVERIFY(document.loaded().hasErrors());
+        QVERIFY(!document.environmentFile().exists());
+    }
+
+    void environmentFileFollowsSystemdRules()
+    {
+        const EnvironmentFile file = EnvironmentFile::parse(u"/x"_s, u"  A=1\n"
+                                                                     "; comment\n"
+                                                                     "# B=2\n"
+                                                                     "C='quoted value'\n"
+                                                                     "not a line\n"
+                                                                     "9X=bad name\n"_s);
+        QCOMPARE(file.size(), 2);
+        QCOMPARE(file.variable(u"A"_s).value, u"1"_s);
+        QCOMPARE(file.variable(u"C"_s).value, u"quoted value"_s);
+        QCOMPARE(file.variable(u"C"_s).line, 4);
+    }
+
+    void secretsAreNeverReturned()
     {
         QTemporaryDir dir;
         const QString path = dir.filePath(u"proxy.conf"_s);
@@ -122,36 +190,22 @@ private Q_SLOTS:
 
         ConfigDocument document;
         QVERIFY(document.open(path));
-        SettingsModel model(document);
-        const int row = model.rowOf(u"identity.default.client_secret"_s);
-        QVERIFY(row >= 0);
-        for (int column = 0; column < SettingsModel::ColumnCount; ++column) {
-            for (int role : {int(Qt::DisplayRole), int(Qt::EditRole), int(Qt::ToolTipRole)})
-                QVERIFY(!model.index(row, column).data(role).toString().contains(marker));
-        }
-        QVERIFY(!model.setData(model.index(row, SettingsModel::ValueColumn), QString(), Qt::EditRole));
-        QVERIFY(!document.isModified());
-        QVERIFY(document.text().contains(marker));
-    }
+        const auto &secret = setting(u"identity"_s, u"client_secret"_s);
+        QCOMPARE(document.effectiveValue(secret, u"default"_s), u"<redacted>"_s);
+        for (const auto &issue : document.loaded().issues)
+            QVERIFY(!issue.message.contains(marker));
 
-    void windowShowsSettingsAndIssues()
-    {
-        QTemporaryDir dir;
-        const QString path = dir.filePath(u"proxy.conf"_s);
-        writeFile(path, u"[listener]\nport = 0\n"_s);
-        ConfigDocument document;
-        MainWindow window(document);
-        QVERIFY(window.openFile(path));
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
-        QVERIFY(window.settingsView()->model()->rowCount() > 20);
-        QVERIFY(window.issuesView()->count() >= 1);
-        QVERIFY(window.windowTitle().contains(path));
-        const QImage shot = window.grab().toImage();
-        QVERIFY(!shot.isNull());
-        const QString screenshot = qEnvironmentVariable("AAP_SCREENSHOT_DIR");
-        if (!screenshot.isEmpty())
-            QVERIFY(shot.save(screenshot + u"/configurator.png"_s));
+        // What Apply sends to the service never holds the secret.
+        QVERIFY(!document.textWithoutSecrets().contains(marker));
+        QVERIFY(document.textWithoutSecrets().contains(u"client_secret = <redacted>"_s));
+        QVERIFY(document.textWithoutSecrets().startsWith(u"# proxy for the ingestion endpoint\n"_s));
+        QVERIFY(!document.secretsEdited());
+        document.setValue(setting(u"listener"_s, u"port"_s), {}, u"9191"_s);
+        QVERIFY(!document.secretsEdited());
+        document.setValue(secret, u"default"_s, u"another-secret"_s);
+        QVERIFY(document.secretsEdited());
+        QVERIFY(document.save());
+        QVERIFY(!document.secretsEdited());
     }
 };
 
