@@ -90,11 +90,10 @@ ParseResult ChunkedDecoder::decode(QByteArrayView input, QByteArrayView &payload
                 // Returns here so a relay can tell the trailer section apart from the chunks.
                 m_state = State::TrailerStart;
                 return ParseResult{ParseStatus::Incomplete, i, HttpError::None, {}};
-            } else {
-                if (m_limits.maxBodyBytes != 0 && m_remaining > m_limits.maxBodyBytes - m_payloadBytes)
-                    return fail(HttpError::BodyTooLarge, "chunked body over the body limit");
-                m_state = State::Data;
             }
+            if (m_limits.maxBodyBytes != 0 && m_remaining > m_limits.maxBodyBytes - m_payloadBytes)
+                return fail(HttpError::BodyTooLarge, "chunked body over the body limit");
+            m_state = State::Data;
             break;
         case State::Data: {
             const auto take = qsizetype(std::min<quint64>(m_remaining, quint64(size - i)));
