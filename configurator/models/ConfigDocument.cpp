@@ -11,6 +11,8 @@
 #include <QSet>
 #include <QTemporaryDir>
 
+#include <algorithm>
+
 namespace aap::configurator {
 
 using namespace Qt::StringLiterals;
@@ -81,15 +83,13 @@ QString ConfigDocument::textWithoutSecrets() const
 
 bool ConfigDocument::secretsEdited() const
 {
-    for (const auto &entry : m_file.entries()) {
+    return std::ranges::any_of(m_file.entries(), [this](const auto &entry) {
         const auto *setting = config::SettingCatalog::find(entry.section, entry.key);
         if (!setting || !setting->secret)
-            continue;
+            return false;
         const auto saved = m_savedFile.find(entry.section, entry.name, entry.key);
-        if (!saved || saved->value != entry.value)
-            return true;
-    }
-    return false;
+        return !saved || saved->value != entry.value;
+    });
 }
 
 void ConfigDocument::setEnvironment(const QString &environmentFilePath, const QProcessEnvironment &base)

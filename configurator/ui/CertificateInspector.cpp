@@ -20,8 +20,8 @@ CertificateInspector::CertificateInspector(ConfigDocument &document, QString ide
 {
     setObjectName(u"certificateInspector"_s);
     setFrameShape(QFrame::StyledPanel);
-    auto *form = new QFormLayout(this);
-    form->setLabelAlignment(Qt::AlignLeft);
+    m_form = new QFormLayout(this);
+    m_form->setLabelAlignment(Qt::AlignLeft);
     addLine(u"verdict"_s, tr("Certificate:"));
     addLine(u"subject"_s, tr("Subject:"));
     addLine(u"issuer"_s, tr("Issuer:"));
@@ -39,7 +39,7 @@ QLabel *CertificateInspector::addLine(const QString &name, const QString &title)
     value->setObjectName(name);
     value->setWordWrap(true);
     value->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    static_cast<QFormLayout *>(layout())->addRow(title, value);
+    m_form->addRow(title, value);
     return value;
 }
 
@@ -56,7 +56,7 @@ void CertificateInspector::refresh()
         if (candidate.name == m_identityName)
             identity = &candidate;
     }
-    auto *form = static_cast<QFormLayout *>(layout());
+    auto *form = m_form;
     auto set = [&](const QString &name, const QString &value) {
         auto *label = findChild<QLabel *>(name);
         label->setText(value);

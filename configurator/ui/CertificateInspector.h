@@ -8,6 +8,7 @@
 
 #include <gsl/pointers>
 
+class QFormLayout;
 class QLabel;
 
 namespace aap::configurator {
@@ -39,6 +40,7 @@ private:
     QLabel *addLine(const QString &name, const QString &title);
 
     ConfigDocument &m_document;
+    QFormLayout *m_form = nullptr;
     QString m_identityName;
     gsl::not_null<const Clock *> m_clock;
     config::CertificateInfo m_info;

@@ -41,8 +41,8 @@ public:
 
 private:
     struct Row {
-        SettingField *field;
-        QFormLayout *form;
+        SettingField *field = nullptr;
+        QFormLayout *form = nullptr;
         QList<QWidget *> extras;
     };
 

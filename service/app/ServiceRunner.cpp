@@ -158,7 +158,7 @@ ReloadResult ServiceRunner::reload()
     qCInfo(lcApp).noquote() << "reloading configuration"
                             << log::LogField::kv("file", m_reader.sources().configFlag.value_or(
                                                              m_reader.sources().defaultConfigPath));
-    const ReloadResult result = apply(m_reader.read());
+    ReloadResult result = apply(m_reader.read());
     if (result.applied) {
         m_reloadNote.clear();
         qCInfo(lcApp).noquote() << "configuration reloaded" << log::LogField::kv("routes", result.routes)

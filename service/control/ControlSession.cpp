@@ -23,7 +23,7 @@ constexpr int kCloseGraceMs = 1000;
 
 } // namespace
 
-ControlSession::ControlSession(QLocalSocket *socket, ControlHandler &handler, QString adminGroup,
+ControlSession::ControlSession(QLocalSocket *socket, ControlHandler &handler, const QString &adminGroup,
                                QObject *parent)
     : QObject(parent), m_socket(socket), m_handler(handler)
 {

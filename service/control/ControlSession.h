@@ -17,10 +17,10 @@ class ControlSession : public QObject {
     Q_OBJECT
 
 public:
-    static constexpr qint64 kMaxQueuedBytes = 4 * 1024 * 1024;
+    static constexpr qint64 kMaxQueuedBytes = qint64{4} * 1024 * 1024;
 
     // Takes ownership of socket.
-    ControlSession(QLocalSocket *socket, ControlHandler &handler, QString adminGroup,
+    ControlSession(QLocalSocket *socket, ControlHandler &handler, const QString &adminGroup,
                    QObject *parent = nullptr);
 
     [[nodiscard]] bool subscribed() const { return m_subscribed; }

@@ -63,9 +63,9 @@ bool isQuery(const config::TargetUrl &target)
 
 } // namespace
 
-Diagnosis::Diagnosis(Clock &clock, config::LoadedConfig loaded, QProcessEnvironment environment,
+Diagnosis::Diagnosis(Clock &clock, config::LoadedConfig loaded, const QProcessEnvironment &environment,
                      QObject *parent)
-    : QObject(parent), m_clock(clock), m_loaded(std::move(loaded)), m_environment(std::move(environment))
+    : QObject(parent), m_clock(clock), m_loaded(std::move(loaded)), m_environment(environment)
 {}
 
 Diagnosis::~Diagnosis()
@@ -300,7 +300,7 @@ void Diagnosis::checkTarget()
                 details);
             finishTarget(true, {});
         });
-        connect(socket, &QSslSocket::connected, this, [this, socket, title, resolved, finishTarget] {
+        connect(socket, &QSslSocket::connected, this, [this, title, resolved, finishTarget] {
             if (route().target.isTls())
                 return; // wait for the handshake
             add(u"target"_s, title, Verdict::Pass, u"reachable (plain http: no TLS to verify)"_s, {resolved});

@@ -37,7 +37,7 @@ class Diagnosis : public QObject {
 public:
     using Done = std::function<void(const DiagnosisReport &)>;
 
-    Diagnosis(Clock &clock, config::LoadedConfig loaded, QProcessEnvironment environment,
+    Diagnosis(Clock &clock, config::LoadedConfig loaded, const QProcessEnvironment &environment,
               QObject *parent = nullptr);
     ~Diagnosis() override;
 

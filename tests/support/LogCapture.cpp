@@ -2,10 +2,9 @@
 
 namespace aap::test {
 
-LogCapture::LogCapture()
+LogCapture::LogCapture() : m_previous(qInstallMessageHandler(&LogCapture::handler))
 {
     s_lines.clear();
-    m_previous = qInstallMessageHandler(&LogCapture::handler);
 }
 
 LogCapture::~LogCapture()
