@@ -17,6 +17,8 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
+#include <ranges>
+
 namespace aap::configurator {
 
 using namespace Qt::StringLiterals;
@@ -247,10 +249,11 @@ void StatusPage::setStatus(const QJsonObject &status)
 
     m_events->clear();
     // Newest first: the last event is what an administrator looks for.
-    for (auto it = m_snapshot.events.crbegin(); it != m_snapshot.events.crend(); ++it) {
-        auto *item = new QTreeWidgetItem(m_events, {clockTime(it->at), it->identity, it->event, it->text});
-        item->setToolTip(3, it->text);
-        if (it->event == u"failed" || it->event == u"expired")
+    for (const auto &event : std::views::reverse(m_snapshot.events)) {
+        auto *item =
+            new QTreeWidgetItem(m_events, {clockTime(event.at), event.identity, event.event, event.text});
+        item->setToolTip(3, event.text);
+        if (event.event == u"failed" || event.event == u"expired")
             item->setIcon(2, style()->standardIcon(QStyle::SP_MessageBoxWarning));
     }
     m_events->resizeColumnToContents(0);
