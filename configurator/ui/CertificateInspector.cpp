@@ -16,11 +16,11 @@ using config::CertificateInfo;
 
 CertificateInspector::CertificateInspector(ConfigDocument &document, QString identityName,
                                            gsl::not_null<const Clock *> clock, QWidget *parent)
-    : QFrame(parent), m_document(document), m_identityName(std::move(identityName)), m_clock(clock)
+    : QFrame(parent), m_document(document), m_form(new QFormLayout(this)),
+      m_identityName(std::move(identityName)), m_clock(clock)
 {
     setObjectName(u"certificateInspector"_s);
     setFrameShape(QFrame::StyledPanel);
-    m_form = new QFormLayout(this);
     m_form->setLabelAlignment(Qt::AlignLeft);
     addLine(u"verdict"_s, tr("Certificate:"));
     addLine(u"subject"_s, tr("Subject:"));

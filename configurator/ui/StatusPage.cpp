@@ -17,8 +17,6 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
-#include <ranges>
-
 namespace aap::configurator {
 
 using namespace Qt::StringLiterals;
@@ -249,7 +247,8 @@ void StatusPage::setStatus(const QJsonObject &status)
 
     m_events->clear();
     // Newest first: the last event is what an administrator looks for.
-    for (const auto &event : std::views::reverse(m_snapshot.events)) {
+    for (qsizetype i = m_snapshot.events.size() - 1; i >= 0; --i) {
+        const auto &event = m_snapshot.events.at(i);
         auto *item =
             new QTreeWidgetItem(m_events, {clockTime(event.at), event.identity, event.event, event.text});
         item->setToolTip(3, event.text);
