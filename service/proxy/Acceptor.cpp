@@ -22,6 +22,10 @@ namespace {
 // Accepts per readiness notification, so one busy listener cannot starve the rest of the loop.
 constexpr int kAcceptBatch = 64;
 
+// Qt's default backlog is 50: a burst of more connects than that had SYNs dropped, and those
+// clients waited out the kernel's one-second retransmit. The kernel caps this at somaxconn.
+constexpr int kListenBacklog = 4096;
+
 } // namespace
 
 Acceptor::Acceptor(Hooks hooks, Clock &clock, QObject *parent)
@@ -35,6 +39,7 @@ Acceptor::~Acceptor()
 
 bool Acceptor::start(const QHostAddress &address, quint16 port)
 {
+    setListenBacklogSize(kListenBacklog);
     if (!listen(address, port)) {
         return false;
     }

@@ -491,15 +491,74 @@ private Q_SLOTS:
         QCOMPARE(reader.first, 0);
         QVERIFY(reader.second.contains(u"\"can_write\":false"_s));
         QVERIFY(reader.second.contains(u"\"routes\""_s));
-        const auto writer = runAs(member, u"refresh"_s);
-        QCOMPARE(writer.first, 0);
-        QVERIFY2(writer.second.contains(u"permission_denied"_s), qPrintable(writer.second));
+        for (const QString &write : {u"refresh"_s, u"config.apply"_s}) {
+            const auto writer = runAs(member, write);
+            QCOMPARE(writer.first, 0);
+            QVERIFY2(writer.second.contains(u"permission_denied"_s), qPrintable(writer.second));
+        }
         // Root (uid 0 by SO_PEERCRED) may.
         RawClient root;
         QVERIFY(root.connectTo(m_socketPath));
         QVERIFY(root.hello());
         const auto refreshed = root.request(2, u"refresh"_s);
         QVERIFY(refreshed && !refreshed->error);
+        stopService();
+    }
+
+    // config.apply end to end: a refused text changes nothing; a valid one is backed up, written
+    // over the file (its comment kept, as sent) and reloaded, and the proxy forwards with it.
+    void configApplyBacksUpWritesAndReloads()
+    {
+        const QString path = m_dir.filePath(u"apply.conf"_s);
+        const QString backup = path + u".bak"_s;
+        QFile::remove(path);
+        QFile::remove(backup);
+        const auto configText = [&](const QString &basePath) {
+            return u"# kept as written\n[route]\ntarget_host = http://127.0.0.1:%1/%2\n"
+                   "audience = https://monitor.azure.com\n[identity]\ntype = systemAssigned\n"_s
+                       .arg(m_upstream.port())
+                       .arg(basePath);
+        };
+        const auto readText = [](const QString &file) {
+            QFile in(file);
+            return in.open(QIODevice::ReadOnly) ? QString::fromUtf8(in.readAll()) : QString();
+        };
+        const QString before = configText(u"before"_s);
+        {
+            QFile out(path);
+            QVERIFY(out.open(QIODevice::WriteOnly));
+            out.write(before.toUtf8());
+        }
+        // The file decides the target and the identity: the environment would override it.
+        QProcessEnvironment env = baseEnvironment();
+        env.remove(u"TARGET_HOST"_s);
+        env.remove(u"AUDIENCE"_s);
+        env.insert(u"AZURE_POD_IDENTITY_AUTHORITY_HOST"_s, m_imds.authorityHost().toString());
+        startService(env, {u"--config"_s, path});
+        RawClient client;
+        QVERIFY(client.connectTo(m_socketPath));
+        QVERIFY(client.hello());
+
+        const QString invalid = before + u"[identity]\ntype = magic\n"_s;
+        const auto refused = client.request(2, u"config.apply"_s, QJsonObject{{u"text"_s, invalid}});
+        QVERIFY(refused && refused->error);
+        QCOMPARE(refused->error->code, QString(aap::ipc::errors::kInvalidConfig));
+        QVERIFY2(refused->error->message.contains(u"identity"_s), qPrintable(refused->error->message));
+        QCOMPARE(readText(path), before);
+        QVERIFY(!QFileInfo::exists(backup));
+
+        const QString after = configText(u"after"_s);
+        const auto applied = client.request(3, u"config.apply"_s, QJsonObject{{u"text"_s, after}});
+        QVERIFY(applied && !applied->error);
+        QVERIFY2(applied->payload.value(u"applied"_s).toBool(), applied->toJson().constData());
+        QVERIFY(applied->payload.value(u"reload"_s).toObject().value(u"ok"_s).toBool());
+        QCOMPARE(applied->payload.value(u"backup"_s).toString(), backup);
+        QCOMPARE(readText(backup), before);
+        QCOMPARE(readText(path), after);
+
+        QCOMPARE(httpStatus(m_port, u"/probe"_s), 200);
+        QCOMPARE(m_upstream.requests().last().target, QByteArray("/after/probe"));
+        checkServiceHealthy();
         stopService();
     }
 
