@@ -6,12 +6,12 @@
 #include "support/FakeClock.h"
 #include "support/FakeImds.h"
 #include "support/FakeUpstream.h"
+#include "support/process/ServiceProcess.h"
 #include "ui/StatusPage.h"
 
 #include <QDir>
 #include <QProcess>
 #include <QRegularExpression>
-#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>
@@ -25,15 +25,9 @@ using aap::test::FakeClock;
 using aap::test::FakeImds;
 using aap::test::FakeTokenServer;
 using aap::test::FakeUpstream;
+using aap::test::ServiceProcess;
 
 namespace {
-
-quint16 freePort()
-{
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
-}
 
 // "1 h 02 min 05 s", "4 min 10 s", "12 s" -> seconds; -1 when the text is not a countdown.
 qint64 countdownSeconds(const QString &text)
@@ -62,34 +56,22 @@ class tst_ConfiguratorStatus : public QObject {
 private:
     FakeImds m_imds;
     FakeUpstream m_upstream;
-    QProcess m_service;
+    ServiceProcess m_service;
     QTemporaryDir m_runtime;
     QString m_socket;
 
     void startService()
     {
-        QProcessEnvironment env;
-        env.insert(u"PATH"_s, qEnvironmentVariable("PATH"));
-        env.insert(u"TARGET_HOST"_s, u"http://127.0.0.1:%1"_s.arg(m_upstream.port()));
-        env.insert(u"IDENTITY_TYPE"_s, u"SystemAssigned"_s);
-        env.insert(u"AUDIENCE"_s, u"https://monitor.azure.com"_s);
-        env.insert(u"LISTENING_PORT"_s, QString::number(freePort()));
-        env.insert(u"AZURE_POD_IDENTITY_AUTHORITY_HOST"_s, m_imds.authorityHost().toString());
-        env.insert(u"WORKER_THREADS"_s, u"1"_s);
-        env.insert(u"CONTROL_SOCKET"_s, m_socket);
-        m_service.setProcessEnvironment(env);
-        m_service.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        m_service.start(QStringLiteral(AAP_SERVICE_BINARY), {u"--config"_s, u"/dev/null"_s});
-        QVERIFY(m_service.waitForStarted(10'000));
+        m_service.setEnv(u"TARGET_HOST"_s, u"http://127.0.0.1:%1"_s.arg(m_upstream.port()));
+        m_service.setEnv(u"IDENTITY_TYPE"_s, u"SystemAssigned"_s);
+        m_service.setEnv(u"AUDIENCE"_s, u"https://monitor.azure.com"_s);
+        m_service.setEnv(u"AZURE_POD_IDENTITY_AUTHORITY_HOST"_s, m_imds.authorityHost().toString());
+        m_service.setEnv(u"WORKER_THREADS"_s, u"1"_s);
+        m_service.setEnv(u"CONTROL_SOCKET"_s, m_socket);
+        QVERIFY(m_service.start());
     }
 
-    void stopService()
-    {
-        if (m_service.state() == QProcess::NotRunning)
-            return;
-        ::kill(static_cast<pid_t>(m_service.processId()), SIGTERM);
-        QVERIFY(m_service.waitForFinished(20'000));
-    }
+    void stopService() { QVERIFY(m_service.stop()); }
 
 private Q_SLOTS:
     void initTestCase()
@@ -100,13 +82,7 @@ private Q_SLOTS:
         m_socket = m_runtime.filePath(u"control.sock"_s);
     }
 
-    void cleanupTestCase()
-    {
-        if (m_service.state() != QProcess::NotRunning) {
-            m_service.kill();
-            m_service.waitForFinished(5'000);
-        }
-    }
+    void cleanupTestCase() { m_service.kill(); }
 
     void statusFollowsTheService()
     {

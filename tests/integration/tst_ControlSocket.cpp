@@ -10,17 +10,15 @@
 #include "support/FakeImds.h"
 #include "support/FakeUpstream.h"
 #include "support/TestPki.h"
+#include "support/process/ServiceProcess.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLocalSocket>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QSignalSpy>
-#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -40,29 +38,10 @@ using aap::ipc::FrameReader;
 using aap::test::FakeEntra;
 using aap::test::FakeImds;
 using aap::test::FakeUpstream;
+using aap::test::ServiceProcess;
 using aap::test::TestPki;
 
 namespace {
-
-quint16 freePort()
-{
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
-}
-
-int httpStatus(quint16 port, const QString &path)
-{
-    QNetworkAccessManager manager;
-    QNetworkRequest request(QUrl(u"http://127.0.0.1:%1%2"_s.arg(port).arg(path)));
-    request.setTransferTimeout(10'000);
-    QNetworkReply *reply = manager.get(request);
-    QSignalSpy finished(reply, &QNetworkReply::finished);
-    finished.wait(15'000);
-    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    reply->deleteLater();
-    return status;
-}
 
 // A blocking client that speaks the protocol by hand, so tests can send what ControlClient never
 // would, and that keeps every byte it received.
@@ -172,13 +151,7 @@ private:
 
     QProcessEnvironment baseEnvironment() const
     {
-        QProcessEnvironment env;
-        for (const QString &keep : {u"PATH"_s, u"LD_LIBRARY_PATH"_s, u"ASAN_OPTIONS"_s, u"LSAN_OPTIONS"_s,
-                                    u"UBSAN_OPTIONS"_s, u"XDG_RUNTIME_DIR"_s}) {
-            const QString value = qEnvironmentVariable(keep.toLatin1().constData());
-            if (!value.isEmpty())
-                env.insert(keep, value);
-        }
+        QProcessEnvironment env = ServiceProcess::scrubbedEnvironment();
         env.insert(u"TARGET_HOST"_s, u"http://127.0.0.1:%1"_s.arg(m_upstream.port()));
         env.insert(u"AUDIENCE"_s, u"https://monitor.azure.com"_s);
         env.insert(u"LISTENING_PORT"_s, QString::number(m_port));
@@ -195,7 +168,7 @@ private:
         m_service.start(QStringLiteral(AAP_SERVICE_BINARY), arguments);
         QVERIFY(m_service.waitForStarted(10'000));
         QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(m_socketPath), 15'000);
-        QTRY_COMPARE_WITH_TIMEOUT(httpStatus(m_port, u"/health"_s), 200, 15'000);
+        QTRY_COMPARE_WITH_TIMEOUT(ServiceProcess::get(m_port, u"/health"_s).status, 200, 15'000);
     }
 
     void startImdsService()
@@ -240,7 +213,7 @@ private Q_SLOTS:
         QVERIFY(m_upstream.listen());
     }
 
-    void init() { m_port = freePort(); }
+    void init() { m_port = ServiceProcess::freePort(); }
 
     void cleanup()
     {
@@ -293,7 +266,7 @@ private Q_SLOTS:
                  u"listening"_s);
 
         // Counters move with traffic, and a subscriber gets a push (at most one a second).
-        QCOMPARE(httpStatus(m_port, u"/x"_s), 200);
+        QCOMPARE(ServiceProcess::get(m_port, u"/x"_s).status, 200);
         client.send(6, u"subscribe"_s);
         QVERIFY(client.answer(6));
         QElapsedTimer timer;
@@ -556,7 +529,7 @@ private Q_SLOTS:
         QCOMPARE(readText(backup), before);
         QCOMPARE(readText(path), after);
 
-        QCOMPARE(httpStatus(m_port, u"/probe"_s), 200);
+        QCOMPARE(ServiceProcess::get(m_port, u"/probe"_s).status, 200);
         QCOMPARE(m_upstream.requests().last().target, QByteArray("/after/probe"));
         checkServiceHealthy();
         stopService();
@@ -638,8 +611,8 @@ private Q_SLOTS:
         env.insert(u"AZURE_AUTHORITY_HOST"_s, entra.authorityHost().toString());
         env.insert(u"SSL_CERT_FILE"_s, pki.caCertificatePath());
         startService(env, {u"--config"_s, configPath});
-        QTRY_COMPARE_WITH_TIMEOUT(httpStatus(m_port, u"/ready"_s), 200, 20'000);
-        QCOMPARE(httpStatus(m_port, u"/forward"_s), 200);
+        QTRY_COMPARE_WITH_TIMEOUT(ServiceProcess::get(m_port, u"/ready"_s).status, 200, 20'000);
+        QCOMPARE(ServiceProcess::get(m_port, u"/forward"_s).status, 200);
         const QByteArray authorization =
             m_upstream.requests().last().header("Authorization").value_or(QByteArray());
         QVERIFY(authorization.startsWith("Bearer "));

@@ -1,9 +1,11 @@
 // Issue 9, finding 2: a full descriptor table must not spin the CPU or lock out /health. The real
 // program runs with RLIMIT_NOFILE lowered in the child and gets more clients than descriptors.
+#include "support/process/ServiceProcess.h"
+
 #include <QProcess>
 #include <QRegularExpression>
-#include <QTcpServer>
 #include <QTcpSocket>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <csignal>
@@ -14,18 +16,12 @@
 #include <unistd.h>
 
 using namespace Qt::StringLiterals;
+using aap::test::ServiceProcess;
 
 namespace {
 
 constexpr rlim_t kDescriptorLimit = 64;
 constexpr int kClients = 150;
-
-quint16 freePort()
-{
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
-}
 
 // User plus system CPU time of a process, in seconds (from /proc/<pid>/stat).
 double cpuSeconds(qint64 pid)
@@ -44,6 +40,7 @@ double cpuSeconds(qint64 pid)
 class tst_ProxyDescriptorLimit : public QObject {
     Q_OBJECT
 
+    QTemporaryDir m_runtime;
     QProcess m_service;
     quint16 m_port = 0;
     std::vector<std::unique_ptr<QTcpSocket>> m_clients;
@@ -106,9 +103,9 @@ private Q_SLOTS:
         // and every virtual call is reported as a call on an invalid object (a false positive).
         QSKIP("needs free descriptors in the sanitizer runtime; runs in the plain build");
 #endif
-        m_port = freePort();
-        QProcessEnvironment env;
-        env.insert(u"PATH"_s, qEnvironmentVariable("PATH"));
+        m_port = ServiceProcess::freePort();
+        QProcessEnvironment env = ServiceProcess::scrubbedEnvironment();
+        env.insert(u"CONTROL_SOCKET"_s, m_runtime.filePath(u"control.sock"_s));
         env.insert(u"TARGET_HOST"_s, u"http://127.0.0.1:9"_s);
         env.insert(u"IDENTITY_TYPE"_s, u"systemassigned"_s);
         env.insert(u"AUDIENCE"_s, u"https://monitor.azure.com"_s);
@@ -142,10 +139,11 @@ private Q_SLOTS:
     {
         openClients({});
         QVERIFY2(idleCpu(5) < 1.0, "the service spins while its descriptor table is full");
-        // Idle clients are only closed by their own time-out after 60 s: an answer well before that
-        // means some were shed for the new client. (The bound is loose on purpose: CI runs this
-        // under ASan on a loaded machine.)
-        QCOMPARE(health(10'000), 200);
+        // Issue 9 asks for an answer within 2 s; idle clients otherwise live 60 s.
+        QElapsedTimer timer;
+        timer.start();
+        QCOMPARE(health(2000), 200);
+        QVERIFY(timer.elapsed() < 2000);
         m_clients.clear();
         stopService();
         QVERIFY(m_log.contains("descriptor limit reached"));

@@ -4,8 +4,8 @@
 // stuck, STOPPING=1 on SIGTERM, RELOADING=1 then READY=1 on SIGHUP, and SIGUSR1/2 survived.
 #include "support/FakeImds.h"
 #include "support/FakeUpstream.h"
-#include "support/HostedService.h"
 #include "support/NotifySocket.h"
+#include "support/process/HostedService.h"
 
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -20,15 +20,9 @@ using aap::test::FakeTokenServer;
 using aap::test::FakeUpstream;
 using aap::test::HostedService;
 using aap::test::NotifySocket;
+using aap::test::ServiceProcess;
 
 namespace {
-
-quint16 freePort()
-{
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
-}
 
 bool portAccepts(quint16 port)
 {
@@ -74,7 +68,7 @@ private Q_SLOTS:
     {
         NotifySocket notify;
         QVERIFY(notify.isOpen());
-        const quint16 port = freePort();
+        const quint16 port = ServiceProcess::freePort();
         int readyMessages = 0;
         bool acceptedAtReady = false;
         // Probed from inside the datagram's arrival, before the test does anything else.
@@ -82,7 +76,7 @@ private Q_SLOTS:
             if (message.has("READY=1") && readyMessages++ == 0)
                 acceptedAtReady = portAccepts(port);
         });
-        HostedService service(notify, QStringLiteral(AAP_SERVICE_BINARY));
+        HostedService service(notify);
         prepare(service, port);
         QVERIFY(service.start());
         QCOMPARE(readyMessages, 1);
@@ -103,8 +97,8 @@ private Q_SLOTS:
         m_imds.injectFault(
             FakeTokenServer::Fault::withStatus(500, R"({"error":"unknown","error_description":"boom"})"), -1);
         NotifySocket notify;
-        HostedService service(notify, QStringLiteral(AAP_SERVICE_BINARY));
-        prepare(service, freePort());
+        HostedService service(notify);
+        prepare(service, ServiceProcess::freePort());
         QVERIFY(service.start());
         QVERIFY(notify.waitFor("STATUS=waiting for the first token: "));
         const QByteArray waiting =
@@ -122,8 +116,8 @@ private Q_SLOTS:
         QSKIP("built without AAP_TEST_HOOKS: no way to stall a worker");
 #endif
         NotifySocket notify;
-        HostedService service(notify, QStringLiteral(AAP_SERVICE_BINARY));
-        prepare(service, freePort());
+        HostedService service(notify);
+        prepare(service, ServiceProcess::freePort());
         // Pings every 300 ms; worker 0 is stuck from 2 s to 5 s after start.
         service.setVariable(u"WATCHDOG_USEC"_s, u"600000"_s);
         service.setVariable(u"AAP_TEST_STALL_WORKER"_s, u"2000:3000"_s);
@@ -168,8 +162,8 @@ private Q_SLOTS:
     void sigtermSendsStopping()
     {
         NotifySocket notify;
-        HostedService service(notify, QStringLiteral(AAP_SERVICE_BINARY));
-        prepare(service, freePort());
+        HostedService service(notify);
+        prepare(service, ServiceProcess::freePort());
         QVERIFY(service.start());
         QCOMPARE(notify.indexOf("STOPPING=1"), -1);
         QVERIFY(service.stop());
@@ -179,8 +173,8 @@ private Q_SLOTS:
     void sighupWithAValidConfigReloadsThenReportsReady()
     {
         NotifySocket notify;
-        HostedService service(notify, QStringLiteral(AAP_SERVICE_BINARY));
-        const quint16 port = freePort();
+        HostedService service(notify);
+        const quint16 port = ServiceProcess::freePort();
         prepare(service, port);
         QVERIFY(service.start());
         const qsizetype from = notify.messages().size();
@@ -199,8 +193,8 @@ private Q_SLOTS:
     void sighupWithAnInvalidConfigKeepsTheOldOne()
     {
         NotifySocket notify;
-        HostedService service(notify, QStringLiteral(AAP_SERVICE_BINARY));
-        const quint16 port = freePort();
+        HostedService service(notify);
+        const quint16 port = ServiceProcess::freePort();
         prepare(service, port);
         QVERIFY(service.start());
         QByteArray bad = config(port);
@@ -228,8 +222,8 @@ private Q_SLOTS:
     void sigusr1AndSigusr2AreNotFatal()
     {
         NotifySocket notify;
-        HostedService service(notify, QStringLiteral(AAP_SERVICE_BINARY));
-        const quint16 port = freePort();
+        HostedService service(notify);
+        const quint16 port = ServiceProcess::freePort();
         prepare(service, port);
         QVERIFY(service.start());
         service.signal(SIGUSR1);

@@ -4,8 +4,8 @@
 // in flight at the reload finishes.
 #include "support/FakeImds.h"
 #include "support/FakeUpstream.h"
-#include "support/HostedService.h"
 #include "support/NotifySocket.h"
+#include "support/process/HostedService.h"
 
 #include <QElapsedTimer>
 #include <QTcpServer>
@@ -22,15 +22,9 @@ using aap::test::FakeImds;
 using aap::test::FakeUpstream;
 using aap::test::HostedService;
 using aap::test::NotifySocket;
+using aap::test::ServiceProcess;
 
 namespace {
-
-quint16 freePort()
-{
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
-}
 
 // Clients that each send GET requests one after another on a kept-alive connection (a new one
 // when the proxy answers "Connection: close"), until `total` answers came back or the time is up.
@@ -193,8 +187,8 @@ private Q_SLOTS:
     void reloadsUnderLoadDropNoRequestAndKeepTheToken()
     {
         NotifySocket notify;
-        HostedService service(notify, QStringLiteral(AAP_SERVICE_BINARY));
-        const quint16 port = freePort();
+        HostedService service(notify);
+        const quint16 port = ServiceProcess::freePort();
         QVERIFY(start(notify, service, port));
         const int tokenRequests = m_imds.requestCount();
         const qsizetype firstReload = notify.messages().size();
@@ -239,8 +233,8 @@ private Q_SLOTS:
     void aChangedIdentityGetsItsOwnToken()
     {
         NotifySocket notify;
-        HostedService service(notify, QStringLiteral(AAP_SERVICE_BINARY));
-        const quint16 port = freePort();
+        HostedService service(notify);
+        const quint16 port = ServiceProcess::freePort();
         QVERIFY(start(notify, service, port));
         const int tokenRequests = m_imds.requestCount();
         QVERIFY(service.writeConfig(config(port, u"https://management.azure.com"_s)));
@@ -253,8 +247,8 @@ private Q_SLOTS:
     void aChangedPortIsBoundAndTheRequestInFlightFinishes()
     {
         NotifySocket notify;
-        HostedService service(notify, QStringLiteral(AAP_SERVICE_BINARY));
-        const quint16 oldPort = freePort();
+        HostedService service(notify);
+        const quint16 oldPort = ServiceProcess::freePort();
         QVERIFY(start(notify, service, oldPort));
         const int tokenRequests = m_imds.requestCount();
         m_upstream.setHandler([](const FakeUpstream::Request &request) {
@@ -271,7 +265,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(
             !m_upstream.requests().isEmpty() && m_upstream.requests().last().target == "/gen0/slow", 10'000);
 
-        const quint16 newPort = freePort();
+        const quint16 newPort = ServiceProcess::freePort();
         QVERIFY(service.writeConfig(config(newPort)));
         reload(notify, service);
 

@@ -28,12 +28,18 @@ void ServiceProcess::setEnv(const QString &name, const QString &value)
     m_environment.insert(name, value);
 }
 
+void ServiceProcess::unsetEnv(const QString &name)
+{
+    m_environment.remove(name);
+}
+
 void ServiceProcess::reset()
 {
     m_port = freePort();
     m_environment = scrubbedEnvironment();
     m_environment.insert(u"LISTENING_PORT"_s, QString::number(m_port));
     m_environment.insert(u"AAD_AUTH_PROXY_CONFIG"_s, QString());
+    m_environment.insert(u"CONTROL_SOCKET"_s, m_runtimeDir.filePath(u"control.sock"_s));
 }
 
 bool ServiceProcess::start(Stderr stderrMode, const QStringList &arguments)
@@ -62,8 +68,14 @@ bool ServiceProcess::stop(int timeoutMs)
 {
     if (m_process.state() == QProcess::NotRunning)
         return true;
-    ::kill(static_cast<pid_t>(m_process.processId()), SIGTERM);
+    signal(SIGTERM);
     return m_process.waitForFinished(timeoutMs);
+}
+
+void ServiceProcess::signal(int signalNumber)
+{
+    if (m_process.state() != QProcess::NotRunning)
+        ::kill(static_cast<pid_t>(m_process.processId()), signalNumber);
 }
 
 void ServiceProcess::kill()

@@ -5,14 +5,16 @@
 #include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
+#include <QTemporaryDir>
 
 namespace aap::test {
 
 // The real aad-auth-proxy program (AAP_SERVICE_BINARY) for integration tests. Its environment is
 // scrubbed: only PATH, LD_LIBRARY_PATH and the sanitizers' options are inherited, so variables of
 // the machine running the tests (AZURE_*, IDENTITY_ENDPOINT, HTTPS_PROXY, ...) never leak in. It
-// listens on an OS-chosen free port on 127.0.0.1 (LISTENING_PORT) and never reads a config file
-// unless the test passes one.
+// listens on an OS-chosen free port on 127.0.0.1 (LISTENING_PORT), serves its control socket in a
+// folder of its own (CONTROL_SOCKET: tests running at once never share /run/aad-auth-proxy), and
+// never reads a config file unless the test passes one.
 class ServiceProcess {
 public:
     struct Reply {
@@ -27,8 +29,9 @@ public:
     ServiceProcess(ServiceProcess &&) = delete;
     ServiceProcess &operator=(ServiceProcess &&) = delete;
 
-    // Sets one variable for the next start().
+    // Sets or removes one variable for the next start().
     void setEnv(const QString &name, const QString &value);
+    void unsetEnv(const QString &name);
     // A fresh free port and the scrubbed environment again (between runs of one test).
     void reset();
 
@@ -48,6 +51,8 @@ public:
     bool stop(int timeoutMs = 20'000);
     // SIGKILL when still running (test clean-up).
     void kill();
+    // Sends a signal when running (SIGHUP: reload).
+    void signal(int signalNumber);
 
     [[nodiscard]] quint16 port() const { return m_port; }
     [[nodiscard]] QProcess &process() { return m_process; }
@@ -61,6 +66,7 @@ public:
     static QProcessEnvironment scrubbedEnvironment();
 
 private:
+    QTemporaryDir m_runtimeDir;
     QProcess m_process;
     QProcessEnvironment m_environment;
     quint16 m_port = 0;
