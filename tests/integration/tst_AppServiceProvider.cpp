@@ -52,7 +52,7 @@ private Q_SLOTS:
         AppServiceProvider provider(http, clock, optionsFor(service));
         const auto before = clock.now();
         auto outcome = Kit::fetchNow(provider);
-        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 30'000);
         QVERIFY2(outcome->result->has_value(), qPrintable(Kit::errorText(*outcome->result)));
         const auto &token = outcome->result->value();
         QVERIFY(token.value == service.lastIssuedToken());
@@ -89,7 +89,7 @@ private Q_SLOTS:
         AppServiceProvider provider(http, clock, optionsFor(service));
         const auto before = clock.now();
         auto outcome = Kit::fetchNow(provider);
-        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 30'000);
         QVERIFY2(outcome->result->has_value(), qPrintable(Kit::errorText(*outcome->result)));
         const auto expiresOn = outcome->result->value().expiresOn;
         QVERIFY(expiresOn >= before + 3600s - 1s && expiresOn <= clock.now() + 3600s);
@@ -124,7 +124,7 @@ private Q_SLOTS:
         AppServiceProvider provider(
             http, clock, optionsFor(service, {static_cast<ManagedIdentitySelector::Kind>(kind), value}));
         auto outcome = Kit::fetchNow(provider);
-        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 30'000);
         QVERIFY2(outcome->result->has_value(), qPrintable(Kit::errorText(*outcome->result)));
         QCOMPARE(service.lastRequest().queryValue(parameter), value);
         QCOMPARE(service.lastRequest().query.size(), 3);
@@ -149,7 +149,7 @@ private Q_SLOTS:
         options.identityHeader = aap::config::Secret(header);
         AppServiceProvider provider(http, clock, options);
         auto outcome = Kit::fetchNow(provider);
-        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 30'000);
         QVERIFY(!outcome->result->has_value());
         QCOMPARE(outcome->result->error().kind, TokenError::Kind::Http);
         QCOMPARE(outcome->result->error().httpStatus, status);
@@ -222,7 +222,7 @@ private Q_SLOTS:
         TokenHttpClient http(clock, options);
         AppServiceProvider provider(http, clock, optionsFor(service));
         auto outcome = Kit::fetchNow(provider);
-        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 30'000);
         QVERIFY(!outcome->result->has_value());
         QCOMPARE(outcome->result->error().kind, TokenError::Kind::Timeout);
     }
@@ -262,7 +262,7 @@ private Q_SLOTS:
         request.headers = {qMakePair(QByteArrayLiteral("X-IDENTITY-HEADER"), service.identityHeader())};
         std::optional<TokenHttpClient::Result> raw;
         http.get(request, [&raw](TokenHttpClient::Result result) { raw.emplace(std::move(result)); });
-        QTRY_VERIFY_WITH_TIMEOUT(raw.has_value(), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(raw.has_value(), 30'000);
         QVERIFY(raw->has_value());
         QCOMPARE(raw->value().status, 400);
         QVERIFY(service.lastIssuedToken().isEmpty());

@@ -108,7 +108,7 @@ private Q_SLOTS:
         ManagedIdentityProvider provider(http, clock, options);
         QCOMPARE(provider.source(), Source::AppService);
         auto outcome = Kit::fetchNow(provider);
-        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 30'000);
         QVERIFY2(outcome->result->has_value(), qPrintable(Kit::errorText(*outcome->result)));
         QVERIFY(outcome->result->value().value == appService.lastIssuedToken());
         QCOMPARE(arc.requestCount(), 0);
@@ -142,7 +142,7 @@ private Q_SLOTS:
         ManagedIdentityProvider provider(http, clock, options);
         QCOMPARE(provider.source(), Source::Arc);
         auto outcome = Kit::fetchNow(provider);
-        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 30'000);
         QVERIFY2(outcome->result->has_value(), qPrintable(Kit::errorText(*outcome->result)));
         QVERIFY(outcome->result->value().value == arc.lastIssuedToken());
         QCOMPARE(arc.challengeCount(), 1);
@@ -169,7 +169,7 @@ private Q_SLOTS:
         QCOMPARE(provider.source(), Source::Imds);
         QVERIFY(!LogCapture::lines().filter(QStringLiteral("MSI_ENDPOINT is set")).isEmpty());
         auto outcome = Kit::fetchNow(provider);
-        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 30'000);
         QVERIFY2(outcome->result->has_value(), qPrintable(Kit::errorText(*outcome->result)));
         QVERIFY(outcome->result->value().value == imds.lastIssuedToken());
         QCOMPARE(provider.describe(), QStringLiteral("imds (user-assigned, object_id=oid-1)"));

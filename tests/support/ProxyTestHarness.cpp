@@ -12,10 +12,12 @@ ProxyTestHarness::ProxyTestHarness()
     options.listener.address = QHostAddress(QHostAddress::LocalHost);
     options.listener.port = 0;
     options.workerThreads = 2;
-    options.upstream.connectTimeout = 5s;
-    options.upstream.tlsHandshakeTimeout = 5s;
-    options.upstream.responseHeadersTimeout = 10s;
-    options.upstream.idleBodyTimeout = 10s;
+    // Generous: the sanitizer build on a loaded CI machine can take seconds for a TLS handshake.
+    // Tests of these time-outs set short ones themselves.
+    options.upstream.connectTimeout = 20s;
+    options.upstream.tlsHandshakeTimeout = 20s;
+    options.upstream.responseHeadersTimeout = 30s;
+    options.upstream.idleBodyTimeout = 30s;
     options.limits.headerTimeout = 5s;
     options.limits.clientIdleTimeout = 30s;
     options.limits.tokenWaitTimeout = 5s;
