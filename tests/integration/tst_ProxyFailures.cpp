@@ -63,12 +63,7 @@ private Q_SLOTS:
         QVERIFY(reserved.listen(QHostAddress::LocalHost, 0));
         const quint16 deadPort = reserved.serverPort();
         reserved.close();
-        QVERIFY(h.listenUpstream());
-        aap::proxy::ProxyRoute route;
-        route.config.target = h.upstreamTarget();
-        route.config.target.port = deadPort;
-        route.store = &h.store;
-        h.options.routes = {route};
+        h.routeTo(deadPort, h.upstreamUsesTls());
         QVERIFY(h.start());
         ProxyTestClient &client = h.connectedClient();
         QVERIFY(client.isConnected());
@@ -110,12 +105,7 @@ private Q_SLOTS:
                 socket->write("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab");
             });
         });
-        QVERIFY(h.listenUpstream());
-        aap::proxy::ProxyRoute route;
-        route.config.target = h.upstreamTarget(false); // `raw` speaks plain http
-        route.config.target.port = raw.serverPort();
-        route.store = &h.store;
-        h.options.routes = {route};
+        h.routeTo(raw.serverPort()); // `raw` speaks plain http
         QVERIFY(h.start());
         ProxyTestClient &client = h.connectedClient();
         QVERIFY(client.isConnected());

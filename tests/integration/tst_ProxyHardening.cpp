@@ -76,12 +76,7 @@ private Q_SLOTS:
                     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\nnot hex\r\n0\r\n\r\n");
             });
         });
-        QVERIFY(h.listenUpstream());
-        aap::proxy::ProxyRoute route;
-        route.config.target = h.upstreamTarget(false); // `raw` speaks plain http
-        route.config.target.port = raw.serverPort();
-        route.store = &h.store;
-        h.options.routes = {route};
+        h.routeTo(raw.serverPort()); // `raw` speaks plain http
         QVERIFY(h.start());
         ProxyTestClient &client = h.connectedClient();
         QVERIFY(client.isConnected());

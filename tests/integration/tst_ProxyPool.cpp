@@ -110,11 +110,7 @@ private Q_SLOTS:
                 accepted.push_back(socket);
             }
         });
-        aap::proxy::ProxyRoute route;
-        route.config.target = h.upstreamTarget(true);
-        route.config.target.port = silent.serverPort();
-        route.store = &h.store;
-        h.options.routes = {route};
+        h.routeTo(silent.serverPort(), true);
         QVERIFY(h.start());
         ProxyTestClient &client = h.connectedClient();
         QVERIFY(client.isConnected());

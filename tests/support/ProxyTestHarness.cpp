@@ -76,6 +76,15 @@ config::TargetUrl ProxyTestHarness::upstreamTarget(bool tls) const
     return target;
 }
 
+void ProxyTestHarness::routeTo(quint16 port, bool tls)
+{
+    proxy::ProxyRoute route;
+    route.config.target = upstreamTarget(tls);
+    route.config.target.port = port;
+    route.store = &store;
+    options.routes = {route};
+}
+
 void ProxyTestHarness::publishToken()
 {
     store.publish(auth::TokenSnapshot{tokenHeaderValue(), clock.now() + 1h});

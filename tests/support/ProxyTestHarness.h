@@ -35,6 +35,9 @@ public:
     [[nodiscard]] config::TargetUrl upstreamTarget(bool tls) const;
     // Starts `upstream` in the harness's mode (start() does it when nobody did).
     bool listenUpstream();
+    // The only route goes to a test server of the test's own on 127.0.0.1:port (one that answers
+    // with raw bytes, or not at all), instead of `upstream`.
+    void routeTo(quint16 port, bool tls = false);
     [[nodiscard]] bool upstreamUsesTls() const { return m_pki != nullptr; }
     // Publishes a token usable for an hour. The value is a test constant, not a secret.
     void publishToken();
