@@ -9,6 +9,10 @@ packages=(
   clang-format clang-tidy
   # GUI tests render offscreen and need a font; the benchmark's peers come with bench/run.sh
   fonts-dejavu-core
+  # scripts/run.sh talks to the service; tests/e2e runs real Prometheus servers and promtool
+  curl python3 prometheus
+  # scripts/fuzz.sh: clang 14 with libFuzzer and the sanitizer runtimes
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -1,6 +1,6 @@
 #include "auth/providers/ArcProvider.h"
 #include "core/SystemClock.h"
-#include "support/FakeArc.h"
+#include "protocol/FakeArc.h"
 
 #include <QDir>
 #include <QFile>

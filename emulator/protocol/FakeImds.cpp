@@ -1,4 +1,4 @@
-#include "support/FakeImds.h"
+#include "protocol/FakeImds.h"
 
 namespace aap::test {
 
@@ -6,31 +6,19 @@ FakeImds::FakeImds(QObject *parent)
     : FakeTokenServer(parent), m_systemClientId(QString::fromLatin1(randomString(12)))
 {}
 
+QString FakeImds::systemResourceId()
+{
+    return QStringLiteral("/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/emulator/"
+                          "providers/Microsoft.Compute/virtualMachines/emulator-vm");
+}
+
 FakeTokenServer::Reply FakeImds::handle(const RecordedRequest &request)
 {
-    if (request.path != "/metadata/identity/oauth2/token") {
-        return error(404, QStringLiteral("not_found"), QStringLiteral("no such endpoint"));
-    }
-    if (request.method != "GET") {
-        return error(405, QStringLiteral("method_not_allowed"), QStringLiteral("only GET"));
-    }
-    if (request.headerCount("X-Forwarded-For") > 0) {
-        return error(400, QStringLiteral("bad_request"), QStringLiteral("X-Forwarded-For is not allowed"));
-    }
-    if (request.headerCount("Metadata") != 1 || request.header("Metadata") != "true") {
-        return error(400, QStringLiteral("bad_request_102"),
-                     QStringLiteral("Required metadata header not specified"));
-    }
-    if (const QString repeated = repeatedParameter(request); !repeated.isEmpty()) {
-        return error(400, QStringLiteral("invalid_request"),
-                     QStringLiteral("repeated query parameter ") + repeated);
-    }
     const QStringList allowed{QStringLiteral("api-version"), QStringLiteral("resource"),
                               QStringLiteral("client_id"), QStringLiteral("object_id"),
                               QStringLiteral("msi_res_id")};
-    if (const QString unknown = unknownParameter(request, allowed); !unknown.isEmpty()) {
-        return error(400, QStringLiteral("invalid_request"),
-                     QStringLiteral("unknown query parameter ") + unknown);
+    if (auto refused = checkMetadataRequest(request, allowed)) {
+        return *refused;
     }
     const QString apiVersion = request.queryValue(QStringLiteral("api-version"));
     if (apiVersion.isEmpty()) {
@@ -59,6 +47,7 @@ FakeTokenServer::Reply FakeImds::handle(const RecordedRequest &request)
                      QStringLiteral("more than one identity selector"));
     }
     QString clientId;
+    AccessTokenSubject subject{resource, {}, {}, systemResourceId()};
     if (selectors == 0) {
         clientId = m_systemClientId;
     } else {
@@ -71,6 +60,8 @@ FakeTokenServer::Reply FakeImds::handle(const RecordedRequest &request)
                                 request.queryValue(QStringLiteral("msi_res_id")) == identity.resourceId);
             if (match) {
                 clientId = identity.clientId;
+                subject.objectId = identity.objectId;
+                subject.managedIdentityResourceId = identity.resourceId;
                 break;
             }
         }
@@ -78,6 +69,7 @@ FakeTokenServer::Reply FakeImds::handle(const RecordedRequest &request)
     if (clientId.isEmpty()) {
         return error(400, QStringLiteral("invalid_request"), QStringLiteral("Identity not found"));
     }
+    subject.clientId = clientId;
     const qint64 now = nowSeconds();
     Reply reply;
     reply.body = issueToken({{QStringLiteral("client_id"), clientId},
@@ -86,7 +78,8 @@ FakeTokenServer::Reply FakeImds::handle(const RecordedRequest &request)
                              {QStringLiteral("ext_expires_in"), QString::number(m_expiresIn)},
                              {QStringLiteral("not_before"), QString::number(now)},
                              {QStringLiteral("refresh_token"), QString()},
-                             {QStringLiteral("resource"), resource}});
+                             {QStringLiteral("resource"), resource}},
+                            subject, now + m_expiresIn);
     return reply;
 }
 
