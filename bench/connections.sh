@@ -21,7 +21,7 @@ trap cleanup EXIT
 
 "$build_dir/bin/aad-auth-proxy-emulator" --state-dir "$work/emu" >"$work/emulator.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 100); do [[ -s $work/emu/emulator.env ]] && break; sleep 0.1; done
+for _ in $(seq 600); do [[ -s $work/emu/emulator.env ]] && break; sleep 0.1; done
 # shellcheck source=/dev/null
 source "$work/emu/emulator.env"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

@@ -30,7 +30,7 @@ trap cleanup EXIT
 
 "$build_dir/bin/aad-auth-proxy-emulator" --state-dir "$work/emu" --token-lifetime "$lifetime" >"$work/emulator.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 100); do [[ -s $work/emu/emulator.env ]] && break; sleep 0.1; done
+for _ in $(seq 600); do [[ -s $work/emu/emulator.env ]] && break; sleep 0.1; done
 # shellcheck source=/dev/null
 source "$work/emu/emulator.env"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -73,10 +73,15 @@ set datafile separator ","
 set key autotitle columnhead top left
 set xlabel "seconds"
 set grid
+set offsets 0, 0, graph 0.15, 0
 set multiplot layout 3,1 title "aad-auth-proxy soak: ${duration}s, ${conns} connections, ${lifetime}s tokens"
 set ylabel "RSS (MiB)"
+set y2label "tokens issued"
+set y2tics
 set yrange [0:*]
 plot "$csv" using 1:(\$2/1024) with linespoints title "RSS", "" using 1:8 axes x1y2 with steps title "tokens issued"
+unset y2tics
+unset y2label
 set ylabel "descriptors"
 plot "$csv" using 1:3 with linespoints title "open descriptors", "" using 1:7 with impulses title "failed requests"
 set ylabel "latency (ms)"

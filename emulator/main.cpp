@@ -1,5 +1,5 @@
-#include "app/Emulator.h"
-#include "app/EmulatorOptions.h"
+#include "emulation/Emulator.h"
+#include "emulation/EmulatorOptions.h"
 
 #include <QCoreApplication>
 #include <QSocketNotifier>

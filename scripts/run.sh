@@ -59,7 +59,7 @@ trap 'exit 130' INT TERM
 echo "No Azure identity found: using aad-auth-proxy-emulator (a development tool, docs/emulator.md)."
 build/bin/aad-auth-proxy-emulator --state-dir "$state" --token-lifetime "${AAP_EMULATOR_TOKEN_LIFETIME:-300}" &
 emulator_pid=$!
-for _ in $(seq 100); do [[ -s $state/emulator.env ]] && break; sleep 0.1; done
+for _ in $(seq 600); do [[ -s $state/emulator.env ]] && break; sleep 0.1; done
 [[ -s $state/emulator.env ]] || { echo "run.sh: the emulator did not start" >&2; exit 1; }
 # shellcheck source=/dev/null
 source "$state/emulator.env"

@@ -15,6 +15,10 @@ namespace aap::proxy {
 
 namespace {
 
+// Idle client connections each worker closes per pause when the descriptor table is full: enough
+// to admit a burst of new clients (a probe, a scrape), few enough to leave most keep-alives alone.
+constexpr int kShedPerWorker = 4;
+
 QList<health::ReadinessProbe::Route> probeRoutes(const QList<ProxyRoute> &routes)
 {
     QList<health::ReadinessProbe::Route> result;
@@ -74,8 +78,18 @@ Expected<void, QString> ProxyServer::start()
         thread->start();
     }
 
-    m_acceptor = new Acceptor([this](qintptr descriptor) { handOff(descriptor); }, this);
-    if (!m_acceptor->listen(m_options.listener.address, m_options.listener.port)) {
+    Acceptor::Hooks hooks;
+    hooks.handOff = [this](qintptr descriptor) { handOff(descriptor); };
+    hooks.shedIdle = [this] {
+        for (ProxyWorker *worker : m_workers) {
+            worker->shedIdleLater(kShedPerWorker);
+        }
+    };
+    hooks.shedTotal = [this] { return m_counters.idleConnectionsShed.load(std::memory_order_relaxed); };
+    hooks.exhausted = [this] { m_counters.descriptorExhaustions.fetch_add(1, std::memory_order_relaxed); };
+    hooks.rejected = [this] { m_counters.connectionsRejected.fetch_add(1, std::memory_order_relaxed); };
+    m_acceptor = new Acceptor(std::move(hooks), m_clock, this);
+    if (!m_acceptor->start(m_options.listener.address, m_options.listener.port)) {
         const QString error = QStringLiteral("cannot listen on %1:%2: %3")
                                   .arg(m_options.listener.address.toString())
                                   .arg(m_options.listener.port)
@@ -118,7 +132,7 @@ void ProxyServer::drain(std::function<void()> done)
     m_drained = std::move(done);
     m_probe->setDraining(true);
     if (m_acceptor != nullptr) {
-        m_acceptor->close();
+        m_acceptor->stop();
     }
     qCInfo(lcProxy).noquote() << "draining"
                               << log::LogField::kv("active_connections", m_counters.activeConnections.load())
@@ -171,7 +185,7 @@ void ProxyServer::stop()
         m_drainTimer = 0;
     }
     if (m_acceptor != nullptr) {
-        m_acceptor->close();
+        m_acceptor->stop();
     }
     m_probe->setListening(false);
     for (QThread *thread : m_threads) {

@@ -31,6 +31,7 @@ class ProxyServer : public QObject {
     Q_OBJECT
 
 public:
+    // clock: timers on the calling thread (drain deadline, accept pause after descriptor exhaustion).
     ProxyServer(ProxyOptions options, Clock &clock, QObject *parent = nullptr);
     ~ProxyServer() override;
 

@@ -1,4 +1,4 @@
-#include "app/EmulatorOptions.h"
+#include "emulation/EmulatorOptions.h"
 
 #include <QCommandLineParser>
 

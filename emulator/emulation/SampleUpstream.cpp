@@ -1,4 +1,4 @@
-#include "app/SampleUpstream.h"
+#include "emulation/SampleUpstream.h"
 
 #include <QCryptographicHash>
 #include <QJsonArray>

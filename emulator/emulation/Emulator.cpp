@@ -1,6 +1,6 @@
-#include "app/Emulator.h"
+#include "emulation/Emulator.h"
 
-#include "app/EmulatorControl.h"
+#include "emulation/EmulatorControl.h"
 
 #include <QDir>
 #include <QFile>

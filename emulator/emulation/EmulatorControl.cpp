@@ -1,6 +1,6 @@
-#include "app/EmulatorControl.h"
+#include "emulation/EmulatorControl.h"
 
-#include "app/Emulator.h"
+#include "emulation/Emulator.h"
 
 #include <QJsonDocument>
 

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "app/EmulatorOptions.h"
-#include "app/SampleUpstream.h"
 #include "core/Expected.h"
+#include "emulation/EmulatorOptions.h"
+#include "emulation/SampleUpstream.h"
 #include "protocol/AccessTokenSigner.h"
 #include "protocol/FakeArc.h"
 #include "protocol/FakeEntra.h"
