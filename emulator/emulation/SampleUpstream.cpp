@@ -46,7 +46,7 @@ test::FakeTokenServer::Reply SampleUpstream::refuse(int status, const QString &e
         QByteArray challenge = "Bearer authorization_uri=\"https://login.microsoftonline.com/" +
                                m_signer.tenantId().toUtf8() + "/oauth2/authorize\"";
         if (error == QStringLiteral("invalid_token"))
-            challenge += ", error=\"invalid_token\", error_description=\"" + description.toUtf8() + '"';
+            challenge += R"(, error="invalid_token", error_description=")" + description.toUtf8() + '"';
         reply.headers.append({"WWW-Authenticate", challenge});
     }
     return reply;
