@@ -1,9 +1,9 @@
 #include "auth/ProviderFactory.h"
 #include "auth/providers/TokenHttpClient.h"
 #include "core/SystemClock.h"
+#include "protocol/FakeEntra.h"
+#include "protocol/TestPki.h"
 #include "support/FakeClock.h"
-#include "support/FakeEntra.h"
-#include "support/TestPki.h"
 
 #include <QCryptographicHash>
 #include <QDeadlineTimer>
