@@ -74,8 +74,10 @@ service_pid=$!
 
 proxy=http://127.0.0.1:$port
 ready=""
-for _ in $(seq 100); do
-  ready=$(curl -sf "$proxy/ready" 2>/dev/null) && break
+# Up to 60 s: the first token is fetched at start-up, which is slow on a busy machine.
+for _ in $(seq 600); do
+  ready=$(curl -sf --max-time 2 "$proxy/ready" 2>/dev/null) && break
+  kill -0 "$service_pid" 2>/dev/null || { echo "run.sh: the service exited" >&2; exit 1; }
   sleep 0.1
 done
 [[ -n $ready ]] || { echo "run.sh: the service did not become ready" >&2; exit 1; }

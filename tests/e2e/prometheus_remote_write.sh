@@ -70,8 +70,8 @@ env -i PATH="$PATH" AAD_AUTH_PROXY_CONFIG= LISTEN_ADDRESS=127.0.0.1 LISTENING_PO
   AZURE_POD_IDENTITY_AUTHORITY_HOST="$AAP_EMULATOR_IMDS" WORKER_THREADS=2 LOG_LEVEL=info \
   "$service_binary" >"$work/service.log" 2>&1 &
 pids+=($!)
-wait_until 20 "the receiver" curl -sf --max-time 2 -o /dev/null "$receiver/-/ready"
-wait_until 20 "the proxy's /ready" curl -sf --max-time 2 -o /dev/null "$proxy/ready"
+wait_until 60 "the receiver" curl -sf --max-time 2 -o /dev/null "$receiver/-/ready"
+wait_until 60 "the proxy's /ready" curl -sf --max-time 2 -o /dev/null "$proxy/ready"
 
 # 1. The front checks tokens: a write without one is refused before it reaches the receiver.
 status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X POST -H 'Content-Type: application/x-protobuf' \
@@ -100,7 +100,7 @@ start=$(date +%s)
 
 # 2. Samples arrive at the receiver.
 has_samples() { [[ -n $(query "$receiver" 'up{job="self"}') ]]; }
-wait_until 40 "samples at the receiver" has_samples
+wait_until 90 "samples at the receiver" has_samples
 
 # 3. promtool through the proxy (the token is added by the proxy, checked by the front).
 instant=$(promtool query instant "$proxy" 'up{job="self"}') || fail "promtool query instant failed"
@@ -120,7 +120,7 @@ window=$((at - start - 5))
 sent=$(query "$sender" "count_over_time(up{job=\"self\"}[${window}s])" "$at")
 [[ -n $sent ]] || fail "the sender has no samples of up"
 caught_up() { [[ $(query "$receiver" "count_over_time(up{job=\"self\"}[${window}s])" "$at") == "$sent" ]]; }
-wait_until 30 "the receiver to hold the sender's $sent samples over ${window}s" caught_up
+wait_until 60 "the receiver to hold the sender's $sent samples over ${window}s" caught_up
 failed=$(query "$sender" 'sum(prometheus_remote_storage_samples_failed_total)')
 [[ $failed == 0 ]] || fail "the sender counts $failed failed samples"
 rejected=$(curl -sf --max-time 2 "$AAP_EMULATOR_CONTROL/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["upstream_401"])')
