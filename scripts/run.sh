@@ -65,11 +65,12 @@ for _ in $(seq 600); do [[ -s $state/emulator.env ]] && break; sleep 0.1; done
 source "$state/emulator.env"
 
 port=${LISTENING_PORT:-8081}
+# The demo's control socket stays in the state directory: an installed service keeps its own.
 env -i PATH="$PATH" HOME="${HOME:-/}" \
   AAD_AUTH_PROXY_CONFIG= LISTEN_ADDRESS=127.0.0.1 LISTENING_PORT="$port" \
   TARGET_HOST="$AAP_EMULATOR_UPSTREAM" AUDIENCE="$AAP_EMULATOR_AUDIENCE" IDENTITY_TYPE=systemassigned \
   AZURE_POD_IDENTITY_AUTHORITY_HOST="$AAP_EMULATOR_IMDS" LOG_LEVEL="${LOG_LEVEL:-info}" \
-  build/bin/aad-auth-proxy "$@" &
+  CONTROL_SOCKET="$state/control.sock" build/bin/aad-auth-proxy "$@" &
 service_pid=$!
 
 proxy=http://127.0.0.1:$port

@@ -8,7 +8,8 @@
 #   4. across token refreshes (10 s tokens) no sample is lost: the sender's
 #      prometheus_remote_storage_samples_failed_total stays 0 and the receiver holds as many samples
 #      of a series over a closed window as the sender.
-# Everything listens on 127.0.0.1; every wait is bounded. Usage: $0 <aad-auth-proxy> <emulator>
+# Everything listens on 127.0.0.1 (the control socket is in the work folder); every wait is bounded.
+# Usage: $0 <aad-auth-proxy> <emulator>
 set -euo pipefail
 service_binary=$1
 emulator_binary=$2
@@ -68,7 +69,7 @@ source "$work/emulator/emulator.env"
 env -i PATH="$PATH" AAD_AUTH_PROXY_CONFIG= LISTEN_ADDRESS=127.0.0.1 LISTENING_PORT="$proxy_port" \
   TARGET_HOST="$AAP_EMULATOR_UPSTREAM" AUDIENCE=https://monitor.azure.com IDENTITY_TYPE=systemassigned \
   AZURE_POD_IDENTITY_AUTHORITY_HOST="$AAP_EMULATOR_IMDS" WORKER_THREADS=2 LOG_LEVEL=info \
-  "$service_binary" >"$work/service.log" 2>&1 &
+  CONTROL_SOCKET="$work/control.sock" "$service_binary" >"$work/service.log" 2>&1 &
 pids+=($!)
 wait_until 60 "the receiver" curl -sf --max-time 2 -o /dev/null "$receiver/-/ready"
 wait_until 60 "the proxy's /ready" curl -sf --max-time 2 -o /dev/null "$proxy/ready"
