@@ -37,7 +37,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 env -i PATH="$PATH" AAD_AUTH_PROXY_CONFIG= LISTEN_ADDRESS=127.0.0.1 LISTENING_PORT="$port" \
   TARGET_HOST="$AAP_EMULATOR_UPSTREAM" AUDIENCE=https://monitor.azure.com IDENTITY_TYPE=systemassigned \
   AZURE_POD_IDENTITY_AUTHORITY_HOST="$AAP_EMULATOR_IMDS" WORKER_THREADS=1 LOG_LEVEL=warning \
-  "$build_dir/bin/aad-auth-proxy" >"$work/service.log" 2>&1 &
+  CONTROL_SOCKET="$work/control.sock" "$build_dir/bin/aad-auth-proxy" >"$work/service.log" 2>&1 &
 service=$!
 pids+=("$service")
 for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/ready" && break; sleep 0.1; done
