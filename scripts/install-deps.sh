@@ -3,7 +3,9 @@
 # Idempotent: packages already present are skipped by apt-get.
 set -euo pipefail
 
-#   install-deps.sh             the build and the test suite
+#   install-deps.sh             the build, scripts/run.sh and the tests but the end-to-end one
+#   install-deps.sh e2e         what the real-Prometheus end-to-end test adds (tests/e2e)
+#   install-deps.sh fuzz        what scripts/fuzz.sh adds (clang 14 with libFuzzer and the sanitizer runtimes)
 #   install-deps.sh packaging   what scripts/package-check.sh adds (dpkg-shlibdeps, systemd-analyze)
 #   install-deps.sh windows     what scripts/windows-check.sh adds (mingw-w64, wine, wixl, msiinfo)
 packages=()
@@ -18,13 +20,19 @@ for group in "${groups[@]}"; do
       clang-format clang-tidy python3
       # GUI tests render offscreen and need a font; the benchmark's peers come with bench/run.sh
       fonts-dejavu-core
+      # scripts/run.sh talks to the service
+      curl
     )
     ;;
+  # Its own group because Debian's package also starts a Prometheus system service: a user who only
+  # runs scripts/run.sh does not get one. The tests start their own servers on OS-chosen ports.
+  e2e) packages+=(prometheus) ;;
+  fuzz) packages+=(clang libclang-rt-14-dev) ;;
   packaging) packages+=(dpkg-dev fakeroot file systemd adduser passwd desktop-file-utils) ;;
   # Only the x86_64 posix-threads compiler: the whole mingw-w64 set is about 1.2 GB.
   windows) packages+=(g++-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64 wine64 wixl msitools) ;;
   *)
-    echo "install-deps.sh: unknown group '$group' (build, packaging, windows)" >&2
+    echo "install-deps.sh: unknown group '$group' (build, e2e, fuzz, packaging, windows)" >&2
     exit 2
     ;;
   esac

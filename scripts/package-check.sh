@@ -35,6 +35,10 @@ rm -f "$build_dir"/*.deb
 (cd "$build_dir" && cpack -G DEB >/dev/null)
 deb=$(ls "$root/$build_dir"/${package}_*.deb)
 pass "built $(basename "$deb") ($(du -h "$deb" | cut -f1))"
+# The emulator is built with the rest but is a development tool: it must never be shipped.
+contents=$(dpkg-deb -c "$deb")
+! grep -q emulator <<<"$contents" || fail "the package contains the emulator: $(grep emulator <<<"$contents")"
+pass "no aad-auth-proxy-emulator in the package"
 
 # 2. The package's metadata.
 depends=$(dpkg-deb -f "$deb" Depends)

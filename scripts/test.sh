@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh build e2e
 
 sanitize=${SANITIZE:-0}
 build_dir=${BUILD_DIR:-build}

@@ -1,6 +1,6 @@
 #include "auth/providers/AppServiceProvider.h"
 #include "core/SystemClock.h"
-#include "support/FakeAppService.h"
+#include "protocol/FakeAppService.h"
 #include "support/ProviderTestKit.h"
 #include "support/ProxyTrap.h"
 

@@ -1,9 +1,9 @@
 #include "auth/providers/ArcProvider.h"
 #include "core/SystemClock.h"
-#include "support/FakeArc.h"
+#include "protocol/FakeArc.h"
+#include "protocol/TestPki.h"
 #include "support/LogCapture.h"
 #include "support/ProviderTestKit.h"
-#include "support/TestPki.h"
 
 #include <QDir>
 #include <QFile>

@@ -3,8 +3,8 @@
 // source in plain words, and a reconnect after the service restarts. Screenshots of the three
 // states go to build/test-artifacts/.
 #include "ipc/ControlClient.h"
+#include "protocol/FakeImds.h"
 #include "support/FakeClock.h"
-#include "support/FakeImds.h"
 #include "support/FakeUpstream.h"
 #include "support/process/ServiceProcess.h"
 #include "ui/StatusPage.h"

@@ -6,10 +6,10 @@
 #include "ipc/ControlMessage.h"
 #include "ipc/FrameCodec.h"
 #include "ipc/FrameReader.h"
-#include "support/FakeEntra.h"
-#include "support/FakeImds.h"
+#include "protocol/FakeEntra.h"
+#include "protocol/FakeImds.h"
+#include "protocol/TestPki.h"
 #include "support/FakeUpstream.h"
-#include "support/TestPki.h"
 #include "support/process/ServiceProcess.h"
 
 #include <QCoreApplication>

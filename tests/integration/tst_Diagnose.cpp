@@ -1,7 +1,7 @@
 // `aad-auth-proxy diagnose` against the fakes: every step passes with a working setup, and each
 // failing step (configuration, identity source, token claims, target, test request) is reported
 // in plain words, with the later steps skipped and a non-zero exit. The token is never printed.
-#include "support/FakeImds.h"
+#include "protocol/FakeImds.h"
 #include "support/FakeUpstream.h"
 
 #include <QJsonDocument>

@@ -1,5 +1,5 @@
-#include "support/FakeEntra.h"
-#include "support/TestPki.h"
+#include "protocol/FakeEntra.h"
+#include "protocol/TestPki.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>

@@ -1,8 +1,8 @@
 #include "auth/ProviderFactory.h"
 #include "auth/providers/TokenHttpClient.h"
 #include "core/SystemClock.h"
-#include "support/FakeEntra.h"
-#include "support/TestPki.h"
+#include "protocol/FakeEntra.h"
+#include "protocol/TestPki.h"
 
 #include <QDeadlineTimer>
 #include <QPointer>

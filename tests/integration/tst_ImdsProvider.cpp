@@ -1,6 +1,6 @@
 #include "auth/providers/ImdsProvider.h"
 #include "core/SystemClock.h"
-#include "support/FakeImds.h"
+#include "protocol/FakeImds.h"
 #include "support/ProviderTestKit.h"
 #include "support/ProxyTrap.h"
 

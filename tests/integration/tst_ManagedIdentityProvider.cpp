@@ -1,9 +1,9 @@
 #include "auth/providers/ArcProvider.h"
 #include "auth/providers/ManagedIdentityProvider.h"
 #include "core/SystemClock.h"
-#include "support/FakeAppService.h"
-#include "support/FakeArc.h"
-#include "support/FakeImds.h"
+#include "protocol/FakeAppService.h"
+#include "protocol/FakeArc.h"
+#include "protocol/FakeImds.h"
 #include "support/LogCapture.h"
 #include "support/ProviderTestKit.h"
 

@@ -1,8 +1,8 @@
 #include "health/ReadinessProbe.h"
 #include "platform/SignalHandler.h"
+#include "protocol/TestPki.h"
 #include "support/ProxyTestClient.h"
 #include "support/ProxyTestHarness.h"
-#include "support/TestPki.h"
 
 #include <QSignalSpy>
 #include <QTcpSocket>

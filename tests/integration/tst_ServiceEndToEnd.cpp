@@ -1,7 +1,7 @@
 // The real aad-auth-proxy program, started with the original's environment variables, against a
 // strict fake IMDS and a fake upstream: readiness, forwarding with the fetched token, recovery from
 // a failing token source, a clean SIGTERM, and logfmt log lines that never carry the token.
-#include "support/FakeImds.h"
+#include "protocol/FakeImds.h"
 #include "support/FakeUpstream.h"
 #include "support/process/ServiceProcess.h"
 

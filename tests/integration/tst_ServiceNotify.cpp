@@ -2,7 +2,7 @@
 // datagram socket and checks what systemd would see: READY=1 only once the port accepts, STATUS
 // lines that follow the token, WATCHDOG=1 at half of WATCHDOG_USEC that stops while a worker is
 // stuck, STOPPING=1 on SIGTERM, RELOADING=1 then READY=1 on SIGHUP, and SIGUSR1/2 survived.
-#include "support/FakeImds.h"
+#include "protocol/FakeImds.h"
 #include "support/FakeUpstream.h"
 #include "support/NotifySocket.h"
 #include "support/process/HostedService.h"

@@ -2,7 +2,7 @@
 // keep sending: no request is dropped, an unchanged identity keeps its token (the fake IMDS counts
 // token requests), a changed identity gets a new one, a changed port is bound anew, and a request
 // in flight at the reload finishes.
-#include "support/FakeImds.h"
+#include "protocol/FakeImds.h"
 #include "support/FakeUpstream.h"
 #include "support/NotifySocket.h"
 #include "support/process/HostedService.h"

@@ -1,9 +1,9 @@
 // The real aad-auth-proxy program at LOG_LEVEL=debug, obtaining a token from the strict fake Entra
 // with each kind of secret and forwarding one request with it: neither the secret nor the issued
 // token may appear on stderr or stdout, whatever the credential.
-#include "support/FakeEntra.h"
+#include "protocol/FakeEntra.h"
+#include "protocol/TestPki.h"
 #include "support/FakeUpstream.h"
-#include "support/TestPki.h"
 #include "support/process/ServiceProcess.h"
 
 #include <QRandomGenerator>

@@ -1,11 +1,11 @@
 #pragma once
 
 #include "auth/TokenStore.h"
+#include "protocol/TestPki.h"
 #include "proxy/ProxyServer.h"
 #include "support/FakeClock.h"
 #include "support/FakeUpstream.h"
 #include "support/ProxyTestClient.h"
-#include "support/TestPki.h"
 
 #include <QByteArray>
 

@@ -1,9 +1,9 @@
 #include "auth/credentials/ClientAssertion.h"
 #include "auth/credentials/ClientCertificate.h"
 #include "auth/credentials/OpenSslPtr.h"
+#include "protocol/JwtVerifier.h"
+#include "protocol/TestPki.h"
 #include "support/FakeClock.h"
-#include "support/JwtVerifier.h"
-#include "support/TestPki.h"
 
 #include <QCryptographicHash>
 #include <QJsonArray>

@@ -1,6 +1,6 @@
 #include "config/ConfigLoader.h"
 #include "config/ConfigValidator.h"
-#include "support/TestPki.h"
+#include "protocol/TestPki.h"
 
 #include <QDir>
 #include <QFile>

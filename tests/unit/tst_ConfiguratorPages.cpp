@@ -1,6 +1,6 @@
 #include "models/ConfigDocument.h"
+#include "protocol/TestPki.h"
 #include "support/FakeClock.h"
-#include "support/TestPki.h"
 #include "ui/CertificateInspector.h"
 #include "ui/MainWindow.h"
 #include "ui/ScopedPage.h"

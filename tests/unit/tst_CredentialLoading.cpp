@@ -1,5 +1,5 @@
 #include "auth/credentials/ClientCertificate.h"
-#include "support/TestPki.h"
+#include "protocol/TestPki.h"
 
 #include <QCryptographicHash>
 #include <QDir>

@@ -1,8 +1,8 @@
 #include "auth/credentials/ClientAssertion.h"
 #include "auth/credentials/ReloadingClientCertificate.h"
+#include "protocol/JwtVerifier.h"
+#include "protocol/TestPki.h"
 #include "support/FakeClock.h"
-#include "support/JwtVerifier.h"
-#include "support/TestPki.h"
 
 #include <QCryptographicHash>
 #include <QFile>

@@ -1,8 +1,8 @@
 #include "auth/ProviderFactory.h"
 #include "auth/providers/TokenHttpClient.h"
 #include "config/ConfigLoader.h"
+#include "protocol/TestPki.h"
 #include "support/FakeClock.h"
-#include "support/TestPki.h"
 
 #include <QTemporaryDir>
 #include <QTest>

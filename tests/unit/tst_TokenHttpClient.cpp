@@ -1,6 +1,6 @@
 #include "auth/providers/TokenHttpClient.h"
+#include "protocol/FakeTokenServer.h"
 #include "support/FakeClock.h"
-#include "support/FakeTokenServer.h"
 
 #include <QTcpServer>
 #include <QTcpSocket>

@@ -1,4 +1,4 @@
-#include "support/TestPki.h"
+#include "protocol/TestPki.h"
 #include "tls/TrustStore.h"
 
 #include <QSslConfiguration>

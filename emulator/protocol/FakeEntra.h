@@ -1,5 +1,7 @@
 #pragma once
 
+#include "protocol/AccessTokenSigner.h"
+
 #include <QByteArray>
 #include <QHash>
 #include <QJsonObject>
@@ -63,6 +65,8 @@ public:
     // Answer shape: v2 sends numbers, v1 numeric strings.
     void setNumbersAsStrings(bool asStrings) { m_numbersAsStrings = asStrings; }
     void setExpiresIn(int seconds) { m_expiresIn = seconds; }
+    // When set, access tokens are signed JWTs for the scope's resource (not owned).
+    void setTokenSigner(AccessTokenSigner *signer) { m_signer = signer; }
     void setRefreshIn(std::optional<int> seconds) { m_refreshIn = seconds; }
 
     // The next `count` requests get this fault instead of a normal answer (count < 0: all).
@@ -107,7 +111,7 @@ private:
                   const QHash<QByteArray, QByteArray> &headers, const QByteArray &body);
     Answer faultAnswer(Fault fault) const;
     Answer reject(int status, const QString &error, int aadsts, const QString &description);
-    Answer issue();
+    Answer issue(const AccessTokenSubject &subject);
     std::optional<Answer> checkAssertion(const QString &tenant, const QString &clientId, const Client &client,
                                          const QString &assertion);
     static void send(QSslSocket *socket, const Answer &answer);
@@ -119,6 +123,7 @@ private:
     QString m_audienceHost = QStringLiteral("127.0.0.1");
     bool m_numbersAsStrings = false;
     int m_expiresIn = 3599;
+    AccessTokenSigner *m_signer = nullptr;
     std::optional<int> m_refreshIn;
     Fault m_fault = Fault::None;
     int m_faultCount = 0;

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "support/FakeTokenServer.h"
+#include "protocol/FakeTokenServer.h"
 
 #include <QTemporaryDir>
 
@@ -27,7 +27,11 @@ public:
 
     explicit FakeArc(QObject *parent = nullptr);
 
-    [[nodiscard]] QString tokenDirectory() const { return m_directory.path(); }
+    // Where challenge key files go: a private temporary directory unless set (the emulator
+    // uses its state directory, or /var/opt/azcmagent/tokens when run as root).
+    [[nodiscard]] QString tokenDirectory() const;
+    void setTokenDirectory(const QString &directory) { m_tokenDirectory = directory; }
+    void setExpiresIn(qint64 seconds) { m_expiresIn = seconds; }
     [[nodiscard]] QUrl identityEndpoint() const;
     [[nodiscard]] QUrl imdsEndpoint() const { return baseUrl(); }
 
@@ -51,6 +55,8 @@ private:
     QString rotateKey();
 
     QTemporaryDir m_directory;
+    QString m_tokenDirectory;
+    qint64 m_expiresIn = 86399;
     Challenge m_challenge = Challenge::Normal;
     QString m_realmOverride;
     bool m_legacy = false;

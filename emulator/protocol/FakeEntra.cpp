@@ -1,6 +1,6 @@
-#include "support/FakeEntra.h"
+#include "protocol/FakeEntra.h"
 
-#include "support/JwtVerifier.h"
+#include "protocol/JwtVerifier.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -320,7 +320,7 @@ FakeEntra::Answer FakeEntra::handle(const QByteArray &method, const QByteArray &
                                "is the client secret value, not the client secret ID, for a secret added to "
                                "app '%1'.")
                     .arg(clientId));
-        return issue();
+        return issue({scopeResource, clientId, {}, {}});
     }
     if (form->value(QStringLiteral("client_assertion_type")) != assertionType)
         return reject(400, QStringLiteral("invalid_request"), 70002,
@@ -331,11 +331,11 @@ FakeEntra::Answer FakeEntra::handle(const QByteArray &method, const QByteArray &
             return reject(
                 401, QStringLiteral("invalid_client"), 700213,
                 QStringLiteral("No matching federated identity record found for presented assertion."));
-        return issue();
+        return issue({scopeResource, clientId, {}, {}});
     }
     if (auto rejected = checkAssertion(tenant, clientId, *client, assertion))
         return *rejected;
-    return issue();
+    return issue({scopeResource, clientId, {}, {}});
 }
 
 FakeEntra::Answer FakeEntra::faultAnswer(Fault fault) const
@@ -402,12 +402,17 @@ FakeEntra::Answer FakeEntra::reject(int status, const QString &error, int aadsts
     return answer;
 }
 
-FakeEntra::Answer FakeEntra::issue()
+FakeEntra::Answer FakeEntra::issue(const AccessTokenSubject &subject)
 {
-    QByteArray random(24, Qt::Uninitialized);
-    QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(random.data()), random.size() / 4);
-    m_lastAccessToken = QByteArrayLiteral("fake-entra.") +
-                        random.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+    if (m_signer != nullptr) {
+        const qint64 now = QDateTime::currentSecsSinceEpoch();
+        m_lastAccessToken = m_signer->sign(subject, now, now + m_expiresIn);
+    } else {
+        QByteArray random(24, Qt::Uninitialized);
+        QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(random.data()), random.size() / 4);
+        m_lastAccessToken = QByteArrayLiteral("fake-entra.") +
+                            random.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+    }
     ++m_tokensIssued;
     const auto number = [this](int value) {
         return m_numbersAsStrings ? QJsonValue(QString::number(value)) : QJsonValue(value);

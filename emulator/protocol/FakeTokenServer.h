@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/Clock.h"
+#include "protocol/AccessTokenSigner.h"
 
 #include <QByteArray>
 #include <QHash>
@@ -100,9 +101,16 @@ public:
     // The access token of the last 200 this fake produced (compare with QVERIFY(a == b)).
     [[nodiscard]] QByteArray lastIssuedToken() const { return m_lastIssuedToken; }
 
-    // Every 200 hands out this access token instead of a random string (e.g. a JWT with chosen
+    // Every 200 hands out this access token instead of a random or signed one (e.g. a JWT with chosen
     // claims, for the diagnosis); empty = random again.
     void setIssuedToken(const QByteArray &token) { m_issuedToken = token; }
+    // When set, access tokens are signed JWTs carrying real claims (the emulator); otherwise
+    // random strings (not owned).
+    void setTokenSigner(AccessTokenSigner *signer) { m_signer = signer; }
+    // Keep only the last `limit` requests in requests(), so a long-running emulator does not grow.
+    void setRecordLimit(qsizetype limit) { m_recordLimit = limit; }
+    // Largest request body accepted (default 64 KiB: token requests are small).
+    void setMaxBodySize(qint64 bytes) { m_maxBody = bytes; }
 
     // Time the fake stamps into expires_on / not_before; the real clock unless set (not owned).
     void setClock(const Clock *clock) { m_clock = clock; }
@@ -117,8 +125,14 @@ protected:
     virtual Reply handle(const RecordedRequest &request) = 0;
     // Whether injected faults apply to this request (FakeArc: only to the authorized step).
     [[nodiscard]] virtual bool faultApplies(const RecordedRequest &request) const;
-    // A 200 JSON body with the fields every token service sends; records lastIssuedToken.
-    [[nodiscard]] QByteArray issueToken(const QList<QPair<QString, QString>> &fields);
+    // A 200 JSON body with the fields every token service sends; records lastIssuedToken. With a
+    // signer the token is a JWT for subject, expiring at expiresOn (Unix seconds).
+    [[nodiscard]] QByteArray issueToken(const QList<QPair<QString, QString>> &fields,
+                                        const AccessTokenSubject &subject, qint64 expiresOn);
+    // Answers a well-formed request that no fault took; the default writes handle()'s reply.
+    // A server that answers later (a forwarding upstream) overrides it and calls writeReply().
+    virtual void dispatch(QTcpSocket *socket, const RecordedRequest &request);
+    void writeReply(QTcpSocket *socket, const Reply &reply);
     [[nodiscard]] static Reply error(int status, const QString &code, const QString &description);
     // The first query parameter that appears more than once, or "" when none does.
     [[nodiscard]] static QString repeatedParameter(const RecordedRequest &request);
@@ -135,7 +149,6 @@ protected:
 private:
     void onReadyRead(QTcpSocket *socket);
     void process(QTcpSocket *socket, const RecordedRequest &request);
-    void writeReply(QTcpSocket *socket, const Reply &reply);
     void startHugeBody(QTcpSocket *socket, bool announceLength);
     void pumpHugeBody(QTcpSocket *socket);
     void reject(QTcpSocket *socket, const QByteArray &why);
@@ -149,6 +162,9 @@ private:
     QByteArray m_lastIssuedToken;
     QByteArray m_issuedToken;
     const Clock *m_clock = nullptr;
+    AccessTokenSigner *m_signer = nullptr;
+    qsizetype m_recordLimit = -1;
+    qint64 m_maxBody = qint64{64} * 1024;
 };
 
 } // namespace aap::test

@@ -1,5 +1,6 @@
-#include "support/FakeArc.h"
+#include "protocol/FakeArc.h"
 
+#include <QDir>
 #include <QFile>
 
 namespace aap::test {
@@ -24,15 +25,23 @@ bool FakeArc::faultApplies(const RecordedRequest &request) const
     return request.headerCount("Authorization") > 0;
 }
 
+QString FakeArc::tokenDirectory() const
+{
+    return m_tokenDirectory.isEmpty() ? m_directory.path() : m_tokenDirectory;
+}
+
 QString FakeArc::rotateKey()
 {
     if (!m_keyPaths.isEmpty()) {
         QFile::remove(m_keyPaths.constLast());
     }
     m_currentKey = randomString(32);
-    QString path = m_directory.filePath(QString::fromLatin1(randomString(9)) + QStringLiteral(".key"));
+    QString path =
+        QDir(tokenDirectory()).filePath(QString::fromLatin1(randomString(9)) + QStringLiteral(".key"));
     QFile file(path);
+    // Like HIMDS: only the owner (and the himds group) may read the key.
     if (file.open(QIODevice::WriteOnly)) {
+        file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadGroup);
         file.write(m_currentKey);
     }
     m_keyPaths << path;
@@ -88,13 +97,20 @@ FakeTokenServer::Reply FakeArc::handle(const RecordedRequest &request)
     const QString requested = request.queryValue(QStringLiteral("client_id"));
     const QString clientId = (m_legacy || requested.isEmpty()) ? m_systemClientId : requested;
     const qint64 now = nowSeconds();
+    const AccessTokenSubject subject{
+        resource,
+        clientId,
+        {},
+        QStringLiteral("/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/emulator/"
+                       "providers/Microsoft.HybridCompute/machines/emulator-machine")};
     Reply reply;
     reply.body = issueToken({{QStringLiteral("client_id"), clientId},
-                             {QStringLiteral("expires_in"), QStringLiteral("86399")},
-                             {QStringLiteral("expires_on"), QString::number(now + 86399)},
-                             {QStringLiteral("ext_expires_in"), QStringLiteral("86399")},
+                             {QStringLiteral("expires_in"), QString::number(m_expiresIn)},
+                             {QStringLiteral("expires_on"), QString::number(now + m_expiresIn)},
+                             {QStringLiteral("ext_expires_in"), QString::number(m_expiresIn)},
                              {QStringLiteral("not_before"), QString::number(now)},
-                             {QStringLiteral("resource"), resource}});
+                             {QStringLiteral("resource"), resource}},
+                            subject, now + m_expiresIn);
     return reply;
 }
 

@@ -1,4 +1,4 @@
-#include "support/FakeTokenServer.h"
+#include "protocol/FakeTokenServer.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -21,6 +21,8 @@ QByteArray reasonPhrase(int status)
     switch (status) {
     case 200:
         return "OK";
+    case 204:
+        return "No Content";
     case 400:
         return "Bad Request";
     case 401:
@@ -193,9 +195,15 @@ FakeTokenServer::Reply FakeTokenServer::error(int status, const QString &code, c
     return reply;
 }
 
-QByteArray FakeTokenServer::issueToken(const QList<QPair<QString, QString>> &fields)
+QByteArray FakeTokenServer::issueToken(const QList<QPair<QString, QString>> &fields,
+                                       const AccessTokenSubject &subject, qint64 expiresOn)
 {
-    m_lastIssuedToken = m_issuedToken.isEmpty() ? randomString(48) : m_issuedToken;
+    if (!m_issuedToken.isEmpty()) {
+        m_lastIssuedToken = m_issuedToken;
+    } else {
+        m_lastIssuedToken =
+            m_signer != nullptr ? m_signer->sign(subject, nowSeconds(), expiresOn) : randomString(48);
+    }
     QJsonObject object{{QStringLiteral("access_token"), QString::fromLatin1(m_lastIssuedToken)},
                        {QStringLiteral("token_type"), QStringLiteral("Bearer")}};
     for (const auto &[key, value] : fields) {
@@ -314,7 +322,7 @@ void FakeTokenServer::onReadyRead(QTcpSocket *socket)
         if (request.headerCount("Content-Length") > 0) {
             bool ok = false;
             contentLength = request.header("Content-Length").toLongLong(&ok);
-            if (!ok || contentLength < 0 || contentLength > kMaxHead ||
+            if (!ok || contentLength < 0 || contentLength > m_maxBody ||
                 request.headerCount("Content-Length") > 1) {
                 reject(socket, "bad Content-Length");
                 return;
@@ -335,6 +343,9 @@ void FakeTokenServer::onReadyRead(QTcpSocket *socket)
 void FakeTokenServer::process(QTcpSocket *socket, const RecordedRequest &request)
 {
     m_requests.append(request);
+    if (m_recordLimit >= 0 && m_requests.size() > m_recordLimit) {
+        m_requests.remove(0, m_requests.size() - m_recordLimit);
+    }
     if (!m_faults.isEmpty() && faultApplies(request)) {
         auto &[fault, times] = m_faults.first();
         const Fault current = fault;
@@ -375,6 +386,11 @@ void FakeTokenServer::process(QTcpSocket *socket, const RecordedRequest &request
             return;
         }
     }
+    dispatch(socket, request);
+}
+
+void FakeTokenServer::dispatch(QTcpSocket *socket, const RecordedRequest &request)
+{
     writeReply(socket, handle(request));
 }
 
@@ -382,8 +398,13 @@ void FakeTokenServer::writeReply(QTcpSocket *socket, const Reply &reply)
 {
     QByteArray out =
         "HTTP/1.1 " + QByteArray::number(reply.status) + ' ' + reasonPhrase(reply.status) + "\r\n";
-    out += "Content-Type: " + reply.contentType + "\r\n";
-    out += "Content-Length: " + QByteArray::number(reply.body.size()) + "\r\n";
+    if (!reply.contentType.isEmpty()) {
+        out += "Content-Type: " + reply.contentType + "\r\n";
+    }
+    // RFC 9110 8.6: no Content-Length in a 204.
+    if (reply.status != 204) {
+        out += "Content-Length: " + QByteArray::number(reply.body.size()) + "\r\n";
+    }
     for (const auto &[name, value] : reply.headers) {
         out += name + ": " + value + "\r\n";
     }

@@ -1,10 +1,16 @@
-#include "support/FakeImds.h"
+#include "protocol/FakeImds.h"
 
 namespace aap::test {
 
 FakeImds::FakeImds(QObject *parent)
     : FakeTokenServer(parent), m_systemClientId(QString::fromLatin1(randomString(12)))
 {}
+
+QString FakeImds::systemResourceId()
+{
+    return QStringLiteral("/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/emulator/"
+                          "providers/Microsoft.Compute/virtualMachines/emulator-vm");
+}
 
 FakeTokenServer::Reply FakeImds::handle(const RecordedRequest &request)
 {
@@ -41,6 +47,7 @@ FakeTokenServer::Reply FakeImds::handle(const RecordedRequest &request)
                      QStringLiteral("more than one identity selector"));
     }
     QString clientId;
+    AccessTokenSubject subject{resource, {}, {}, systemResourceId()};
     if (selectors == 0) {
         clientId = m_systemClientId;
     } else {
@@ -53,6 +60,8 @@ FakeTokenServer::Reply FakeImds::handle(const RecordedRequest &request)
                                 request.queryValue(QStringLiteral("msi_res_id")) == identity.resourceId);
             if (match) {
                 clientId = identity.clientId;
+                subject.objectId = identity.objectId;
+                subject.managedIdentityResourceId = identity.resourceId;
                 break;
             }
         }
@@ -60,6 +69,7 @@ FakeTokenServer::Reply FakeImds::handle(const RecordedRequest &request)
     if (clientId.isEmpty()) {
         return error(400, QStringLiteral("invalid_request"), QStringLiteral("Identity not found"));
     }
+    subject.clientId = clientId;
     const qint64 now = nowSeconds();
     Reply reply;
     reply.body = issueToken({{QStringLiteral("client_id"), clientId},
@@ -68,7 +78,8 @@ FakeTokenServer::Reply FakeImds::handle(const RecordedRequest &request)
                              {QStringLiteral("ext_expires_in"), QString::number(m_expiresIn)},
                              {QStringLiteral("not_before"), QString::number(now)},
                              {QStringLiteral("refresh_token"), QString()},
-                             {QStringLiteral("resource"), resource}});
+                             {QStringLiteral("resource"), resource}},
+                            subject, now + m_expiresIn);
     return reply;
 }
 

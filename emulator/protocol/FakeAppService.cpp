@@ -1,4 +1,4 @@
-#include "support/FakeAppService.h"
+#include "protocol/FakeAppService.h"
 
 #include <QDateTime>
 
@@ -60,13 +60,22 @@ FakeTokenServer::Reply FakeAppService::handle(const RecordedRequest &request)
                      QStringLiteral("more than one identity selector"));
     }
     QString clientId = selectors == 0 ? m_systemClientId : QString();
+    AccessTokenSubject subject{
+        resource,
+        {},
+        {},
+        QStringLiteral("/subscriptions/00000000-0000-0000-0000-000000000000/"
+                       "resourcegroups/emulator/providers/Microsoft.Web/sites/emulator")};
     for (const Identity &identity : std::as_const(m_userAssigned)) {
         if ((!clientIdParam.isEmpty() && clientIdParam == identity.clientId) ||
             (!principalId.isEmpty() && principalId == identity.objectId) ||
             (!resourceId.isEmpty() && resourceId == identity.resourceId)) {
             clientId = identity.clientId;
+            subject.objectId = identity.objectId;
+            subject.managedIdentityResourceId = identity.resourceId;
         }
     }
+    subject.clientId = clientId;
     if (clientId.isEmpty()) {
         return error(400, QStringLiteral("invalid_request"), QStringLiteral("Identity not found"));
     }
@@ -87,7 +96,8 @@ FakeTokenServer::Reply FakeAppService::handle(const RecordedRequest &request)
     Reply reply;
     reply.body = issueToken({{QStringLiteral("client_id"), clientId},
                              {QStringLiteral("expires_on"), expiresOnText},
-                             {QStringLiteral("resource"), resource}});
+                             {QStringLiteral("resource"), resource}},
+                            subject, expiresOn);
     return reply;
 }
 

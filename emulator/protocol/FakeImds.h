@@ -1,6 +1,6 @@
 #pragma once
 
-#include "support/FakeTokenServer.h"
+#include "protocol/FakeTokenServer.h"
 
 namespace aap::test {
 
@@ -22,6 +22,8 @@ public:
     [[nodiscard]] const QString &systemClientId() const { return m_systemClientId; }
     void addUserAssigned(const Identity &identity) { m_userAssigned.append(identity); }
     void setExpiresIn(qint64 seconds) { m_expiresIn = seconds; }
+    // xms_mirid of tokens for the system-assigned identity: the VM's resource id.
+    [[nodiscard]] static QString systemResourceId();
 
 protected:
     Reply handle(const RecordedRequest &request) override;

@@ -1,17 +1,13 @@
-#include "support/JwtVerifier.h"
+#include "protocol/JwtVerifier.h"
 
 #include "auth/credentials/OpenSslPtr.h"
+#include "protocol/JwsSignature.h"
 
 #include <QCryptographicHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRegularExpression>
 #include <QUuid>
-
-#include <openssl/err.h>
-#include <openssl/rsa.h>
-
-#include <gsl/util>
 
 namespace aap::test {
 
@@ -55,25 +51,9 @@ std::optional<QJsonObject> decodeJsonObject(const QByteArray &part)
 bool verifySignature(const QString &algorithm, const QByteArray &certificateDer,
                      const QByteArray &signingInput, const QByteArray &signature)
 {
-    const auto clearErrors = gsl::finally([] { ERR_clear_error(); });
     const ossl::X509Ptr certificate = ossl::certificateFromDer(certificateDer);
-    if (!certificate)
-        return false;
-    EVP_PKEY *publicKey = X509_get0_pubkey(certificate.get());
-    const ossl::MdCtx context(EVP_MD_CTX_new());
-    EVP_PKEY_CTX *keyContext = nullptr;
-    if (publicKey == nullptr || EVP_PKEY_get_base_id(publicKey) != EVP_PKEY_RSA || !context ||
-        EVP_DigestVerifyInit(context.get(), &keyContext, EVP_sha256(), nullptr, publicKey) != 1)
-        return false;
-    if (algorithm == QStringLiteral("PS256") &&
-        (EVP_PKEY_CTX_set_rsa_padding(keyContext, RSA_PKCS1_PSS_PADDING) != 1 ||
-         EVP_PKEY_CTX_set_rsa_mgf1_md(keyContext, EVP_sha256()) != 1 ||
-         EVP_PKEY_CTX_set_rsa_pss_saltlen(keyContext, 32) != 1))
-        return false;
-    return EVP_DigestVerify(context.get(), reinterpret_cast<const unsigned char *>(signature.constData()),
-                            static_cast<std::size_t>(signature.size()),
-                            reinterpret_cast<const unsigned char *>(signingInput.constData()),
-                            static_cast<std::size_t>(signingInput.size())) == 1;
+    return certificate &&
+           JwsSignature::verify(algorithm, X509_get0_pubkey(certificate.get()), signingInput, signature);
 }
 
 QString thumbprint(const QByteArray &der, QCryptographicHash::Algorithm algorithm)

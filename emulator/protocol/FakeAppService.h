@@ -1,6 +1,6 @@
 #pragma once
 
-#include "support/FakeTokenServer.h"
+#include "protocol/FakeTokenServer.h"
 
 namespace aap::test {
 
