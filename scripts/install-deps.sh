@@ -9,6 +9,8 @@ packages=(
   clang-format clang-tidy
   # GUI tests render offscreen and need a font; the benchmark's peers come with bench/run.sh
   fonts-dejavu-core
+  # a real HTTP CONNECT proxy for the outbound-proxy tests (started by the test, never as a service)
+  tinyproxy
 )
 
 missing=()

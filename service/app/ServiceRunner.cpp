@@ -43,6 +43,7 @@ Expected<void, QString> ServiceRunner::start()
     options.upstream = m_config.upstream;
     options.limits = m_config.limits;
     options.workerThreads = m_config.workerThreads;
+    options.outboundProxy = m_config.outboundProxy;
     for (const config::RouteConfig &route : std::as_const(m_config.routes))
         options.routes.append(proxy::ProxyRoute{route, m_tokens->storeFor(route.name)});
     m_proxy = std::make_unique<proxy::ProxyServer>(std::move(options), m_clock);

@@ -6,6 +6,7 @@
 #include "http/RequestHeadParser.h"
 #include "http/ResponseHead.h"
 #include "http/ResponseHeadParser.h"
+#include "inbound/InboundGuard.h"
 #include "proxy/LocalReply.h"
 #include "proxy/ProxyCounters.h"
 #include "proxy/UpstreamHandler.h"
@@ -14,6 +15,7 @@
 #include <QObject>
 
 #include <chrono>
+#include <optional>
 
 class QAbstractSocket;
 class QTcpSocket;
@@ -33,7 +35,9 @@ class ClientConnection : public QObject, private UpstreamHandler {
 public:
     using SteadyTime = std::chrono::steady_clock::time_point;
 
-    ClientConnection(ProxyWorker &worker, QTcpSocket *socket);
+    // `fixedRoute`: every request uses this route (the client came in on the route's own port); -1:
+    // route by path.
+    ClientConnection(ProxyWorker &worker, QTcpSocket *socket, qsizetype fixedRoute = -1);
     ~ClientConnection() override;
 
     // Called by the worker's sweep.
@@ -88,6 +92,9 @@ private:
     bool readAvailableInto(QByteArray &buffer, qint64 limit);
     void handleHead();
     bool answerLocally(QByteArrayView path);
+    // The listener's inbound protection (inbound::InboundGuard) turned the request away: answered
+    // with 401/403 and closed, never forwarded, never waiting for a token.
+    bool rejectedInbound(QByteArrayView path);
     void acquireToken();
     void acquireUpstream(bool fresh);
     void sendRequestHead();
@@ -105,6 +112,8 @@ private:
     // `extraFields`: complete header lines for the reply (Allow for a 405).
     void failRequest(int status, QByteArrayView code, const QString &message, ProxyErrorKind kind,
                      QByteArrayView extraFields = {});
+    // The reply part of failRequest(), without counting or logging.
+    void replyError(int status, QByteArrayView code, const QString &message, QByteArrayView extraFields = {});
     [[nodiscard]] LocalReply::Connection replyConnection(bool close) const;
     // An absolute-form authority names this proxy (a loopback or listener address, or localhost, on
     // the listener's port) or the target of `routeIndex` (-1: no route).
@@ -135,6 +144,10 @@ private:
     bool m_closeAfterResponse = false;
     bool m_drainRequested = false;
     qsizetype m_routeIndex = -1;
+    qsizetype m_fixedRoute = -1;
+    bool m_tlsClient = false; // the listener speaks TLS
+    bool m_peerChecked = false;
+    std::optional<inbound::InboundRejection> m_peerRejection; // decided once per connection
 
     // Upstream side.
     UpstreamPool *m_pool = nullptr;

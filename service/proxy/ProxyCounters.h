@@ -19,6 +19,7 @@ enum class ProxyErrorKind : std::uint8_t {
     UpstreamBodyAborted, // upstream failed after the response head: client connection closed
     ClientHeaderTimeout, // slow or missing request head
     ClientAborted,       // client disappeared mid-request or mid-response
+    InboundRejected, // 401/403 from the listener's inbound protection (address, API key, client certificate)
     Count
 };
 

@@ -1,11 +1,18 @@
 #include "proxy/ProxyServer.h"
 
+#include "config/ConfigValidator.h"
+#include "config/SecretFile.h"
 #include "health/ReadinessProbe.h"
+#include "inbound/ExposureWarning.h"
+#include "inbound/InboundGuard.h"
+#include "inbound/ListenerTls.h"
 #include "log/LogField.h"
 #include "log/Logging.h"
 #include "proxy/Acceptor.h"
+#include "proxy/OutboundProxy.h"
 #include "proxy/ProxyWorker.h"
 #include "proxy/UpstreamTls.h"
+#include "tls/TlsIdentity.h"
 
 #include <QThread>
 
@@ -44,20 +51,11 @@ Expected<void, QString> ProxyServer::start()
     if (m_options.routes.isEmpty()) {
         return Unexpected(QStringLiteral("no route is configured"));
     }
-    bool anyTls = false;
-    for (const auto &route : m_options.routes) {
-        if (route.store == nullptr || !route.config.target.isValid()) {
-            return Unexpected(
-                QStringLiteral("route %1 has no valid target or token store").arg(route.config.name));
-        }
-        anyTls = anyTls || route.config.target.isTls();
+    if (auto routes = prepareRoutes(); !routes) {
+        return routes;
     }
-    if (anyTls) {
-        auto tls = UpstreamTls::build(m_options.upstream);
-        if (!tls) {
-            return Unexpected(tls.error());
-        }
-        m_tls = *tls;
+    if (auto inbound = prepareInbound(); !inbound) {
+        return inbound;
     }
 
     const int count =
@@ -65,7 +63,8 @@ Expected<void, QString> ProxyServer::start()
     for (int i = 0; i < count; ++i) {
         auto *thread = new QThread;
         thread->setObjectName(QStringLiteral("proxy-worker-%1").arg(i));
-        auto *worker = new ProxyWorker(m_options, m_tls, m_counters, *m_probe, m_clock, i);
+        auto *worker = new ProxyWorker(m_options, m_transports, *m_guard, m_listenerTls.get(), m_counters,
+                                       *m_probe, m_clock, i);
         worker->moveToThread(thread);
         // The worker (its sockets and timers) is destroyed on its own thread as the loop ends.
         connect(thread, &QThread::finished, worker, &QObject::deleteLater);
@@ -74,22 +73,123 @@ Expected<void, QString> ProxyServer::start()
         thread->start();
     }
 
-    m_acceptor = new Acceptor([this](qintptr descriptor) { handOff(descriptor); }, this);
-    if (!m_acceptor->listen(m_options.listener.address, m_options.listener.port)) {
-        const QString error = QStringLiteral("cannot listen on %1:%2: %3")
-                                  .arg(m_options.listener.address.toString())
-                                  .arg(m_options.listener.port)
-                                  .arg(m_acceptor->errorString());
+    m_acceptor = new Acceptor([this](qintptr descriptor) { handOff(descriptor, -1); }, this);
+    if (auto listening = listen(m_acceptor, m_options.listener.port); !listening) {
         stop();
-        return Unexpected(error);
+        return listening;
+    }
+    for (qsizetype i = 0; i < m_options.routes.size(); ++i) {
+        const quint16 port = m_options.routes[i].config.listenPort;
+        if (port == 0) {
+            continue;
+        }
+        auto *acceptor = new Acceptor([this, i](qintptr descriptor) { handOff(descriptor, i); }, this);
+        m_routeAcceptors.append({i, acceptor});
+        if (auto listening = listen(acceptor, port); !listening) {
+            stop();
+            return listening;
+        }
     }
     m_probe->setListening(true);
     qCInfo(lcProxy).noquote() << "listening"
                               << log::LogField::kv("address", m_options.listener.address.toString())
                               << log::LogField::kv("port", m_acceptor->serverPort())
+                              << log::LogField::kv("tls", m_listenerTls != nullptr ? "yes" : "no")
                               << log::LogField::kv("workers", count)
                               << log::LogField::kv("routes", m_options.routes.size());
+    if (auto exposure = config::ConfigValidator::unprotectedExposure(m_options.listener)) {
+        m_exposureWarning = std::make_unique<inbound::ExposureWarning>(m_clock, *exposure);
+        m_exposureWarning->start();
+    }
+    scheduleCertificateCheck();
     return {};
+}
+
+Expected<void, QString> ProxyServer::prepareRoutes()
+{
+    m_transports.clear();
+    for (const auto &route : m_options.routes) {
+        const config::RouteConfig &config = route.config;
+        if (route.store == nullptr || !config.target.isValid()) {
+            return Unexpected(QStringLiteral("route %1 has no valid target or token store").arg(config.name));
+        }
+        RouteTransport transport;
+        transport.proxy =
+            OutboundProxy::forRoute(config, m_options.outboundProxy, m_options.loopbackBypassesProxy);
+        if (config.target.isTls()) {
+            auto tls = UpstreamTls::build(m_options.upstream);
+            if (!tls) {
+                return Unexpected(tls.error());
+            }
+            transport.tls = *tls;
+            if (!config.clientCertificatePath.isEmpty()) {
+                auto password = config::SecretFile::resolve(config.clientCertificatePassword,
+                                                            config.clientCertificatePasswordFile);
+                if (!password) {
+                    return Unexpected(QStringLiteral("route %1: %2").arg(config.name, password.error()));
+                }
+                auto identity =
+                    tls::TlsIdentity::load(config.clientCertificatePath, config.clientKeyPath, *password);
+                if (!identity) {
+                    return Unexpected(QStringLiteral("route %1: client certificate: %2")
+                                          .arg(config.name, identity.error()));
+                }
+                identity->applyTo(transport.tls);
+            }
+        }
+        m_transports.push_back(std::move(transport));
+    }
+    return {};
+}
+
+Expected<void, QString> ProxyServer::prepareInbound()
+{
+    const config::ListenerConfig &listener = m_options.listener;
+    QList<config::Secret> keys = listener.inboundAuth.apiKeys;
+    if (!listener.inboundAuth.apiKeysFile.isEmpty()) {
+        auto fromFile = config::SecretFile::readLines(listener.inboundAuth.apiKeysFile);
+        if (!fromFile) {
+            return Unexpected(QStringLiteral("listener.api_keys_file: ") + fromFile.error());
+        }
+        keys.append(*fromFile);
+    }
+    m_guard = std::make_unique<inbound::InboundGuard>(listener.inboundAuth, keys);
+    if (!listener.tlsCertificatePath.isEmpty()) {
+        auto tls = inbound::ListenerTls::create(listener);
+        if (!tls) {
+            return Unexpected(tls.error());
+        }
+        m_listenerTls = std::move(*tls);
+    }
+    return {};
+}
+
+Expected<void, QString> ProxyServer::listen(Acceptor *acceptor, quint16 port)
+{
+    if (acceptor->listen(m_options.listener.address, port)) {
+        return {};
+    }
+    return Unexpected(QStringLiteral("cannot listen on %1:%2: %3")
+                          .arg(m_options.listener.address.toString())
+                          .arg(port)
+                          .arg(acceptor->errorString()));
+}
+
+void ProxyServer::scheduleCertificateCheck()
+{
+    if (m_listenerTls == nullptr) {
+        return;
+    }
+    m_certificateTimer = m_clock.startTimer(m_options.certificateCheckInterval, [this] {
+        m_certificateTimer = 0;
+        reloadListenerCertificate();
+        scheduleCertificateCheck();
+    });
+}
+
+bool ProxyServer::reloadListenerCertificate()
+{
+    return m_listenerTls != nullptr && m_listenerTls->reloadIfChanged();
 }
 
 quint16 ProxyServer::port() const
@@ -97,13 +197,23 @@ quint16 ProxyServer::port() const
     return m_acceptor != nullptr ? m_acceptor->serverPort() : 0;
 }
 
-void ProxyServer::handOff(qintptr descriptor)
+quint16 ProxyServer::routePort(qsizetype routeIndex) const
+{
+    for (const auto &[index, acceptor] : m_routeAcceptors) {
+        if (index == routeIndex) {
+            return acceptor->serverPort();
+        }
+    }
+    return 0;
+}
+
+void ProxyServer::handOff(qintptr descriptor, qsizetype fixedRoute)
 {
     // Round-robin spreads connections evenly; the hand-off costs one queued event per connection,
     // not per request, because clients keep their connections alive.
     ProxyWorker *worker = m_workers[m_nextWorker];
     m_nextWorker = (m_nextWorker + 1) % m_workers.size();
-    worker->adoptSocketLater(descriptor);
+    worker->adoptSocketLater(descriptor, fixedRoute);
 }
 
 void ProxyServer::drain(std::function<void()> done)
@@ -117,9 +227,7 @@ void ProxyServer::drain(std::function<void()> done)
     m_draining = true;
     m_drained = std::move(done);
     m_probe->setDraining(true);
-    if (m_acceptor != nullptr) {
-        m_acceptor->close();
-    }
+    closeAcceptors();
     qCInfo(lcProxy).noquote() << "draining"
                               << log::LogField::kv("active_connections", m_counters.activeConnections.load())
                               << log::LogField::kv("timeout_ms", m_options.limits.drainTimeout.count());
@@ -164,15 +272,28 @@ void ProxyServer::finishDrain()
     }
 }
 
+void ProxyServer::closeAcceptors()
+{
+    if (m_acceptor != nullptr) {
+        m_acceptor->close();
+    }
+    for (const auto &[index, acceptor] : m_routeAcceptors) {
+        acceptor->close();
+    }
+}
+
 void ProxyServer::stop()
 {
     if (m_drainTimer != 0) {
         m_clock.cancel(m_drainTimer);
         m_drainTimer = 0;
     }
-    if (m_acceptor != nullptr) {
-        m_acceptor->close();
+    if (m_certificateTimer != 0) {
+        m_clock.cancel(m_certificateTimer);
+        m_certificateTimer = 0;
     }
+    m_exposureWarning.reset();
+    closeAcceptors();
     m_probe->setListening(false);
     for (QThread *thread : m_threads) {
         thread->quit();

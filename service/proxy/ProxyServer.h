@@ -4,8 +4,11 @@
 #include "core/Expected.h"
 #include "proxy/ProxyCounters.h"
 #include "proxy/ProxyOptions.h"
+#include "proxy/RouteTransport.h"
 
+#include <QList>
 #include <QObject>
+#include <QPair>
 #include <QSslConfiguration>
 #include <QString>
 
@@ -18,6 +21,11 @@ class QThread;
 namespace aap::health {
 class ReadinessProbe;
 }
+namespace aap::inbound {
+class ExposureWarning;
+class InboundGuard;
+class ListenerTls;
+} // namespace aap::inbound
 
 namespace aap::proxy {
 
@@ -42,13 +50,22 @@ public:
     // Stops the workers at once (destructor does the same).
     void stop();
 
+    // The main listener's port; routePort(): the port a route owns (0 when it has none).
     [[nodiscard]] quint16 port() const;
+    [[nodiscard]] quint16 routePort(qsizetype routeIndex) const;
+    // Checks the listener certificate files now instead of at the next periodic check.
+    bool reloadListenerCertificate();
     [[nodiscard]] const ProxyCounters &counters() const { return m_counters; }
     [[nodiscard]] const health::ReadinessProbe &readiness() const { return *m_probe; }
     [[nodiscard]] int workerCount() const { return static_cast<int>(m_workers.size()); }
 
 private:
-    void handOff(qintptr descriptor);
+    Expected<void, QString> prepareRoutes();
+    Expected<void, QString> prepareInbound();
+    Expected<void, QString> listen(Acceptor *acceptor, quint16 port);
+    void scheduleCertificateCheck();
+    void closeAcceptors();
+    void handOff(qintptr descriptor, qsizetype fixedRoute);
     void workerDrained();
     void finishDrain();
 
@@ -57,8 +74,13 @@ private:
     Clock::TimerId m_drainTimer = 0;
     ProxyCounters m_counters;
     std::unique_ptr<health::ReadinessProbe> m_probe;
-    QSslConfiguration m_tls;
+    std::vector<RouteTransport> m_transports;
+    std::unique_ptr<inbound::InboundGuard> m_guard;
+    std::unique_ptr<inbound::ListenerTls> m_listenerTls;
+    std::unique_ptr<inbound::ExposureWarning> m_exposureWarning;
+    Clock::TimerId m_certificateTimer = 0;
     Acceptor *m_acceptor = nullptr;
+    QList<QPair<qsizetype, Acceptor *>> m_routeAcceptors; // routes with a port of their own
     std::vector<QThread *> m_threads;
     std::vector<ProxyWorker *> m_workers;
     std::size_t m_nextWorker = 0;
