@@ -4,22 +4,26 @@
 #include "support/FakeEntra.h"
 #include "support/FakeUpstream.h"
 #include "support/TestPki.h"
+#include "support/TinyproxyProcess.h"
 
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QSignalSpy>
+#include <QSslConfiguration>
 #include <QTcpServer>
 #include <QTest>
 
 #include <csignal>
 #include <memory>
+#include <optional>
 
 using namespace Qt::StringLiterals;
 using aap::test::FakeEntra;
 using aap::test::FakeUpstream;
 using aap::test::TestPki;
+using aap::test::TinyproxyProcess;
 
 namespace {
 
@@ -33,11 +37,21 @@ quint16 freePort()
     return probe.serverPort();
 }
 
-int getStatus(quint16 port, const QString &path)
+// `tls`: the listener speaks TLS with a certificate from this CA.
+int getStatus(quint16 port, const QString &path, const QList<QPair<QByteArray, QByteArray>> &headers = {},
+              const std::optional<QSslCertificate> &tls = std::nullopt)
 {
     QNetworkAccessManager manager;
-    QNetworkRequest request(QUrl(u"http://127.0.0.1:%1%2"_s.arg(port).arg(path)));
+    QNetworkRequest request(
+        QUrl(u"%1://127.0.0.1:%2%3"_s.arg(tls ? u"https"_s : u"http"_s).arg(port).arg(path)));
     request.setTransferTimeout(10'000);
+    for (const auto &[name, value] : headers)
+        request.setRawHeader(name, value);
+    if (tls) {
+        QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+        configuration.setCaCertificates({*tls});
+        request.setSslConfiguration(configuration);
+    }
     QNetworkReply *reply = manager.get(request);
     QSignalSpy finished(reply, &QNetworkReply::finished);
     finished.wait(15'000);
@@ -74,17 +88,27 @@ private Q_SLOTS:
     void noSecretOnAnyOutput_data()
     {
         QTest::addColumn<QString>("credential");
-        QTest::newRow("client secret (env)") << u"secret-env"_s;
-        QTest::newRow("client secret file") << u"secret-file"_s;
-        QTest::newRow("PFX with password") << u"pfx"_s;
-        QTest::newRow("federated token file") << u"federated"_s;
+        QTest::addColumn<QString>("extra"); // a second secret of another kind
+        QTest::newRow("client secret (env)") << u"secret-env"_s << QString();
+        QTest::newRow("client secret file") << u"secret-file"_s << QString();
+        QTest::newRow("PFX with password") << u"pfx"_s << QString();
+        QTest::newRow("PFX with password file") << u"pfx-password-file"_s << QString();
+        QTest::newRow("federated token file") << u"federated"_s << QString();
+        QTest::newRow("inbound API keys (env)") << u"secret-env"_s << u"api-keys"_s;
+        QTest::newRow("inbound API keys file") << u"secret-env"_s << u"api-keys-file"_s;
+        QTest::newRow("listener PFX password file") << u"secret-env"_s << u"listener-pfx"_s;
+        QTest::newRow("route proxy credentials") << u"secret-env"_s << u"route-proxy"_s;
+        QTest::newRow("override header value") << u"secret-env"_s << u"override"_s;
     }
 
     void noSecretOnAnyOutput()
     {
         QFETCH(QString, credential);
+        QFETCH(QString, extra);
         const QByteArray marker =
             "S3cr3t-" + QByteArray::number(QRandomGenerator::global()->generate64(), 36);
+        const QByteArray extraMarker =
+            "Extr4-" + QByteArray::number(QRandomGenerator::global()->generate64(), 36) + "-0123456789";
         QProcessEnvironment env;
         for (const QString &keep :
              {u"PATH"_s, u"LD_LIBRARY_PATH"_s, u"ASAN_OPTIONS"_s, u"LSAN_OPTIONS"_s, u"UBSAN_OPTIONS"_s}) {
@@ -111,13 +135,19 @@ private Q_SLOTS:
             QVERIFY(writeFile(path, marker + '\n'));
             m_entra->addSecretClient(kTenant, kClientId, marker);
             env.insert(u"AAD_CLIENT_SECRET_FILE"_s, path);
-        } else if (credential == u"pfx"_s) {
+        } else if (credential == u"pfx"_s || credential == u"pfx-password-file"_s) {
             const auto app = m_pki->issueClient(u"CN=secrets-app"_s);
             const QString path = m_pki->filePath(u"secrets-app.pfx"_s);
             QVERIFY(app.writePfx(path, QString::fromLatin1(marker)));
             m_entra->addCertificateClient(kTenant, kClientId, app.certificateDer());
             env.insert(u"AAD_CLIENT_CERTIFICATE_PATH"_s, path);
-            env.insert(u"AZURE_CLIENT_CERTIFICATE_PASSWORD"_s, QString::fromLatin1(marker));
+            if (credential == u"pfx"_s) {
+                env.insert(u"AZURE_CLIENT_CERTIFICATE_PASSWORD"_s, QString::fromLatin1(marker));
+            } else {
+                const QString passwordFile = m_pki->filePath(u"secrets-app.password"_s);
+                QVERIFY(writeFile(passwordFile, marker + '\n'));
+                env.insert(u"AZURE_CLIENT_CERTIFICATE_PASSWORD_FILE"_s, passwordFile);
+            }
         } else {
             const QString path = m_pki->filePath(u"federated-token"_s);
             QVERIFY(writeFile(path, marker + '\n'));
@@ -126,13 +156,49 @@ private Q_SLOTS:
             env.insert(u"AZURE_FEDERATED_TOKEN_FILE"_s, path);
         }
 
+        QList<QPair<QByteArray, QByteArray>> headers;
+        std::optional<QSslCertificate> listenerCa;
+        TinyproxyProcess tinyproxy;
+        if (extra == u"api-keys"_s) {
+            env.insert(u"INBOUND_API_KEYS"_s,
+                       u"another-key-0123456789,"_s + QString::fromLatin1(extraMarker));
+            headers.append({"X-Api-Key", extraMarker});
+        } else if (extra == u"api-keys-file"_s) {
+            const QString path = m_pki->filePath(u"api-keys"_s);
+            QVERIFY(writeFile(path, extraMarker + '\n'));
+            env.insert(u"INBOUND_API_KEYS_FILE"_s, path);
+            headers.append({"Authorization", "ApiKey " + extraMarker});
+        } else if (extra == u"listener-pfx"_s) {
+            const QString path = m_pki->filePath(u"listener.pfx"_s);
+            QVERIFY(m_pki->server().writePfx(path, QString::fromLatin1(extraMarker)));
+            const QString passwordFile = m_pki->filePath(u"listener.password"_s);
+            QVERIFY(writeFile(passwordFile, extraMarker + '\n'));
+            env.insert(u"LISTENER_TLS_CERTIFICATE_PATH"_s, path);
+            env.insert(u"LISTENER_TLS_KEY_PASSWORD_FILE"_s, passwordFile);
+            listenerCa = m_pki->caCertificate();
+        } else if (extra == u"route-proxy"_s) {
+            QVERIFY(tinyproxy.start(u"proxy-user"_s, QString::fromLatin1(extraMarker)));
+            env.insert(u"ROUTE_PROXY"_s, tinyproxy.url());
+        } else if (extra == u"override"_s) {
+            env.insert(u"OVERRIDE_REQUEST_HEADERS"_s,
+                       u"{\"X-Target-Key\": \""_s + QString::fromLatin1(extraMarker) + u"\"}"_s);
+        }
+
         QProcess service;
         service.setProcessEnvironment(env);
         service.start(QStringLiteral(AAP_SERVICE_BINARY), {u"--config"_s, u"/dev/null"_s});
         QVERIFY(service.waitForStarted(10'000));
-        QTRY_COMPARE_WITH_TIMEOUT(getStatus(port, u"/ready"_s), 200, 20'000);
+        QTRY_COMPARE_WITH_TIMEOUT(getStatus(port, u"/ready"_s, {}, listenerCa), 200, 20'000);
         const qsizetype before = m_upstream.requests().size();
-        QCOMPARE(getStatus(port, u"/api/v1/query?query=up"_s), 200);
+        if (!headers.isEmpty()) {
+            // A wrong key is refused, and neither it nor the right one is logged.
+            QCOMPARE(getStatus(port, u"/api/v1/query"_s, {{"X-Api-Key", extraMarker + "-wrong"}}), 401);
+        }
+        QCOMPARE(getStatus(port, u"/api/v1/query?query=up"_s, headers, listenerCa), 200);
+        if (extra == u"route-proxy"_s)
+            QVERIFY(!tinyproxy.requestLines().isEmpty());
+        if (extra == u"override"_s)
+            QCOMPARE(m_upstream.requests().last().header("X-Target-Key").value_or(""), extraMarker);
         QCOMPARE(m_upstream.requests().size(), before + 1);
         const QByteArray authorization =
             m_upstream.requests().last().header("Authorization").value_or(QByteArray());
@@ -152,6 +218,7 @@ private Q_SLOTS:
         QCOMPARE(service.exitCode(), 0);
         QVERIFY2(output.contains("level=debug"), "the run must log at debug level to prove anything");
         QVERIFY2(!output.contains(marker), "the secret appeared in the output");
+        QVERIFY2(!output.contains(extraMarker), "the second secret appeared in the output");
         QVERIFY2(!output.contains(token), "the issued token appeared in the output");
     }
 };
