@@ -21,10 +21,3 @@ if(AAP_SANITIZE)
   target_link_options(aap_options INTERFACE -fsanitize=address,undefined)
 endif()
 
-# Adds a static library from every .cpp/.h below DIR, so new class files need no CMake edit.
-function(aap_add_area_library name dir)
-  file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${dir}/*.cpp ${dir}/*.h)
-  list(FILTER sources EXCLUDE REGEX "/main\\.cpp$")
-  add_library(${name} STATIC ${sources})
-  target_link_libraries(${name} PUBLIC aap_options)
-endfunction()

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git ccache
   qt6-base-dev qt6-base-dev-tools libmsgsl-dev libssl-dev openssl ca-certificates
   clang-format clang-tidy
   # GUI tests render offscreen and need a font; the benchmark's peers come with bench/run.sh

@@ -13,6 +13,12 @@ build_dir=${BUILD_DIR:-build}
 build_type=RelWithDebInfo
 [[ $sanitize == 1 ]] && build_type=Debug
 
+# ccache makes a rebuild in a fresh clone on the same machine cheap; paths are made relative to the
+# checkout so clones in other folders share the cache.
+if command -v ccache >/dev/null; then
+  export CMAKE_CXX_COMPILER_LAUNCHER=ccache CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=1 CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-20G}
+fi
+
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" -DAAP_WERROR=ON \
   -DAAP_SANITIZE="$([[ $sanitize == 1 ]] && echo ON || echo OFF)"
 cmake --build "$build_dir" -j"$(nproc)"

@@ -21,7 +21,7 @@ CommandLine::CommandLine()
     m_parser.setApplicationDescription(
         u"Reverse proxy that adds an Entra ID bearer token to every request it forwards.\n"
         u"Settings come from built-in defaults < config file < environment < these flags; see "
-        u"README.md (Configuration)."_s);
+        u"docs/configuration.md."_s);
     m_parser.addOption(m_config);
     m_parser.addOption(m_checkConfig);
     m_parser.addOption(m_help);

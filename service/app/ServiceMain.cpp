@@ -8,6 +8,7 @@
 #include "config/ConfigValidator.h"
 #include "log/LogField.h"
 #include "log/Logging.h"
+#include "platform/DescriptorLimit.h"
 
 #include <QCoreApplication>
 #include <QProcessEnvironment>
@@ -97,6 +98,7 @@ int ServiceMain::run(int argc, char *argv[])
                             << log::LogField::kv("identities", loaded.config.identities.size());
 
     // 3. The service: listener first, then token refresh; runs until SIGTERM/SIGINT.
+    platform::DescriptorLimit::raiseToHard();
     ServiceRunner runner(std::move(loaded.config), environment);
     QObject::connect(&runner, &ServiceRunner::finished, &app, &QCoreApplication::exit, Qt::QueuedConnection);
     if (auto started = runner.start(); !started) {

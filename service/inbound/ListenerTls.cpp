@@ -3,7 +3,7 @@
 #include "config/SecretFile.h"
 #include "log/LogField.h"
 #include "log/Logging.h"
-#include "tls/TlsIdentity.h"
+#include "auth/credentials/TlsIdentity.h"
 #include "tls/TrustStore.h"
 
 #include <QFileInfo>
@@ -71,7 +71,7 @@ Expected<ListenerTls::Loaded, QString> ListenerTls::load() const
     auto password = config::SecretFile::resolve(m_listener.tlsKeyPassword, m_listener.tlsKeyPasswordFile);
     if (!password)
         return Unexpected(QStringLiteral("listener.tls_key_password_file: ") + password.error());
-    auto identity = tls::TlsIdentity::load(m_listener.tlsCertificatePath, m_listener.tlsKeyPath, *password);
+    auto identity = auth::TlsIdentity::load(m_listener.tlsCertificatePath, m_listener.tlsKeyPath, *password);
     if (!identity)
         return Unexpected(QStringLiteral("listener.tls_certificate: ") + identity.error());
     QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();

@@ -2,6 +2,7 @@
 
 #include "auth/TokenStore.h"
 #include "health/ReadinessProbe.h"
+#include "http/DotSegments.h"
 #include "http/HttpStatus.h"
 #include "http/HttpSyntax.h"
 #include "http/RequestAuthority.h"
@@ -66,6 +67,24 @@ QByteArrayView errorCode(http::HttpError error)
     default:
         return "bad_request";
     }
+}
+
+// Whether the chunked body bytes that arrived together with a response head decode cleanly.
+bool chunkedPrefixIsValid(QByteArrayView bytes, const http::Limits &limits)
+{
+    http::ChunkedDecoder decoder(limits);
+    while (!bytes.isEmpty()) {
+        QByteArrayView payload;
+        const http::ParseResult result = decoder.decode(bytes, payload);
+        if (result.status == http::ParseStatus::Error) {
+            return false;
+        }
+        if (result.status == http::ParseStatus::Complete || result.consumed == 0) {
+            return true;
+        }
+        bytes = bytes.sliced(result.consumed);
+    }
+    return true;
 }
 
 qint64 ms(std::chrono::milliseconds duration)
@@ -265,6 +284,12 @@ void ClientConnection::handleHead()
     if (!route) {
         failRequest(404, "no_route", QStringLiteral("no route matches the request path"),
                     ProxyErrorKind::NoRoute);
+        return;
+    }
+    if (http::DotSegments::climbAbovePrefix(path, m_worker.routeTable().prefixLength(*route))) {
+        failRequest(400, "path_escapes_route",
+                    QStringLiteral("the path's dot-segments climb above the route's prefix"),
+                    ProxyErrorKind::BadRequest);
         return;
     }
     m_routeIndex = *route;
@@ -660,6 +685,13 @@ void ClientConnection::handleFinalResponseHead()
     }
     const bool willClose = m_closeAfterResponse || !m_requestBodyDone || m_worker.isDraining();
     m_plan = http::HeadRewriter::planResponse(m_response, m_request, willClose);
+    if (m_plan.body != http::DownstreamBody::None && m_response.framing() == http::BodyFraming::Chunked &&
+        !chunkedPrefixIsValid(m_upIn, limitsFrom(m_worker.options().limits))) {
+        // Nothing is relayed yet, so the client can still get an error instead of a cut connection.
+        failRequest(502, "upstream_bad_response", QStringLiteral("the target sent an invalid chunked body"),
+                    ProxyErrorKind::UpstreamReset);
+        return;
+    }
     m_closeAfterResponse = m_closeAfterResponse || m_plan.closeDownstream;
     m_out.resize(0);
     http::HeadRewriter::appendDownstreamResponse(m_response, m_request, m_plan, m_out);
@@ -909,7 +941,25 @@ void ClientConnection::startDrain()
 
 void ClientConnection::abortNow()
 {
+    if (m_state == State::WaitingToken || m_state == State::WaitingUpstream) {
+        // Nothing reached the target yet, so the client may safely send it again elsewhere.
+        m_closeAfterResponse = true;
+        failRequest(503, "shutting_down",
+                    QStringLiteral("the proxy is shutting down; the request was not forwarded"),
+                    ProxyErrorKind::ShuttingDown);
+        // The reply goes to the kernel now: the worker's loop ends right after this.
+        m_socket->flush();
+    }
     closeNow();
+}
+
+bool ClientConnection::closeIfIdle()
+{
+    if (m_state != State::Idle) {
+        return false;
+    }
+    closeNow();
+    return true;
 }
 
 void ClientConnection::checkDeadline(SteadyTime now)

@@ -46,8 +46,10 @@ public:
     void tokenChanged(qsizetype routeIndex);
     // Drain: close now when idle, otherwise after the current response.
     void startDrain();
-    // Closes at once (drain time-out or shutdown).
+    // Closes at once (drain time-out or shutdown); a request not yet forwarded gets a 503 first.
     void abortNow();
+    // Closes when no request is in progress (descriptor shortage); true when it closed.
+    bool closeIfIdle();
 
 private:
     enum class State {

@@ -19,7 +19,8 @@ enum class ProxyErrorKind : std::uint8_t {
     UpstreamBodyAborted, // upstream failed after the response head: client connection closed
     ClientHeaderTimeout, // slow or missing request head
     ClientAborted,       // client disappeared mid-request or mid-response
-    InboundRejected, // 401/403 from the listener's inbound protection (address, API key, client certificate)
+    ShuttingDown,        // 503: the drain deadline passed before the request was forwarded
+    InboundRejected,     // 401/403 from the listener's inbound protection (address, key, certificate)
     Count
 };
 
@@ -33,6 +34,11 @@ struct ProxyCounters {
     std::atomic<std::uint64_t> upstreamConnectionsReused{0};
     std::atomic<std::uint64_t> upstreamRetries{0};
     std::atomic<std::uint64_t> unauthorizedFromTarget{0};
+    // The descriptor table was full when a client connected; idle connections closed to make room;
+    // waiting clients closed unanswered because nothing could be freed.
+    std::atomic<std::uint64_t> descriptorExhaustions{0};
+    std::atomic<std::uint64_t> idleConnectionsShed{0};
+    std::atomic<std::uint64_t> connectionsRejected{0};
     // The largest amount of data any socket held unsent, a test hook for back-pressure.
     std::atomic<std::int64_t> maxPendingWriteBytes{0};
     std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(ProxyErrorKind::Count)> errors{};

@@ -1,5 +1,6 @@
 #include "proxy/ProxyServer.h"
 
+#include "auth/credentials/TlsIdentity.h"
 #include "config/ConfigValidator.h"
 #include "config/SecretFile.h"
 #include "health/ReadinessProbe.h"
@@ -12,7 +13,6 @@
 #include "proxy/OutboundProxy.h"
 #include "proxy/ProxyWorker.h"
 #include "proxy/UpstreamTls.h"
-#include "tls/TlsIdentity.h"
 
 #include <QThread>
 
@@ -21,6 +21,10 @@
 namespace aap::proxy {
 
 namespace {
+
+// Idle client connections each worker closes per pause when the descriptor table is full: enough
+// to admit a burst of new clients (a probe, a scrape), few enough to leave most keep-alives alone.
+constexpr int kShedPerWorker = 4;
 
 QList<health::ReadinessProbe::Route> probeRoutes(const QList<ProxyRoute> &routes)
 {
@@ -73,7 +77,7 @@ Expected<void, QString> ProxyServer::start()
         thread->start();
     }
 
-    m_acceptor = new Acceptor([this](qintptr descriptor) { handOff(descriptor, -1); }, this);
+    m_acceptor = new Acceptor(acceptorHooks(-1), m_clock, this);
     if (auto listening = listen(m_acceptor, m_options.listener.port); !listening) {
         stop();
         return listening;
@@ -83,7 +87,7 @@ Expected<void, QString> ProxyServer::start()
         if (port == 0) {
             continue;
         }
-        auto *acceptor = new Acceptor([this, i](qintptr descriptor) { handOff(descriptor, i); }, this);
+        auto *acceptor = new Acceptor(acceptorHooks(i), m_clock, this);
         m_routeAcceptors.append({i, acceptor});
         if (auto listening = listen(acceptor, port); !listening) {
             stop();
@@ -129,7 +133,7 @@ Expected<void, QString> ProxyServer::prepareRoutes()
                     return Unexpected(QStringLiteral("route %1: %2").arg(config.name, password.error()));
                 }
                 auto identity =
-                    tls::TlsIdentity::load(config.clientCertificatePath, config.clientKeyPath, *password);
+                    auth::TlsIdentity::load(config.clientCertificatePath, config.clientKeyPath, *password);
                 if (!identity) {
                     return Unexpected(QStringLiteral("route %1: client certificate: %2")
                                           .arg(config.name, identity.error()));
@@ -164,9 +168,24 @@ Expected<void, QString> ProxyServer::prepareInbound()
     return {};
 }
 
+Acceptor::Hooks ProxyServer::acceptorHooks(qsizetype fixedRoute)
+{
+    Acceptor::Hooks hooks;
+    hooks.handOff = [this, fixedRoute](qintptr descriptor) { handOff(descriptor, fixedRoute); };
+    hooks.shedIdle = [this] {
+        for (ProxyWorker *worker : m_workers) {
+            worker->shedIdleLater(kShedPerWorker);
+        }
+    };
+    hooks.shedTotal = [this] { return m_counters.idleConnectionsShed.load(std::memory_order_relaxed); };
+    hooks.exhausted = [this] { m_counters.descriptorExhaustions.fetch_add(1, std::memory_order_relaxed); };
+    hooks.rejected = [this] { m_counters.connectionsRejected.fetch_add(1, std::memory_order_relaxed); };
+    return hooks;
+}
+
 Expected<void, QString> ProxyServer::listen(Acceptor *acceptor, quint16 port)
 {
-    if (acceptor->listen(m_options.listener.address, port)) {
+    if (acceptor->start(m_options.listener.address, port)) {
         return {};
     }
     return Unexpected(QStringLiteral("cannot listen on %1:%2: %3")
@@ -275,10 +294,10 @@ void ProxyServer::finishDrain()
 void ProxyServer::closeAcceptors()
 {
     if (m_acceptor != nullptr) {
-        m_acceptor->close();
+        m_acceptor->stop();
     }
     for (const auto &[index, acceptor] : m_routeAcceptors) {
-        acceptor->close();
+        acceptor->stop();
     }
 }
 

@@ -2,6 +2,7 @@
 
 #include "core/Clock.h"
 #include "core/Expected.h"
+#include "proxy/Acceptor.h"
 #include "proxy/ProxyCounters.h"
 #include "proxy/ProxyOptions.h"
 #include "proxy/RouteTransport.h"
@@ -29,7 +30,6 @@ class ListenerTls;
 
 namespace aap::proxy {
 
-class Acceptor;
 class ProxyWorker;
 
 // The proxy data path: one listening socket on the calling thread hands accepted connections
@@ -39,6 +39,7 @@ class ProxyServer : public QObject {
     Q_OBJECT
 
 public:
+    // clock: timers on the calling thread (drain deadline, accept pause after descriptor exhaustion).
     ProxyServer(ProxyOptions options, Clock &clock, QObject *parent = nullptr);
     ~ProxyServer() override;
 
@@ -62,6 +63,7 @@ public:
 private:
     Expected<void, QString> prepareRoutes();
     Expected<void, QString> prepareInbound();
+    Acceptor::Hooks acceptorHooks(qsizetype fixedRoute);
     Expected<void, QString> listen(Acceptor *acceptor, quint16 port);
     void scheduleCertificateCheck();
     void closeAcceptors();

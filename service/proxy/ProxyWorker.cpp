@@ -129,6 +129,26 @@ void ProxyWorker::closeAllLater()
         Qt::QueuedConnection);
 }
 
+void ProxyWorker::shedIdleLater(int count)
+{
+    QMetaObject::invokeMethod(
+        this,
+        [this, count] {
+            int shed = 0;
+            for (ClientConnection *connection : std::vector<ClientConnection *>(m_connections)) {
+                if (shed == count) {
+                    break;
+                }
+                if (connection->closeIfIdle()) {
+                    ++shed;
+                }
+            }
+            m_counters.idleConnectionsShed.fetch_add(static_cast<std::uint64_t>(shed),
+                                                     std::memory_order_relaxed);
+        },
+        Qt::QueuedConnection);
+}
+
 void ProxyWorker::adoptSocket(qintptr descriptor, qsizetype fixedRoute)
 {
     if (!m_sweepTimer->isActive()) {

@@ -63,6 +63,9 @@ public:
     void drainLater(std::function<void()> done);
     // Closes every connection now (after the drain time-out).
     void closeAllLater();
+    // Closes up to `count` client connections that wait for a request, the oldest first, to free
+    // descriptors; counted in ProxyCounters::idleConnectionsShed.
+    void shedIdleLater(int count);
 
     // Worker-thread API for ClientConnection.
     [[nodiscard]] const ProxyOptions &options() const { return m_options; }

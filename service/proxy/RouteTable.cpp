@@ -17,10 +17,16 @@ RouteTable::RouteTable(const QList<QByteArray> &prefixes)
         while (prefix.size() > 1 && prefix.endsWith('/')) {
             prefix.chop(1);
         }
+        m_prefixLengths.append(prefix.size() == 1 ? 0 : prefix.size());
         m_entries.append({prefix, i});
     }
     std::stable_sort(m_entries.begin(), m_entries.end(),
                      [](const Entry &a, const Entry &b) { return a.prefix.size() > b.prefix.size(); });
+}
+
+qsizetype RouteTable::prefixLength(qsizetype index) const
+{
+    return m_prefixLengths.value(index);
 }
 
 std::optional<qsizetype> RouteTable::match(QByteArrayView path) const

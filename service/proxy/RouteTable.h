@@ -15,13 +15,16 @@ public:
     explicit RouteTable(const QList<QByteArray> &prefixes);
 
     [[nodiscard]] std::optional<qsizetype> match(QByteArrayView path) const;
+    // Bytes of a matching path that the route's prefix covers (0 for "/", which every path shares).
+    [[nodiscard]] qsizetype prefixLength(qsizetype index) const;
 
 private:
     struct Entry {
         QByteArray prefix; // without a trailing '/', except "/" itself
         qsizetype index;
     };
-    QList<Entry> m_entries; // longest prefix first
+    QList<Entry> m_entries;           // longest prefix first
+    QList<qsizetype> m_prefixLengths; // by route index
 };
 
 } // namespace aap::proxy

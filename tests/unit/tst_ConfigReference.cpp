@@ -10,7 +10,7 @@
 using namespace aap::config;
 using namespace Qt::StringLiterals;
 
-// Keeps README.md's configuration reference and the example file in step with the settings catalogue.
+// Keeps docs/configuration.md and the example file in step with the settings catalogue.
 class tst_ConfigReference : public QObject {
     Q_OBJECT
 
@@ -25,7 +25,7 @@ class tst_ConfigReference : public QObject {
 private slots:
     void referenceTableHasEverySetting()
     {
-        const QString doc = read(u"README.md"_s);
+        const QString doc = read(u"docs/configuration.md"_s);
         QVERIFY(!doc.isEmpty());
         const QStringList lines = doc.split(u'\n');
         ServiceConfig defaults;

@@ -9,7 +9,7 @@
 #include <QSslKey>
 #include <QString>
 
-namespace aap::tls {
+namespace aap::auth {
 
 // A certificate with its private key as Qt's TLS stack takes it: the listener's server certificate
 // and a route's client certificate toward its target. Loaded by the same code as the Entra client
@@ -24,4 +24,4 @@ struct TlsIdentity {
     void applyTo(QSslConfiguration &configuration) const;
 };
 
-} // namespace aap::tls
+} // namespace aap::auth

@@ -1,15 +1,15 @@
-#include "tls/TlsIdentity.h"
+#include "auth/credentials/TlsIdentity.h"
 
 #include "auth/credentials/ClientCertificate.h"
 
 #include <openssl/evp.h>
 
-namespace aap::tls {
+namespace aap::auth {
 
 Expected<TlsIdentity, QString> TlsIdentity::load(const QString &certificatePath, const QString &keyPath,
                                                  const config::Secret &password)
 {
-    auto loaded = auth::ClientCertificate::load(certificatePath, keyPath, password);
+    auto loaded = ClientCertificate::load(certificatePath, keyPath, password);
     if (!loaded)
         return Unexpected(loaded.error().file + QStringLiteral(": ") + loaded.error().message);
     TlsIdentity identity;
@@ -31,4 +31,4 @@ void TlsIdentity::applyTo(QSslConfiguration &configuration) const
     configuration.setPrivateKey(key);
 }
 
-} // namespace aap::tls
+} // namespace aap::auth
