@@ -298,7 +298,7 @@ private slots:
         row("override authorization",
             kValidBase + QStringList{u"OVERRIDE_REQUEST_HEADERS=X-A: 1; authorization: Basic x"_s},
             u"error"_s, u"route.default.override_request_headers"_s, u"env OVERRIDE_REQUEST_HEADERS"_s,
-            u"Authorization header cannot be overridden"_s);
+            u"header cannot be overridden: the proxy always sets Authorization"_s);
         row("plain http target", {u"TARGET_HOST=http://localhost:9090"_s, u"AUDIENCE=x"_s}, u"warning"_s,
             u"route.default.target_host"_s, u"env TARGET_HOST"_s, u"plain http"_s);
         row("refresh percent out of range",
