@@ -1,9 +1,9 @@
 #include "inbound/ListenerTls.h"
 
+#include "auth/credentials/TlsIdentity.h"
 #include "config/SecretFile.h"
 #include "log/LogField.h"
 #include "log/Logging.h"
-#include "auth/credentials/TlsIdentity.h"
 #include "tls/TrustStore.h"
 
 #include <QFileInfo>
