@@ -18,6 +18,8 @@ for group in "${groups[@]}"; do
       clang-format clang-tidy python3
       # GUI tests render offscreen and need a font; the benchmark's peers come with bench/run.sh
       fonts-dejavu-core
+      # a real HTTP CONNECT proxy for the outbound-proxy tests (started by the test, never as a service)
+      tinyproxy
     )
     ;;
   packaging) packages+=(dpkg-dev fakeroot file systemd adduser passwd desktop-file-utils) ;;
