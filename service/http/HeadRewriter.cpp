@@ -4,6 +4,7 @@
 
 #include <gsl/assert>
 
+#include <algorithm>
 #include <cstring>
 
 namespace aap::http {
@@ -129,15 +130,9 @@ bool HeadRewriter::removedByRoute(QByteArrayView name) const
     const auto matches = [name](QByteArrayView other) {
         return other.size() == name.size() && equalsIgnoreCase(other, name);
     };
-    for (const QByteArray &removed : m_edits.removedHeaders) {
-        if (matches(removed))
-            return true;
-    }
-    for (const auto &[overridden, value] : m_edits.overrideHeaders) {
-        if (matches(overridden))
-            return true;
-    }
-    return false;
+    return std::any_of(m_edits.removedHeaders.cbegin(), m_edits.removedHeaders.cend(), matches) ||
+           std::any_of(m_edits.overrideHeaders.cbegin(), m_edits.overrideHeaders.cend(),
+                       [&matches](const auto &header) { return matches(header.first); });
 }
 
 QByteArrayView HeadRewriter::strippedPath(QByteArrayView pathAndQuery) const

@@ -8,7 +8,7 @@ namespace aap::config {
 namespace {
 
 // Secret files are small; a larger one is a wrong path, not a secret.
-constexpr qint64 kMaxSecretFileBytes = 64 * 1024;
+constexpr qint64 kMaxSecretFileBytes = qint64{64} * 1024;
 
 Expected<QByteArray, QString> readAll(const QString &path)
 {
