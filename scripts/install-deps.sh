@@ -22,6 +22,8 @@ for group in "${groups[@]}"; do
       fonts-dejavu-core
       # scripts/run.sh talks to the service
       curl
+      # a real HTTP CONNECT proxy for the outbound-proxy tests (started by the test, never as a service)
+      tinyproxy
     )
     ;;
   # Its own group because Debian's package also starts a Prometheus system service: a user who only

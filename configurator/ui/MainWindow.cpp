@@ -79,16 +79,18 @@ MainWindow::MainWindow(ConfigDocument &document, gsl::not_null<const Clock *> cl
         {tr("Service"), QString(), section(u"service"_s)},
     };
     // The listener's inbound protection belongs on the security page.
-    const QStringList securityKeys{u"tls_certificate"_s, u"tls_key"_s, u"api_keys"_s, u"allowed_cidrs"_s,
-                                   u"client_ca"_s};
+    const QStringList securityKeys{u"tls_certificate"_s,       u"tls_key"_s,       u"tls_key_password"_s,
+                                   u"tls_key_password_file"_s, u"api_keys"_s,      u"api_keys_file"_s,
+                                   u"api_key_header"_s,        u"allowed_cidrs"_s, u"client_ca"_s};
     target[1].settings = section(u"listener"_s, securityKeys);
     QList<Group> token{
         {tr("Token refresh"),
          tr("The proxy refreshes its token before it expires; requests never wait for a refresh."),
          {setting(u"token"_s, u"refresh_percent"_s), setting(u"token"_s, u"request_timeout_ms"_s),
           setting(u"limits"_s, u"token_wait_timeout_ms"_s)}},
-        {tr("Outbound proxy for token requests"),
-         tr("Used to reach Entra ID only; never for the managed identity endpoints."),
+        {tr("Outbound proxy"),
+         tr("Used to reach the targets and Entra ID (a route may name its own); never for the managed "
+            "identity endpoints."),
          section(u"outbound_proxy"_s)},
     };
     QList<Group> telemetry{
@@ -100,9 +102,9 @@ MainWindow::MainWindow(ConfigDocument &document, gsl::not_null<const Clock *> cl
         inbound.append(setting(u"listener"_s, key));
     QList<Group> security{
         {tr("Inbound protection"),
-         tr("This version has no inbound protection (API keys, allowed address ranges, listener TLS): "
-            "keep the listen address on 127.0.0.1 or ::1 so that only programs on this machine can send "
-            "requests with the proxy's identity."),
+         tr("Listener TLS, API keys, allowed address ranges and client certificates, each optional and "
+            "combinable (docs/security.md). A listen address other than 127.0.0.1 or ::1 without any of "
+            "them lets every program that reaches the port send requests with the proxy's identity."),
          inbound},
         {tr("Control socket"), tr("The configurator talks to the running service through it."),
          section(u"control"_s)},

@@ -134,12 +134,16 @@ ServiceRunner::buildGeneration(const config::ServiceConfig &config, ReloadResult
     options.upstream = config.upstream;
     options.limits = config.limits;
     options.workerThreads = config.workerThreads;
+    options.outboundProxy = config.outboundProxy;
     for (const config::RouteConfig &route : std::as_const(config.routes))
         options.routes.append(proxy::ProxyRoute{route, generation->tokens->storeFor(route.name)});
     generation->proxy = std::make_unique<proxy::ProxyServer>(std::move(options), m_clock);
-    const bool handOver = m_current != nullptr && sameListener(m_current->config.listener, config.listener);
-    result.listenerRebound = m_current != nullptr && !handOver;
-    if (auto started = generation->proxy->start(handOver ? m_current->proxy.get() : nullptr); !started)
+    // The new proxy takes over each listening socket whose address and port are unchanged (the main
+    // one, and routes' own ports); the others are bound anew.
+    result.listenerRebound =
+        m_current != nullptr && !sameListener(m_current->config.listener, config.listener);
+    if (auto started = generation->proxy->start(m_current != nullptr ? m_current->proxy.get() : nullptr);
+        !started)
         return Unexpected(started.error());
     result.routes = static_cast<int>(config.routes.size());
 

@@ -9,6 +9,7 @@
 #include "auth/providers/FederatedTokenCredential.h"
 #include "auth/providers/ManagedIdentityProvider.h"
 #include "config/ConfigValues.h"
+#include "config/SecretFile.h"
 
 #include <algorithm>
 
@@ -125,7 +126,13 @@ ProviderFactory::createApplication(const config::IdentityConfig &identity) const
     std::unique_ptr<ClientCredential> credential;
     QString label;
     if (haveCertificate) {
-        auto certificate = std::make_unique<ClientCertificateCredential>(identity, m_clock);
+        config::IdentityConfig withPassword = identity;
+        auto password =
+            config::SecretFile::resolve(identity.certificatePassword, identity.certificatePasswordFile);
+        if (!password)
+            return Unexpected(QStringLiteral("certificate password file: ") + password.error());
+        withPassword.certificatePassword = *password;
+        auto certificate = std::make_unique<ClientCertificateCredential>(withPassword, m_clock);
         if (auto loaded = certificate->load(); !loaded)
             return Unexpected(loaded.error().description);
         credential = std::move(certificate);

@@ -4,6 +4,7 @@
 
 #include <gsl/assert>
 
+#include <algorithm>
 #include <cstring>
 
 namespace aap::http {
@@ -98,8 +99,13 @@ constexpr qsizetype kAddedFieldsBound = 160;
 
 } // namespace
 
-HeadRewriter::HeadRewriter(const UpstreamTarget &target)
+HeadRewriter::HeadRewriter(const UpstreamTarget &target, RequestEdits edits) : m_edits(std::move(edits))
 {
+    // "/" strips nothing; "/prom/" strips like "/prom" (route prefixes match at segment boundaries).
+    while (m_edits.stripPrefix.endsWith('/'))
+        m_edits.stripPrefix.chop(1);
+    for (const auto &[name, value] : std::as_const(m_edits.overrideHeaders))
+        m_overrideBytes += name.size() + value.size() + 4;
     const bool ipv6 = target.host.contains(':') && !target.host.startsWith('[');
     if (ipv6) {
         m_host.reserve(target.host.size() + 2);
@@ -117,6 +123,28 @@ HeadRewriter::HeadRewriter(const UpstreamTarget &target)
         m_basePath.chop(1);
     if (!m_basePath.isEmpty() && !m_basePath.startsWith('/'))
         m_basePath.prepend('/');
+}
+
+bool HeadRewriter::removedByRoute(QByteArrayView name) const
+{
+    const auto matches = [name](QByteArrayView other) {
+        return other.size() == name.size() && equalsIgnoreCase(other, name);
+    };
+    return std::any_of(m_edits.removedHeaders.cbegin(), m_edits.removedHeaders.cend(), matches) ||
+           std::any_of(m_edits.overrideHeaders.cbegin(), m_edits.overrideHeaders.cend(),
+                       [&matches](const auto &header) { return matches(header.first); });
+}
+
+QByteArrayView HeadRewriter::strippedPath(QByteArrayView pathAndQuery) const
+{
+    const QByteArrayView prefix = m_edits.stripPrefix;
+    if (prefix.isEmpty() || !pathAndQuery.startsWith(prefix))
+        return pathAndQuery;
+    const QByteArrayView rest = pathAndQuery.sliced(prefix.size());
+    // Only at a segment boundary: "/prom" strips "/prom/x" and "/prom?q", never "/prometheus".
+    if (!rest.isEmpty() && rest[0] != '/' && rest[0] != '?')
+        return pathAndQuery;
+    return rest;
 }
 
 bool HeadRewriter::isHopByHop(QByteArrayView name)
@@ -147,14 +175,14 @@ void HeadRewriter::appendUpstreamRequest(const RequestHead &request, QByteArrayV
         request.targetForm() == TargetForm::Absolute ? request.authority() : request.host();
     Writer writer(out, request.bytes().size() + m_basePath.size() + m_host.size() + authorization.size() +
                            clientAddress.size() + forwardedProto.size() + originalHost.size() +
-                           kAddedFieldsBound);
+                           m_overrideBytes + kAddedFieldsBound);
     writer.put(request.method());
     writer.put(' ');
     if (request.targetForm() == TargetForm::Asterisk) {
         writer.put('*');
     } else {
         writer.put(m_basePath);
-        const QByteArrayView pathAndQuery = request.pathAndQuery();
+        const QByteArrayView pathAndQuery = strippedPath(request.pathAndQuery());
         // Absolute-form "http://host" or "http://host?q" has an empty path, which means "/".
         if (pathAndQuery.isEmpty() || pathAndQuery[0] != '/')
             writer.put('/');
@@ -191,7 +219,7 @@ void HeadRewriter::appendUpstreamRequest(const RequestHead &request, QByteArrayV
         default:
             break;
         }
-        if (drop || namedByConnection(request, firstConnection, name))
+        if (drop || namedByConnection(request, firstConnection, name) || removedByRoute(name))
             continue;
         if (i == lastForwardedFor) {
             forwardedForWritten = true;
@@ -212,6 +240,8 @@ void HeadRewriter::appendUpstreamRequest(const RequestHead &request, QByteArrayV
         writer.field("X-Forwarded-Proto", forwardedProto);
     if (!originalHost.isEmpty())
         writer.field("X-Forwarded-Host", originalHost);
+    for (const auto &[name, value] : m_edits.overrideHeaders)
+        writer.field(name, value);
     if (!authorization.isEmpty())
         writer.field("Authorization", authorization);
     if (request.framing() == BodyFraming::Chunked)

@@ -6,6 +6,8 @@
 
 #include <QByteArray>
 #include <QByteArrayView>
+#include <QList>
+#include <QPair>
 
 namespace aap::http {
 
@@ -24,13 +26,20 @@ struct ResponsePlan {
     bool closeDownstream = false; // close the client connection after this response
 };
 
+// What a route changes in every request on top of the forwarding rules.
+struct RequestEdits {
+    QByteArray stripPrefix;                               // removed from the start of the path
+    QList<QByteArray> removedHeaders;                     // incoming fields dropped
+    QList<QPair<QByteArray, QByteArray>> overrideHeaders; // set on every request, replacing incoming ones
+};
+
 // Builds the head bytes sent upstream and downstream (RFC 9110 section 7.6 forwarding rules).
 // Both directions drop hop-by-hop fields: Connection and every field it names, Keep-Alive,
 // Proxy-Connection, Proxy-Authorization, TE, Trailer, Transfer-Encoding, Upgrade. Every other field
 // keeps its place, name and value byte-identical. Appends to caller buffers; no other allocation.
 class HeadRewriter {
 public:
-    explicit HeadRewriter(const UpstreamTarget &target);
+    explicit HeadRewriter(const UpstreamTarget &target, RequestEdits edits = {});
 
     // The Host value sent upstream: host[:port], port omitted when default, IPv6 in brackets.
     const QByteArray &upstreamHost() const { return m_host; }
@@ -60,8 +69,13 @@ public:
     static bool isHopByHop(QByteArrayView name);
 
 private:
+    [[nodiscard]] bool removedByRoute(QByteArrayView name) const;
+    [[nodiscard]] QByteArrayView strippedPath(QByteArrayView pathAndQuery) const;
+
     QByteArray m_host;
     QByteArray m_basePath;
+    RequestEdits m_edits;
+    qsizetype m_overrideBytes = 0;
 };
 
 } // namespace aap::http

@@ -6,6 +6,7 @@
 #include "http/HttpStatus.h"
 #include "http/HttpSyntax.h"
 #include "http/RequestAuthority.h"
+#include "inbound/ListenerTls.h"
 #include "log/LogField.h"
 #include "log/Logging.h"
 #include "proxy/LocalReply.h"
@@ -14,6 +15,7 @@
 #include "proxy/UpstreamPool.h"
 
 #include <QHostAddress>
+#include <QSslSocket>
 #include <QTcpSocket>
 
 #include <algorithm>
@@ -101,9 +103,9 @@ quint16 defaultPort(QByteArrayView scheme)
 
 } // namespace
 
-ClientConnection::ClientConnection(ProxyWorker &worker, QTcpSocket *socket)
+ClientConnection::ClientConnection(ProxyWorker &worker, QTcpSocket *socket, qsizetype fixedRoute)
     : m_worker(worker), m_socket(socket), m_requestParser(limitsFrom(worker.options().limits)),
-      m_requestChunks(limitsFrom(worker.options().limits)),
+      m_requestChunks(limitsFrom(worker.options().limits)), m_fixedRoute(fixedRoute),
       m_responseParser(limitsFrom(worker.options().limits)),
       m_responseChunks(limitsFrom(worker.options().limits))
 {
@@ -111,6 +113,7 @@ ClientConnection::ClientConnection(ProxyWorker &worker, QTcpSocket *socket)
     m_socket->setReadBufferSize(kClientReadBufferBytes);
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     m_peerAddress = m_socket->peerAddress().toString().toLatin1();
+    m_tlsClient = qobject_cast<QSslSocket *>(m_socket) != nullptr;
     m_in.reserve(4096);
     connect(m_socket, &QTcpSocket::readyRead, this, &ClientConnection::onReadyRead);
     connect(m_socket, &QTcpSocket::bytesWritten, this, &ClientConnection::onBytesWritten);
@@ -267,12 +270,13 @@ void ClientConnection::handleHead()
     if (const auto query = path.indexOf('?'); query >= 0) {
         path = path.first(query);
     }
-    if (answerLocally(path)) {
+    if (rejectedInbound(path) || answerLocally(path)) {
         return;
     }
     m_worker.counters().requests.fetch_add(1, std::memory_order_relaxed);
 
-    const auto route = m_worker.routeTable().match(path);
+    const auto route =
+        m_fixedRoute >= 0 ? std::optional<qsizetype>(m_fixedRoute) : m_worker.routeTable().match(path);
     if (m_request.targetForm() == http::TargetForm::Absolute && !authorityIsOurs(route.value_or(-1))) {
         failRequest(421, "misdirected_request",
                     QStringLiteral("the absolute request-target names another host; this is a reverse proxy, "
@@ -322,6 +326,43 @@ bool ClientConnection::authorityIsOurs(qsizetype routeIndex) const
     const auto &targetUrl = m_worker.options().routes[routeIndex].config.target;
     return http::syntax::equalsIgnoreCase(authority->host, targetUrl.host.toLatin1()) &&
            authority->port.value_or(defaultPort(targetUrl.scheme.toLatin1())) == targetUrl.port;
+}
+
+bool ClientConnection::rejectedInbound(QByteArrayView path)
+{
+    const inbound::InboundGuard &guard = m_worker.inboundGuard();
+    if (!m_peerChecked) {
+        m_peerChecked = true;
+        inbound::InboundGuard::Peer peer{m_socket->peerAddress()};
+        const auto *tls = qobject_cast<const QSslSocket *>(m_socket);
+        if (tls != nullptr && m_worker.listenerTls() != nullptr) {
+            peer.certificatePresented = !tls->peerCertificate().isNull();
+            peer.certificateTrusted = peer.certificatePresented &&
+                                      m_worker.listenerTls()->trustsClient(tls->peerCertificateChain());
+        }
+        m_peerRejection = guard.checkPeer(peer);
+    }
+    auto rejection = m_peerRejection;
+    // /health and /ready reveal nothing and must work for probes that carry no key.
+    const bool local = path == QByteArrayView("/health") || path == QByteArrayView("/ready");
+    if (!rejection && !local) {
+        rejection = guard.checkRequest(m_request);
+    }
+    if (!rejection) {
+        return false;
+    }
+    m_worker.counters().count(ProxyErrorKind::InboundRejected);
+    if (const auto suppressed = m_worker.rejectedLog().admit()) {
+        qCWarning(lcProxy).noquote() << "request rejected" << LogField::kv("peer", m_peerAddress)
+                                     << LogField::kv("status", rejection->status)
+                                     << LogField::kv("code", rejection->code)
+                                     << LogField::kv("reason", rejection->message)
+                                     << LogField::kv("suppressed", *suppressed);
+    }
+    // A client that fails the check gets no second try on this connection.
+    m_closeAfterResponse = true;
+    replyError(rejection->status, rejection->code, rejection->message);
+    return true;
 }
 
 bool ClientConnection::answerLocally(QByteArrayView path)
@@ -432,7 +473,8 @@ void ClientConnection::sendRequestHead()
         return;
     }
     m_upstreamHead.resize(0);
-    route.rewriter.appendUpstreamRequest(m_request, token->authorization, m_peerAddress, "http",
+    route.rewriter.appendUpstreamRequest(m_request, token->authorization, m_peerAddress,
+                                         m_tlsClient ? QByteArrayView("https") : QByteArrayView("http"),
                                          m_upstreamHead);
     m_upIn.resize(0);
     m_responseParser.reset();
@@ -818,6 +860,12 @@ void ClientConnection::failRequest(int status, QByteArrayView code, const QStrin
         closeNow();
         return;
     }
+    replyError(status, code, message, extraFields);
+}
+
+void ClientConnection::replyError(int status, QByteArrayView code, const QString &message,
+                                  QByteArrayView extraFields)
+{
     const bool close =
         !m_requestBodyDone || m_closeAfterResponse || m_drainRequested || m_worker.isDraining();
     m_out.resize(0);
@@ -897,7 +945,9 @@ void ClientConnection::startDrain()
 qintptr ClientConnection::detachIdleSocket()
 {
 #ifdef Q_OS_UNIX
-    if (m_state != State::Idle || !m_in.isEmpty() || m_socket->bytesAvailable() > 0 ||
+    // A TLS session lives in this process's QSslSocket, not in the descriptor: such a connection is
+    // closed when idle instead, and the client reconnects.
+    if (m_tlsClient || m_state != State::Idle || !m_in.isEmpty() || m_socket->bytesAvailable() > 0 ||
         m_socket->bytesToWrite() > 0) {
         return -1;
     }

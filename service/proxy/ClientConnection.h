@@ -6,6 +6,7 @@
 #include "http/RequestHeadParser.h"
 #include "http/ResponseHead.h"
 #include "http/ResponseHeadParser.h"
+#include "inbound/InboundGuard.h"
 #include "proxy/LocalReply.h"
 #include "proxy/ProxyCounters.h"
 #include "proxy/UpstreamHandler.h"
@@ -14,6 +15,7 @@
 #include <QObject>
 
 #include <chrono>
+#include <optional>
 
 class QAbstractSocket;
 class QTcpSocket;
@@ -33,7 +35,9 @@ class ClientConnection : public QObject, private UpstreamHandler {
 public:
     using SteadyTime = std::chrono::steady_clock::time_point;
 
-    ClientConnection(ProxyWorker &worker, QTcpSocket *socket);
+    // `fixedRoute`: every request uses this route (the client came in on the route's own port); -1:
+    // route by path.
+    ClientConnection(ProxyWorker &worker, QTcpSocket *socket, qsizetype fixedRoute = -1);
     ~ClientConnection() override;
 
     // Called by the worker's sweep.
@@ -46,7 +50,10 @@ public:
     // (a request the client sends at that moment would otherwise meet a closed connection). When
     // idle with nothing buffered, returns a duplicate of the socket's descriptor and closes this
     // connection without a byte on the wire; otherwise -1 (and the connection is left as it was).
+    // Never for a TLS client.
     qintptr detachIdleSocket();
+    // The route that owns the port the client connected to, or -1 (route by path).
+    [[nodiscard]] qsizetype fixedRoute() const { return m_fixedRoute; }
     // Closes at once (drain time-out or shutdown); a request not yet forwarded gets a 503 first.
     void abortNow();
     // Closes when no request is in progress (descriptor shortage); true when it closed.
@@ -95,6 +102,9 @@ private:
     bool readAvailableInto(QByteArray &buffer, qint64 limit);
     void handleHead();
     bool answerLocally(QByteArrayView path);
+    // The listener's inbound protection (inbound::InboundGuard) turned the request away: answered
+    // with 401/403 and closed, never forwarded, never waiting for a token.
+    bool rejectedInbound(QByteArrayView path);
     void acquireToken();
     void acquireUpstream(bool fresh);
     void sendRequestHead();
@@ -112,6 +122,8 @@ private:
     // `extraFields`: complete header lines for the reply (Allow for a 405).
     void failRequest(int status, QByteArrayView code, const QString &message, ProxyErrorKind kind,
                      QByteArrayView extraFields = {});
+    // The reply part of failRequest(), without counting or logging.
+    void replyError(int status, QByteArrayView code, const QString &message, QByteArrayView extraFields = {});
     [[nodiscard]] LocalReply::Connection replyConnection(bool close) const;
     // An absolute-form authority names this proxy (a loopback or listener address, or localhost, on
     // the listener's port) or the target of `routeIndex` (-1: no route).
@@ -142,6 +154,10 @@ private:
     bool m_closeAfterResponse = false;
     bool m_drainRequested = false;
     qsizetype m_routeIndex = -1;
+    qsizetype m_fixedRoute = -1;
+    bool m_tlsClient = false; // the listener speaks TLS
+    bool m_peerChecked = false;
+    std::optional<inbound::InboundRejection> m_peerRejection; // decided once per connection
 
     // Upstream side.
     UpstreamPool *m_pool = nullptr;

@@ -20,6 +20,7 @@ enum class ProxyErrorKind : std::uint8_t {
     ClientHeaderTimeout, // slow or missing request head
     ClientAborted,       // client disappeared mid-request or mid-response
     ShuttingDown,        // 503: the drain deadline passed before the request was forwarded
+    InboundRejected,     // 401/403 from the listener's inbound protection (address, key, certificate)
     Count
 };
 

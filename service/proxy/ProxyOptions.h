@@ -13,6 +13,11 @@ struct ProxyOptions {
     config::LimitsConfig limits;
     int workerThreads = 0; // 0 = QThread::idealThreadCount()
     QList<ProxyRoute> routes;
+    config::OutboundProxyConfig outboundProxy;
+    // Test hook, never set from configuration (see OutboundProxy::forRoute).
+    bool loopbackBypassesProxy = true;
+    // How often the listener certificate files are checked for a renewal.
+    std::chrono::milliseconds certificateCheckInterval{10'000};
 };
 
 } // namespace aap::proxy

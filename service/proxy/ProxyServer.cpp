@@ -1,9 +1,16 @@
 #include "proxy/ProxyServer.h"
 
+#include "auth/credentials/TlsIdentity.h"
+#include "config/ConfigValidator.h"
+#include "config/SecretFile.h"
 #include "health/ReadinessProbe.h"
+#include "inbound/ExposureWarning.h"
+#include "inbound/InboundGuard.h"
+#include "inbound/ListenerTls.h"
 #include "log/LogField.h"
 #include "log/Logging.h"
 #include "proxy/Acceptor.h"
+#include "proxy/OutboundProxy.h"
 #include "proxy/ProxyWorker.h"
 #include "proxy/UpstreamTls.h"
 
@@ -54,20 +61,11 @@ Expected<void, QString> ProxyServer::start(ProxyServer *listenerDonor)
     if (m_options.routes.isEmpty()) {
         return Unexpected(QStringLiteral("no route is configured"));
     }
-    bool anyTls = false;
-    for (const auto &route : m_options.routes) {
-        if (route.store == nullptr || !route.config.target.isValid()) {
-            return Unexpected(
-                QStringLiteral("route %1 has no valid target or token store").arg(route.config.name));
-        }
-        anyTls = anyTls || route.config.target.isTls();
+    if (auto routes = prepareRoutes(); !routes) {
+        return routes;
     }
-    if (anyTls) {
-        auto tls = UpstreamTls::build(m_options.upstream);
-        if (!tls) {
-            return Unexpected(tls.error());
-        }
-        m_tls = *tls;
+    if (auto inbound = prepareInbound(); !inbound) {
+        return inbound;
     }
 
     const int count =
@@ -75,7 +73,8 @@ Expected<void, QString> ProxyServer::start(ProxyServer *listenerDonor)
     for (int i = 0; i < count; ++i) {
         auto *thread = new QThread;
         thread->setObjectName(QStringLiteral("proxy-worker-%1").arg(i));
-        auto *worker = new ProxyWorker(m_options, m_tls, m_counters, *m_probe, m_clock, i);
+        auto *worker = new ProxyWorker(m_options, m_transports, *m_guard, m_listenerTls.get(), m_counters,
+                                       *m_probe, m_clock, i);
         worker->moveToThread(thread);
         // The worker (its sockets and timers) is destroyed on its own thread as the loop ends.
         connect(thread, &QThread::finished, worker, &QObject::deleteLater);
@@ -84,8 +83,88 @@ Expected<void, QString> ProxyServer::start(ProxyServer *listenerDonor)
         thread->start();
     }
 
+    if (auto listening = openListeners(listenerDonor); !listening) {
+        stop();
+        return listening;
+    }
+    m_probe->setListening(true);
+    qCInfo(lcProxy).noquote() << "listening"
+                              << log::LogField::kv("address", m_options.listener.address.toString())
+                              << log::LogField::kv("port", m_acceptor->serverPort())
+                              << log::LogField::kv("tls", m_listenerTls != nullptr ? "yes" : "no")
+                              << log::LogField::kv("workers", count)
+                              << log::LogField::kv("routes", m_options.routes.size());
+    if (auto exposure = config::ConfigValidator::unprotectedExposure(m_options.listener)) {
+        m_exposureWarning = std::make_unique<inbound::ExposureWarning>(m_clock, *exposure);
+        m_exposureWarning->start();
+    }
+    scheduleCertificateCheck();
+    return {};
+}
+
+Expected<void, QString> ProxyServer::prepareRoutes()
+{
+    m_transports.clear();
+    for (const auto &route : m_options.routes) {
+        const config::RouteConfig &config = route.config;
+        if (route.store == nullptr || !config.target.isValid()) {
+            return Unexpected(QStringLiteral("route %1 has no valid target or token store").arg(config.name));
+        }
+        RouteTransport transport;
+        transport.proxy =
+            OutboundProxy::forRoute(config, m_options.outboundProxy, m_options.loopbackBypassesProxy);
+        if (config.target.isTls()) {
+            auto tls = UpstreamTls::build(m_options.upstream);
+            if (!tls) {
+                return Unexpected(tls.error());
+            }
+            transport.tls = *tls;
+            if (!config.clientCertificatePath.isEmpty()) {
+                auto password = config::SecretFile::resolve(config.clientCertificatePassword,
+                                                            config.clientCertificatePasswordFile);
+                if (!password) {
+                    return Unexpected(QStringLiteral("route %1: %2").arg(config.name, password.error()));
+                }
+                auto identity =
+                    auth::TlsIdentity::load(config.clientCertificatePath, config.clientKeyPath, *password);
+                if (!identity) {
+                    return Unexpected(QStringLiteral("route %1: client certificate: %2")
+                                          .arg(config.name, identity.error()));
+                }
+                identity->applyTo(transport.tls);
+            }
+        }
+        m_transports.push_back(std::move(transport));
+    }
+    return {};
+}
+
+Expected<void, QString> ProxyServer::prepareInbound()
+{
+    const config::ListenerConfig &listener = m_options.listener;
+    QList<config::Secret> keys = listener.inboundAuth.apiKeys;
+    if (!listener.inboundAuth.apiKeysFile.isEmpty()) {
+        auto fromFile = config::SecretFile::readLines(listener.inboundAuth.apiKeysFile);
+        if (!fromFile) {
+            return Unexpected(QStringLiteral("listener.api_keys_file: ") + fromFile.error());
+        }
+        keys.append(*fromFile);
+    }
+    m_guard = std::make_unique<inbound::InboundGuard>(listener.inboundAuth, keys);
+    if (!listener.tlsCertificatePath.isEmpty()) {
+        auto tls = inbound::ListenerTls::create(listener);
+        if (!tls) {
+            return Unexpected(tls.error());
+        }
+        m_listenerTls = std::move(*tls);
+    }
+    return {};
+}
+
+Acceptor::Hooks ProxyServer::acceptorHooks(qsizetype fixedRoute)
+{
     Acceptor::Hooks hooks;
-    hooks.handOff = [this](qintptr descriptor) { handOff(descriptor); };
+    hooks.handOff = [this, fixedRoute](qintptr descriptor) { handOff(descriptor, fixedRoute); };
     hooks.shedIdle = [this] {
         for (ProxyWorker *worker : m_workers) {
             worker->shedIdleLater(kShedPerWorker);
@@ -94,34 +173,129 @@ Expected<void, QString> ProxyServer::start(ProxyServer *listenerDonor)
     hooks.shedTotal = [this] { return m_counters.idleConnectionsShed.load(std::memory_order_relaxed); };
     hooks.exhausted = [this] { m_counters.descriptorExhaustions.fetch_add(1, std::memory_order_relaxed); };
     hooks.rejected = [this] { m_counters.connectionsRejected.fetch_add(1, std::memory_order_relaxed); };
-    if (listenerDonor != nullptr && listenerDonor->m_acceptor != nullptr) {
-        m_acceptor = std::exchange(listenerDonor->m_acceptor, nullptr);
-        m_acceptor->setParent(this);
-        m_acceptor->setHooks(std::move(hooks));
-    } else {
-        m_acceptor = new Acceptor(std::move(hooks), m_clock, this);
+    return hooks;
+}
+
+Expected<void, QString> ProxyServer::openListeners(ProxyServer *donor)
+{
+    struct Listener {
+        quint16 port;
+        qsizetype route; // -1: the main listener
+        Acceptor *acceptor = nullptr;
+    };
+    std::vector<Listener> listeners{{m_options.listener.port, -1}};
+    for (qsizetype i = 0; i < m_options.routes.size(); ++i) {
+        if (const quint16 port = m_options.routes[i].config.listenPort; port != 0) {
+            listeners.push_back({port, i});
+        }
     }
-    if (!m_acceptor->isListening() &&
-        !m_acceptor->start(m_options.listener.address, m_options.listener.port)) {
-        const QString error = QStringLiteral("cannot listen on %1:%2: %3")
-                                  .arg(m_options.listener.address.toString())
-                                  .arg(m_options.listener.port)
-                                  .arg(m_acceptor->errorString());
-        stop();
-        return Unexpected(error);
+    const QHostAddress &address = m_options.listener.address;
+    // New sockets first: a port that cannot be bound fails the start while the donor still has all
+    // of its own, so the running generation keeps serving.
+    for (Listener &listener : listeners) {
+        if (donor != nullptr && donor->acceptorFor(address, listener.port, listener.route < 0) != nullptr) {
+            continue;
+        }
+        listener.acceptor = new Acceptor(acceptorHooks(listener.route), m_clock, this);
+        if (!listener.acceptor->start(address, listener.port)) {
+            const QString error = QStringLiteral("cannot listen on %1:%2: %3")
+                                      .arg(address.toString())
+                                      .arg(listener.port)
+                                      .arg(listener.acceptor->errorString());
+            for (const Listener &opened : listeners) {
+                delete opened.acceptor;
+            }
+            return Unexpected(error);
+        }
     }
-    m_probe->setListening(true);
-    qCInfo(lcProxy).noquote() << "listening"
-                              << log::LogField::kv("address", m_options.listener.address.toString())
-                              << log::LogField::kv("port", m_acceptor->serverPort())
-                              << log::LogField::kv("workers", count)
-                              << log::LogField::kv("routes", m_options.routes.size());
+    // Taking the donor's socket keeps it open across a reload, so connections queued in its backlog
+    // meanwhile are accepted here.
+    for (Listener &listener : listeners) {
+        if (listener.acceptor == nullptr) {
+            listener.acceptor = donor->acceptorFor(address, listener.port, listener.route < 0);
+            donor->releaseAcceptor(listener.acceptor);
+            listener.acceptor->setParent(this);
+            listener.acceptor->setHooks(acceptorHooks(listener.route));
+        }
+        if (listener.route < 0) {
+            m_acceptor = listener.acceptor;
+        } else {
+            m_routeAcceptors.append({listener.route, listener.acceptor});
+        }
+    }
     return {};
+}
+
+Acceptor *ProxyServer::acceptorFor(const QHostAddress &address, quint16 port, bool mainListener) const
+{
+    if (address != m_options.listener.address) {
+        return nullptr;
+    }
+    // Matched on the configured port: a listener on an OS-chosen port (0) keeps the port it got.
+    if (mainListener) {
+        const bool same =
+            port == m_options.listener.port && m_acceptor != nullptr && m_acceptor->isListening();
+        return same ? m_acceptor : nullptr;
+    }
+    for (const auto &[route, acceptor] : m_routeAcceptors) {
+        if (m_options.routes[route].config.listenPort == port && acceptor->isListening()) {
+            return acceptor;
+        }
+    }
+    return nullptr;
+}
+
+void ProxyServer::releaseAcceptor(const Acceptor *acceptor)
+{
+    if (m_acceptor == acceptor) {
+        m_acceptor = nullptr;
+    }
+    m_routeAcceptors.removeIf([acceptor](const auto &entry) { return entry.second == acceptor; });
+}
+
+std::optional<qsizetype> ProxyServer::routeOwningPort(quint16 port) const
+{
+    if (port == 0) {
+        return -1;
+    }
+    for (qsizetype i = 0; i < m_options.routes.size(); ++i) {
+        if (m_options.routes[i].config.listenPort == port) {
+            return i;
+        }
+    }
+    return std::nullopt;
+}
+
+void ProxyServer::scheduleCertificateCheck()
+{
+    if (m_listenerTls == nullptr) {
+        return;
+    }
+    m_certificateTimer = m_clock.startTimer(m_options.certificateCheckInterval, [this] {
+        m_certificateTimer = 0;
+        reloadListenerCertificate();
+        scheduleCertificateCheck();
+    });
+}
+
+bool ProxyServer::reloadListenerCertificate()
+{
+    return m_listenerTls != nullptr && m_listenerTls->reloadIfChanged();
 }
 
 quint16 ProxyServer::port() const
 {
     return m_acceptor != nullptr ? m_acceptor->serverPort() : 0;
+}
+
+quint16 ProxyServer::routePort(qsizetype routeIndex) const
+{
+    for (const auto &[index, acceptor] : m_routeAcceptors) {
+        if (index == routeIndex) {
+            return acceptor->serverPort();
+        }
+    }
+    return 0;
 }
 
 void ProxyServer::pingWorkers()
@@ -147,14 +321,14 @@ void ProxyServer::stallWorker(int index, std::chrono::milliseconds duration)
 }
 #endif
 
-void ProxyServer::handOff(qintptr descriptor)
+void ProxyServer::handOff(qintptr descriptor, qsizetype fixedRoute)
 {
     // Round-robin spreads connections evenly; the hand-off costs one queued event per connection,
     // not per request, because clients keep their connections alive.
     Expects(!m_workers.empty()); // only listening after start() created the workers
     ProxyWorker *worker = m_workers[m_nextWorker];
     m_nextWorker = (m_nextWorker + 1) % m_workers.size();
-    worker->adoptSocketLater(descriptor);
+    worker->adoptSocketLater(descriptor, fixedRoute);
 }
 
 void ProxyServer::drain(std::function<void()> done, ProxyServer *successor)
@@ -168,20 +342,19 @@ void ProxyServer::drain(std::function<void()> done, ProxyServer *successor)
     m_draining = true;
     m_drained = std::move(done);
     m_probe->setDraining(true);
-    if (m_acceptor != nullptr) {
-        m_acceptor->stop();
-    }
+    closeAcceptors();
     qCInfo(lcProxy).noquote() << "draining"
                               << log::LogField::kv("active_connections", m_counters.activeConnections.load())
                               << log::LogField::kv("timeout_ms", m_options.limits.drainTimeout.count());
     m_pendingDrains = gsl::narrow<int>(m_workers.size());
     m_successor = successor;
     // Runs on a worker thread; the queued call reaches this thread before that worker's "drained".
-    std::function<void(qintptr)> handOver;
+    ProxyWorker::HandOver handOver;
     if (successor != nullptr) {
-        handOver = [this](qintptr descriptor) {
+        handOver = [this](qintptr descriptor, qsizetype fixedRoute) {
             QMetaObject::invokeMethod(
-                this, [this, descriptor] { passToSuccessor(descriptor); }, Qt::QueuedConnection);
+                this, [this, descriptor, fixedRoute] { passToSuccessor(descriptor, fixedRoute); },
+                Qt::QueuedConnection);
         };
     }
     for (ProxyWorker *worker : m_workers) {
@@ -207,11 +380,14 @@ void ProxyServer::drain(std::function<void()> done, ProxyServer *successor)
     });
 }
 
-void ProxyServer::passToSuccessor(qintptr descriptor)
+void ProxyServer::passToSuccessor(qintptr descriptor, qsizetype fixedRoute)
 {
     if (m_successor != nullptr && !m_successor->m_workers.empty()) {
-        m_successor->handOff(descriptor);
-        return;
+        const quint16 port = fixedRoute >= 0 ? m_options.routes[fixedRoute].config.listenPort : quint16{0};
+        if (const auto route = m_successor->routeOwningPort(port)) {
+            m_successor->handOff(descriptor, *route);
+            return;
+        }
     }
 #ifdef Q_OS_UNIX
     ::close(static_cast<int>(descriptor));
@@ -237,15 +413,28 @@ void ProxyServer::finishDrain()
     }
 }
 
+void ProxyServer::closeAcceptors()
+{
+    if (m_acceptor != nullptr) {
+        m_acceptor->stop();
+    }
+    for (const auto &[index, acceptor] : m_routeAcceptors) {
+        acceptor->stop();
+    }
+}
+
 void ProxyServer::stop()
 {
     if (m_drainTimer != 0) {
         m_clock.cancel(m_drainTimer);
         m_drainTimer = 0;
     }
-    if (m_acceptor != nullptr) {
-        m_acceptor->stop();
+    if (m_certificateTimer != 0) {
+        m_clock.cancel(m_certificateTimer);
+        m_certificateTimer = 0;
     }
+    m_exposureWarning.reset();
+    closeAcceptors();
     m_probe->setListening(false);
     for (QThread *thread : m_threads) {
         thread->quit();

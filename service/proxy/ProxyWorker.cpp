@@ -1,12 +1,15 @@
 #include "proxy/ProxyWorker.h"
 
 #include "auth/TokenStore.h"
+#include "inbound/InboundGuard.h"
+#include "inbound/ListenerTls.h"
 #include "log/LogField.h"
 #include "log/Logging.h"
 #include "proxy/ClientConnection.h"
 #include "proxy/ProxyCounters.h"
 #include "proxy/UpstreamPool.h"
 
+#include <QSslSocket>
 #include <QTcpSocket>
 #include <QThread>
 #include <QTimer>
@@ -21,13 +24,29 @@ namespace {
 
 constexpr qsizetype kScratchBytes = qsizetype{64} * 1024;
 
+// A route with a port of its own is not reached through the main port: no prefix there.
 QList<QByteArray> prefixesOf(const QList<ProxyRoute> &routes)
 {
     QList<QByteArray> prefixes;
     for (const auto &route : routes) {
-        prefixes.append(route.config.pathPrefix.toUtf8());
+        prefixes.append(route.config.listenPort == 0 ? route.config.pathPrefix.toUtf8() : QByteArray());
     }
     return prefixes;
+}
+
+http::RequestEdits editsOf(const config::RouteConfig &route, const inbound::InboundGuard &guard)
+{
+    http::RequestEdits edits;
+    if (route.stripPrefix) {
+        edits.stripPrefix = route.pathPrefix.toUtf8();
+    }
+    edits.removedHeaders = route.removeRequestHeaders;
+    // The client's key authenticates it to this proxy, never to the target.
+    if (guard.requiresKey()) {
+        edits.removedHeaders.append(guard.keyHeader());
+    }
+    edits.overrideHeaders = route.overrideRequestHeaders;
+    return edits;
 }
 
 http::UpstreamTarget upstreamTargetOf(const config::TargetUrl &target)
@@ -53,19 +72,23 @@ std::chrono::milliseconds sweepInterval(const ProxyOptions &options)
 
 } // namespace
 
-ProxyWorker::ProxyWorker(const ProxyOptions &options, const QSslConfiguration &tls, ProxyCounters &counters,
-                         const health::ReadinessProbe &probe, const Clock &clock, int index)
-    : m_options(options), m_counters(counters), m_probe(probe), m_clock(clock),
-      m_routeTable(prefixesOf(options.routes)), m_scratch(kScratchBytes, Qt::Uninitialized),
-      m_notReadyLog(clock), m_requestFailedLog(clock), m_index(index)
+ProxyWorker::ProxyWorker(const ProxyOptions &options, const std::vector<RouteTransport> &transports,
+                         const inbound::InboundGuard &guard, const inbound::ListenerTls *listenerTls,
+                         ProxyCounters &counters, const health::ReadinessProbe &probe, const Clock &clock,
+                         int index)
+    : m_options(options), m_counters(counters), m_probe(probe), m_clock(clock), m_guard(guard),
+      m_listenerTls(listenerTls), m_routeTable(prefixesOf(options.routes)),
+      m_scratch(kScratchBytes, Qt::Uninitialized), m_notReadyLog(clock), m_requestFailedLog(clock),
+      m_rejectedLog(clock), m_index(index)
 {
     for (qsizetype i = 0; i < options.routes.size(); ++i) {
         const auto &route = options.routes[i];
         Expects(route.store != nullptr); // ProxyServer::start() refuses a route without one
-        auto state = std::make_unique<Route>(Route{
-            route.config.name.toUtf8(), route.store, auth::TokenReader(*route.store),
-            http::HeadRewriter(upstreamTargetOf(route.config.target)),
-            std::make_unique<UpstreamPool>(route.config.target, options.upstream, tls, counters, this)});
+        auto state = std::make_unique<Route>(
+            Route{route.config.name.toUtf8(), route.store, auth::TokenReader(*route.store),
+                  http::HeadRewriter(upstreamTargetOf(route.config.target), editsOf(route.config, guard)),
+                  std::make_unique<UpstreamPool>(route.config.target, options.upstream,
+                                                 transports[gsl::narrow<std::size_t>(i)], counters, this)});
         m_routes.push_back(std::move(state));
         // Queued onto this worker's thread: requests waiting for a first token resume at once.
         connect(route.store, &auth::TokenStore::changed, this, [this, i] { tokenChanged(i); });
@@ -83,13 +106,13 @@ ProxyWorker::~ProxyWorker()
     m_routes.clear();
 }
 
-void ProxyWorker::adoptSocketLater(qintptr descriptor)
+void ProxyWorker::adoptSocketLater(qintptr descriptor, qsizetype fixedRoute)
 {
     QMetaObject::invokeMethod(
-        this, [this, descriptor] { adoptSocket(descriptor); }, Qt::QueuedConnection);
+        this, [this, descriptor, fixedRoute] { adoptSocket(descriptor, fixedRoute); }, Qt::QueuedConnection);
 }
 
-void ProxyWorker::drainLater(std::function<void()> done, std::function<void(qintptr)> handOver)
+void ProxyWorker::drainLater(std::function<void()> done, HandOver handOver)
 {
     QMetaObject::invokeMethod(
         this,
@@ -156,19 +179,29 @@ void ProxyWorker::shedIdleLater(int count)
         Qt::QueuedConnection);
 }
 
-void ProxyWorker::adoptSocket(qintptr descriptor)
+void ProxyWorker::adoptSocket(qintptr descriptor, qsizetype fixedRoute)
 {
     if (!m_sweepTimer->isActive()) {
         m_sweepTimer->start();
     }
-    auto *socket = new QTcpSocket;
+    QSslSocket *tlsSocket = m_listenerTls != nullptr ? new QSslSocket : nullptr;
+    QTcpSocket *socket = tlsSocket != nullptr ? tlsSocket : new QTcpSocket;
+    if (tlsSocket != nullptr) {
+        // The current certificate: a reload between two connections applies to the second.
+        tlsSocket->setSslConfiguration(m_listenerTls->configuration());
+    }
     if (!socket->setSocketDescriptor(descriptor)) {
         qCWarning(lcProxy).noquote() << "accepted socket unusable"
                                      << log::LogField::kv("error", socket->errorString());
         delete socket;
         return;
     }
-    auto *connection = new ClientConnection(*this, socket);
+    if (tlsSocket != nullptr) {
+        // Request bytes appear (readyRead) only after the handshake; a client that never completes it
+        // is closed by the idle time-out.
+        tlsSocket->startServerEncryption();
+    }
+    auto *connection = new ClientConnection(*this, socket, fixedRoute);
     connection->setParent(this);
     m_connections.push_back(connection);
     if (m_draining) {
@@ -183,14 +216,14 @@ void ProxyWorker::connectionClosed(ClientConnection *connection)
     checkDrained();
 }
 
-void ProxyWorker::startDrain(std::function<void()> done, const std::function<void(qintptr)> &handOver)
+void ProxyWorker::startDrain(std::function<void()> done, const HandOver &handOver)
 {
     m_draining = true;
     m_drained = std::move(done);
     for (ClientConnection *connection : std::vector<ClientConnection *>(m_connections)) {
         if (handOver) {
             if (const qintptr descriptor = connection->detachIdleSocket(); descriptor >= 0) {
-                handOver(descriptor);
+                handOver(descriptor, connection->fixedRoute());
                 continue;
             }
         }

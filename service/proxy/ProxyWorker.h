@@ -6,6 +6,7 @@
 #include "log/LogLimiter.h"
 #include "proxy/ProxyOptions.h"
 #include "proxy/RouteTable.h"
+#include "proxy/RouteTransport.h"
 
 #include <QByteArray>
 #include <QObject>
@@ -24,6 +25,10 @@ class QTimer;
 namespace aap::health {
 class ReadinessProbe;
 }
+namespace aap::inbound {
+class InboundGuard;
+class ListenerTls;
+} // namespace aap::inbound
 
 namespace aap::proxy {
 
@@ -47,17 +52,24 @@ public:
         std::unique_ptr<UpstreamPool> pool;
     };
 
-    ProxyWorker(const ProxyOptions &options, const QSslConfiguration &tls, ProxyCounters &counters,
-                const health::ReadinessProbe &probe, const Clock &clock, int index);
+    // `transports`: one per route. `listenerTls`: null for a plain-text listener.
+    ProxyWorker(const ProxyOptions &options, const std::vector<RouteTransport> &transports,
+                const inbound::InboundGuard &guard, const inbound::ListenerTls *listenerTls,
+                ProxyCounters &counters, const health::ReadinessProbe &probe, const Clock &clock, int index);
     ~ProxyWorker() override;
 
+    // Receives an idle connection's descriptor during a reload, with the route that owns the port the
+    // client connected to (-1: the main port).
+    using HandOver = std::function<void(qintptr descriptor, qsizetype fixedRoute)>;
+
     // Thread-safe entry points (queued onto the worker's thread).
-    void adoptSocketLater(qintptr descriptor);
+    // `fixedRoute`: the route that owns the port the client connected to, or -1 (route by path).
+    void adoptSocketLater(qintptr descriptor, qsizetype fixedRoute = -1);
     // Stops taking new requests, closes idle connections, calls done (on this worker's thread) when
     // the last connection is gone.
-    // With handOver (a reload), idle connections are detached and their descriptors passed to it
-    // (on this worker's thread) instead of being closed.
-    void drainLater(std::function<void()> done, std::function<void(qintptr)> handOver = {});
+    // With handOver (a reload), idle plain-text connections are detached and their descriptors passed
+    // to it (on this worker's thread) instead of being closed.
+    void drainLater(std::function<void()> done, HandOver handOver = {});
     // Closes every connection now (after the drain time-out).
     void closeAllLater();
     // Closes up to `count` client connections that wait for a request, the oldest first, to free
@@ -73,6 +85,11 @@ public:
     [[nodiscard]] const health::ReadinessProbe &probe() const { return m_probe; }
     [[nodiscard]] const Clock &clock() const { return m_clock; }
     [[nodiscard]] const RouteTable &routeTable() const { return m_routeTable; }
+    [[nodiscard]] const inbound::InboundGuard &inboundGuard() const { return m_guard; }
+    // Null for a plain-text listener.
+    [[nodiscard]] const inbound::ListenerTls *listenerTls() const { return m_listenerTls; }
+    // Rejected clients are logged with their address, at most a few lines per window.
+    [[nodiscard]] log::LogLimiter &rejectedLog() { return m_rejectedLog; }
     [[nodiscard]] Route &route(qsizetype index) { return *m_routes[gsl::narrow<std::size_t>(index)]; }
     [[nodiscard]] bool isDraining() const { return m_draining; }
     // Rate limits for warnings every request of an outage would repeat (not-ready probes, failed
@@ -88,8 +105,8 @@ public:
 #endif
 
 private:
-    void adoptSocket(qintptr descriptor);
-    void startDrain(std::function<void()> done, const std::function<void(qintptr)> &handOver);
+    void adoptSocket(qintptr descriptor, qsizetype fixedRoute);
+    void startDrain(std::function<void()> done, const HandOver &handOver);
     void sweep();
     void tokenChanged(qsizetype routeIndex);
     void checkDrained();
@@ -98,6 +115,8 @@ private:
     ProxyCounters &m_counters;
     const health::ReadinessProbe &m_probe;
     const Clock &m_clock;
+    const inbound::InboundGuard &m_guard;
+    const inbound::ListenerTls *m_listenerTls;
     RouteTable m_routeTable;
     std::vector<std::unique_ptr<Route>> m_routes;
     std::vector<ClientConnection *> m_connections;
@@ -105,6 +124,7 @@ private:
     QByteArray m_scratch;
     log::LogLimiter m_notReadyLog;
     log::LogLimiter m_requestFailedLog;
+    log::LogLimiter m_rejectedLog;
     bool m_draining = false;
     std::function<void()> m_drained;
     int m_index = 0;

@@ -8,6 +8,9 @@ RouteTable::RouteTable(const QList<QByteArray> &prefixes)
 {
     for (qsizetype i = 0; i < prefixes.size(); ++i) {
         QByteArray prefix = prefixes[i];
+        if (prefix.isNull()) {
+            continue;
+        }
         if (prefix.isEmpty() || !prefix.startsWith('/')) {
             prefix.prepend('/');
         }

@@ -11,6 +11,7 @@ namespace aap::proxy {
 // boundary: "/api" matches "/api" and "/api/x" but not "/apix"; "/" matches everything.
 class RouteTable {
 public:
+    // A null prefix (QByteArray()) leaves its route out: it is reached another way (its own port).
     explicit RouteTable(const QList<QByteArray> &prefixes);
 
     [[nodiscard]] std::optional<qsizetype> match(QByteArrayView path) const;

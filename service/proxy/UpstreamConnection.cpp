@@ -4,6 +4,7 @@
 #include "log/Logging.h"
 #include "proxy/UpstreamPool.h"
 
+#include <QNetworkProxy>
 #include <QSslConfiguration>
 #include <QSslSocket>
 #include <QTcpSocket>
@@ -83,8 +84,9 @@ UpstreamConnection::UpstreamConnection(UpstreamPool &pool, bool tls, QObject *pa
 }
 
 void UpstreamConnection::connectTo(const QString &host, quint16 port,
-                                   const QSslConfiguration &tlsConfiguration)
+                                   const QSslConfiguration &tlsConfiguration, const QNetworkProxy &proxy)
 {
+    m_socket->setProxy(proxy);
     if (m_tls) {
         m_ssl->setSslConfiguration(tlsConfiguration);
         // The host name is both the SNI value and the name the certificate must carry.

@@ -7,6 +7,7 @@
 #include <chrono>
 
 class QAbstractSocket;
+class QNetworkProxy;
 class QSslConfiguration;
 class QSslSocket;
 
@@ -23,7 +24,9 @@ class UpstreamConnection : public QObject {
 public:
     UpstreamConnection(UpstreamPool &pool, bool tls, QObject *parent = nullptr);
 
-    void connectTo(const QString &host, quint16 port, const QSslConfiguration &tlsConfiguration);
+    // `proxy`: NoProxy, or an HTTP proxy that tunnels the connection with CONNECT.
+    void connectTo(const QString &host, quint16 port, const QSslConfiguration &tlsConfiguration,
+                   const QNetworkProxy &proxy);
 
     [[nodiscard]] QAbstractSocket *socket() const { return m_socket; }
     [[nodiscard]] bool isReady() const { return m_ready; }

@@ -14,8 +14,9 @@
 namespace aap::proxy {
 
 UpstreamPool::UpstreamPool(config::TargetUrl target, const config::UpstreamConfig &upstream,
-                           const QSslConfiguration &tls, ProxyCounters &counters, QObject *connectionParent)
-    : m_target(std::move(target)), m_host(m_target.host), m_upstream(upstream), m_tls(tls),
+                           const RouteTransport &transport, ProxyCounters &counters,
+                           QObject *connectionParent)
+    : m_target(std::move(target)), m_host(m_target.host), m_upstream(upstream), m_transport(transport),
       m_counters(counters), m_connectionParent(connectionParent)
 {}
 
@@ -59,7 +60,7 @@ gsl::not_null<UpstreamConnection *> UpstreamPool::open(gsl::not_null<UpstreamHan
     m_counters.upstreamConnectionsOpened.fetch_add(1, std::memory_order_relaxed);
     connection->setHandler(handler);
     handler->upstreamAssigned(connection);
-    connection->connectTo(m_target.host, m_target.port, m_tls);
+    connection->connectTo(m_target.host, m_target.port, m_transport.tls, m_transport.proxy);
     return connection;
 }
 

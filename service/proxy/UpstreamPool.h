@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/ServiceConfig.h"
+#include "proxy/RouteTransport.h"
 #include "proxy/UpstreamHandler.h"
 
 #include <QSslConfiguration>
@@ -23,7 +24,7 @@ struct ProxyCounters;
 class UpstreamPool {
 public:
     UpstreamPool(config::TargetUrl target, const config::UpstreamConfig &upstream,
-                 const QSslConfiguration &tls, ProxyCounters &counters, QObject *connectionParent);
+                 const RouteTransport &transport, ProxyCounters &counters, QObject *connectionParent);
     UpstreamPool(const UpstreamPool &) = delete;
     UpstreamPool &operator=(const UpstreamPool &) = delete;
     UpstreamPool(UpstreamPool &&) = delete;
@@ -61,7 +62,7 @@ private:
     config::TargetUrl m_target;
     QString m_host;
     const config::UpstreamConfig &m_upstream;
-    QSslConfiguration m_tls;
+    RouteTransport m_transport;
     ProxyCounters &m_counters;
     QObject *m_connectionParent;
     int m_open = 0;

@@ -3,8 +3,10 @@
 #include "config/CertificateCheck.h"
 #include "config/ConfigFile.h"
 #include "config/ConfigValues.h"
+#include "config/SecretFile.h"
 #include "config/SettingCatalog.h"
 
+#include <QFileInfo>
 #include <QHostAddress>
 #include <QSet>
 
@@ -27,6 +29,7 @@ public:
         for (const IdentityConfig &identity : m_loaded.config.identities)
             checkIdentity(identity);
         checkUpstream();
+        checkSecretFiles();
         checkNotYetSupported();
         return std::move(m_issues);
     }
@@ -111,13 +114,30 @@ private:
             error(id(section, key, name), readable.error());
     }
 
+    // A password given directly or through its _FILE twin (not both).
+    Secret password(const QString &section, const QString &key, const QString &name, const Secret &value,
+                    const QString &file)
+    {
+        if (!value.isEmpty() && !file.isEmpty())
+            error(id(section, key + u"_file"_s, name),
+                  u"set either "_s + key + u" or "_s + key + u"_file, not both"_s);
+        auto resolved = SecretFile::resolve(value, file);
+        if (!resolved) {
+            error(id(section, key + u"_file"_s, name), resolved.error());
+            return {};
+        }
+        return *resolved;
+    }
+
     void checkListener()
     {
         const ListenerConfig &listener = m_loaded.config.listener;
         const InboundAuthConfig &inbound = listener.inboundAuth;
+        const Secret keyPassword = password(u"listener"_s, u"tls_key_password"_s, {}, listener.tlsKeyPassword,
+                                            listener.tlsKeyPasswordFile);
         if (!listener.tlsCertificatePath.isEmpty()) {
             if (auto checked = CertificateCheck::checkCertificateWithKey(listener.tlsCertificatePath,
-                                                                         listener.tlsKeyPath, Secret());
+                                                                         listener.tlsKeyPath, keyPassword);
                 !checked)
                 error(id(u"listener"_s, u"tls_certificate"_s), checked.error());
         } else if (!listener.tlsKeyPath.isEmpty()) {
@@ -130,19 +150,71 @@ private:
             else if (auto bundle = CertificateCheck::checkCaBundle(inbound.clientCaPath); !bundle)
                 error(id(u"listener"_s, u"client_ca"_s), bundle.error());
         }
-        const bool protectedListener =
-            !inbound.apiKeys.isEmpty() || !inbound.allowedCidrs.isEmpty() || !inbound.clientCaPath.isEmpty();
-        if (!listener.address.isLoopback() && !protectedListener)
-            warning(
-                id(u"listener"_s, u"address"_s),
-                u"listening on "_s + values::formatHostAddress(listener.address) +
-                    u" without inbound protection: anyone who can reach the port gets requests signed with "
-                    u"the proxy's identity (set api_keys or allowed_cidrs)"_s);
-        for (const Secret &key : inbound.apiKeys) {
+        QList<Secret> keys = inbound.apiKeys;
+        if (!inbound.apiKeysFile.isEmpty()) {
+            if (auto fromFile = SecretFile::readLines(inbound.apiKeysFile); fromFile)
+                keys.append(*fromFile);
+            else
+                error(id(u"listener"_s, u"api_keys_file"_s), fromFile.error());
+        }
+        if (auto reason = ConfigValidator::unprotectedExposure(m_loaded.config.listener))
+            warning(id(u"listener"_s, u"address"_s), *reason);
+        for (const Secret &key : std::as_const(keys)) {
             if (key.reveal().size() < 16) {
                 warning(id(u"listener"_s, u"api_keys"_s), u"an API key is shorter than 16 characters"_s);
                 break;
             }
+        }
+        if (!keys.isEmpty() && inbound.apiKeyHeader.compare("authorization", Qt::CaseInsensitive) == 0)
+            error(id(u"listener"_s, u"api_key_header"_s),
+                  u"Authorization: ApiKey <key> is always accepted; name another header (e.g. X-Api-Key)"_s);
+    }
+
+    // Files that hold a secret or a private key: readable by others is a warning, writable by others
+    // (anyone could swap the key or the secret) an error.
+    void checkSecretFiles()
+    {
+        const ServiceConfig &config = m_loaded.config;
+        const ListenerConfig &listener = config.listener;
+        checkExposure(u"listener"_s, u"tls_certificate"_s, {},
+                      listener.tlsKeyPath.isEmpty() ? listener.tlsCertificatePath : QString());
+        checkExposure(u"listener"_s, u"tls_key"_s, {}, listener.tlsKeyPath);
+        checkExposure(u"listener"_s, u"tls_key_password_file"_s, {}, listener.tlsKeyPasswordFile);
+        checkExposure(u"listener"_s, u"api_keys_file"_s, {}, listener.inboundAuth.apiKeysFile);
+        for (const IdentityConfig &identity : config.identities) {
+            checkExposure(u"identity"_s, u"certificate_path"_s, identity.name,
+                          identity.certificateKeyPath.isEmpty() ? identity.certificatePath : QString());
+            checkExposure(u"identity"_s, u"certificate_key_path"_s, identity.name,
+                          identity.certificateKeyPath);
+            checkExposure(u"identity"_s, u"certificate_password_file"_s, identity.name,
+                          identity.certificatePasswordFile);
+            checkExposure(u"identity"_s, u"client_secret_file"_s, identity.name, identity.clientSecretFile);
+        }
+        for (const RouteConfig &route : config.routes) {
+            checkExposure(u"route"_s, u"client_certificate"_s, route.name,
+                          route.clientKeyPath.isEmpty() ? route.clientCertificatePath : QString());
+            checkExposure(u"route"_s, u"client_key"_s, route.name, route.clientKeyPath);
+            checkExposure(u"route"_s, u"client_certificate_password_file"_s, route.name,
+                          route.clientCertificatePasswordFile);
+        }
+    }
+
+    void checkExposure(const QString &section, const QString &key, const QString &name, const QString &path)
+    {
+        if (path.isEmpty() || !QFileInfo::exists(path))
+            return;
+        switch (SecretFile::exposure(path)) {
+        case SecretFile::Exposure::WritableByOthers:
+            error(id(section, key, name),
+                  path + u" holds a secret or a private key and other users can write it; refused "
+                         u"(chmod o-rwx)"_s);
+            break;
+        case SecretFile::Exposure::ReadableByOthers:
+            warning(id(section, key, name),
+                    path + u" holds a secret or a private key and other users can read it (chmod o-rwx)"_s);
+            break;
+        case SecretFile::Exposure::Private:
+            break;
         }
     }
 
@@ -174,11 +246,52 @@ private:
                 error(id(u"route"_s, u"identity"_s, name), u"names the identity '"_s + route.identity +
                                                                u"', but there is no [identity \""_s +
                                                                route.identity + u"\"] section"_s);
-            if (prefixes.contains(route.pathPrefix))
+            // A route with a port of its own is reached only there: its prefix shares nothing.
+            if (route.listenPort == 0 && prefixes.contains(route.pathPrefix))
                 error(id(u"route"_s, u"path_prefix"_s, name), u"path prefix '"_s + route.pathPrefix +
                                                                   u"' is also used by route '"_s +
                                                                   prefixes.value(route.pathPrefix) + u"'"_s);
-            prefixes.insert(route.pathPrefix, name);
+            if (route.listenPort == 0)
+                prefixes.insert(route.pathPrefix, name);
+            checkRouteExtras(route);
+        }
+    }
+
+    void checkRouteExtras(const RouteConfig &route)
+    {
+        const QString name = route.name;
+        if (route.listenPort != 0) {
+            if (route.listenPort == m_loaded.config.listener.port)
+                error(id(u"route"_s, u"listen_port"_s, name),
+                      u"is the main listener's port; choose another one"_s);
+            for (const RouteConfig &other : m_loaded.config.routes) {
+                if (&other != &route && other.listenPort == route.listenPort) {
+                    error(id(u"route"_s, u"listen_port"_s, name),
+                          u"is also the port of route '"_s + other.name + u"'"_s);
+                    break;
+                }
+            }
+        }
+        for (const auto &[header, value] : route.overrideRequestHeaders) {
+            Q_UNUSED(value);
+            if (const QString reason = values::reservedHeaderReason(header); !reason.isEmpty())
+                error(id(u"route"_s, u"override_request_headers"_s, name),
+                      u"the "_s + QString::fromLatin1(header) + u" header cannot be overridden: "_s + reason);
+        }
+        const Secret clientPassword =
+            password(u"route"_s, u"client_certificate_password"_s, name, route.clientCertificatePassword,
+                     route.clientCertificatePasswordFile);
+        if (!route.clientCertificatePath.isEmpty()) {
+            if (!route.target.isTls())
+                warning(id(u"route"_s, u"client_certificate"_s, name),
+                        u"the target is plain http: the client certificate is never presented"_s);
+            if (auto checked = CertificateCheck::checkCertificateWithKey(route.clientCertificatePath,
+                                                                         route.clientKeyPath, clientPassword);
+                !checked)
+                error(id(u"route"_s, u"client_certificate"_s, name), checked.error());
+        } else if (!route.clientKeyPath.isEmpty()) {
+            error(id(u"route"_s, u"client_key"_s, name),
+                  u"a client key without client_certificate has no use"_s);
         }
     }
 
@@ -237,9 +350,12 @@ private:
 
         const bool usesCertificate =
             identity.kind == IdentityKind::AadApplication || identity.kind == IdentityKind::Default;
+        const Secret certificatePassword =
+            password(u"identity"_s, u"certificate_password"_s, name, identity.certificatePassword,
+                     identity.certificatePasswordFile);
         if (hasCertificate && usesCertificate) {
             if (auto checked = CertificateCheck::checkCertificateWithKey(
-                    identity.certificatePath, identity.certificateKeyPath, identity.certificatePassword);
+                    identity.certificatePath, identity.certificateKeyPath, certificatePassword);
                 !checked)
                 error(id(u"identity"_s, u"certificate_path"_s, name), checked.error());
         } else if (!identity.certificateKeyPath.isEmpty() && !hasCertificate) {
@@ -273,6 +389,15 @@ private:
 };
 
 } // namespace
+
+std::optional<QString> ConfigValidator::unprotectedExposure(const ListenerConfig &listener)
+{
+    if (listener.address.isLoopback() || listener.isProtected())
+        return std::nullopt;
+    return u"listening on "_s + values::formatHostAddress(listener.address) +
+           u" without inbound protection: anyone who can reach the port gets requests signed with the "
+           u"proxy's identity (set api_keys, api_keys_file, allowed_cidrs or client_ca; see docs/security.md)"_s;
+}
 
 ConfigIssues ConfigValidator::validate(const LoadedConfig &loaded)
 {

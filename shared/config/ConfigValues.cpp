@@ -315,8 +315,9 @@ Expected<QPair<QByteArray, QByteArray>, QString> checkedHeader(const QString &ra
     if (!isToken(name))
         return Unexpected(QStringLiteral("header name ") + quoted(rawName.trimmed()) +
                           QStringLiteral(" is not a valid HTTP header name"));
-    if (name.compare(QByteArrayLiteral("authorization"), Qt::CaseInsensitive) == 0)
-        return Unexpected(QStringLiteral("the Authorization header cannot be overridden: the proxy sets it"));
+    if (const QString reason = reservedHeaderReason(name); !reason.isEmpty())
+        return Unexpected(QStringLiteral("the ") + QString::fromLatin1(name) +
+                          QStringLiteral(" header cannot be overridden: ") + reason);
     if (std::any_of(value.cbegin(), value.cend(),
                     [](QChar c) { return c == u'\r' || c == u'\n' || c == u'\0'; }))
         return Unexpected(QStringLiteral("the value of header ") + QString::fromLatin1(name) +
@@ -379,6 +380,61 @@ QString formatHeaderOverrides(const HeaderList &headers)
         parts.append(QString::fromLatin1(name) + QStringLiteral(": ") +
                      (value.isEmpty() ? QString() : QStringLiteral("<redacted>")));
     return parts.join(QStringLiteral("; "));
+}
+
+QString reservedHeaderReason(QByteArrayView name)
+{
+    const auto is = [name](QByteArrayView reserved) {
+        return name.compare(reserved, Qt::CaseInsensitive) == 0;
+    };
+    if (is("authorization"))
+        return QStringLiteral("the proxy always sets Authorization to its own token");
+    if (is("host"))
+        return QStringLiteral("the proxy sets Host to the target");
+    if (is("content-length"))
+        return QStringLiteral("the proxy frames the body itself");
+    for (const QByteArrayView hopByHop :
+         {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "trailer",
+          "transfer-encoding", "upgrade"}) {
+        if (is(hopByHop))
+            return QStringLiteral("it is a hop-by-hop header, which is never forwarded");
+    }
+    return {};
+}
+
+Expected<QByteArray, QString> parseHeaderName(const QString &text)
+{
+    const QByteArray name = text.trimmed().toLatin1();
+    if (!isToken(name))
+        return Unexpected(QStringLiteral("header name ") + quoted(text.trimmed()) +
+                          QStringLiteral(" is not a valid HTTP header name"));
+    return name;
+}
+
+Expected<QList<QByteArray>, QString> parseHeaderNames(const QString &text)
+{
+    auto entries = parseList(text);
+    if (!entries)
+        return Unexpected(entries.error());
+    QList<QByteArray> names;
+    for (const QString &entry : std::as_const(*entries)) {
+        auto name = parseHeaderName(entry);
+        if (!name)
+            return Unexpected(name.error());
+        if (const QString reason = reservedHeaderReason(*name); !reason.isEmpty())
+            return Unexpected(QStringLiteral("the ") + QString::fromLatin1(*name) +
+                              QStringLiteral(" header cannot be removed by a route: ") + reason);
+        names.append(*name);
+    }
+    return names;
+}
+
+QString formatHeaderNames(const QList<QByteArray> &names)
+{
+    QStringList parts;
+    for (const QByteArray &name : names)
+        parts.append(QString::fromLatin1(name));
+    return parts.join(QStringLiteral(", "));
 }
 
 QString formatTarget(const TargetUrl &target)

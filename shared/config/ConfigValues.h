@@ -74,6 +74,15 @@ inline constexpr std::chrono::milliseconds kMaxDuration{24LL * 60 * 60 * 1000};
 // For printing: names only, every value shown as <redacted>.
 [[nodiscard]] QString formatHeaderOverrides(const HeaderList &headers);
 
+// One header name (an HTTP token).
+[[nodiscard]] Expected<QByteArray, QString> parseHeaderName(const QString &text);
+// Comma-separated header names a route removes; the names the proxy itself controls are refused.
+[[nodiscard]] Expected<QList<QByteArray>, QString> parseHeaderNames(const QString &text);
+[[nodiscard]] QString formatHeaderNames(const QList<QByteArray> &names);
+// Why the proxy keeps control of a header (Authorization, Host, framing and hop-by-hop fields), or
+// an empty string when a route may set or remove it.
+[[nodiscard]] QString reservedHeaderReason(QByteArrayView name);
+
 // TARGET_HOST as a string again ("https://host:port/base").
 [[nodiscard]] QString formatTarget(const TargetUrl &target);
 

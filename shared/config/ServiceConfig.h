@@ -41,6 +41,7 @@ struct IdentityConfig {
     QString certificatePath;           // AAD_CLIENT_CERTIFICATE_PATH / AZURE_CLIENT_CERTIFICATE_PATH
     QString certificateKeyPath;        // separate PEM key file, when the key is not in certificatePath
     Secret certificatePassword;        // AZURE_CLIENT_CERTIFICATE_PASSWORD
+    QString certificatePasswordFile;   // the password read from a file instead
     bool sendCertificateChain = false; // AZURE_CLIENT_SEND_CERTIFICATE_CHAIN
     AssertionAlgorithm assertionAlgorithm = AssertionAlgorithm::RS256;
     Secret clientSecret;        // AZURE_CLIENT_SECRET
@@ -69,11 +70,21 @@ struct RouteConfig {
     TargetUrl target;                         // TARGET_HOST
     QString audience;                         // AUDIENCE as a resource, without "/.default" or trailing '/'
     QString identity = QStringLiteral("default");
-    QList<QPair<QByteArray, QByteArray>> overrideRequestHeaders; // never Authorization
+    QList<QPair<QByteArray, QByteArray>> overrideRequestHeaders; // never Authorization, Host, hop-by-hop
+    QList<QByteArray> removeRequestHeaders;                      // incoming headers dropped before forwarding
+    bool stripPrefix = false;                                    // forward the path without pathPrefix
+    quint16 listenPort = 0;        // != 0: the route owns this listener port (same address)
+    QUrl proxy;                    // per-route outbound proxy; empty = outbound_proxy settings
+    QString clientCertificatePath; // client certificate toward the target (mutual TLS)
+    QString clientKeyPath;
+    Secret clientCertificatePassword;
+    QString clientCertificatePasswordFile;
 };
 
 struct InboundAuthConfig {
-    QList<Secret> apiKeys;    // accepted in "Authorization: ApiKey" or X-Api-Key; constant-time compare
+    QList<Secret> apiKeys; // accepted in "Authorization: ApiKey" or X-Api-Key; constant-time compare
+    QString apiKeysFile;   // more keys, one per line
+    QByteArray apiKeyHeader = QByteArrayLiteral("X-Api-Key"); // header that carries a key
     QStringList allowedCidrs; // empty = every peer that can reach the listener
     QString clientCaPath;     // mutual TLS: CA that client certificates must chain to
 };
@@ -83,7 +94,15 @@ struct ListenerConfig {
     quint16 port = 8081;                                          // LISTENING_PORT
     QString tlsCertificatePath;                                   // optional TLS on the listener
     QString tlsKeyPath;
+    Secret tlsKeyPassword; // PFX or encrypted PEM key
+    QString tlsKeyPasswordFile;
     InboundAuthConfig inboundAuth;
+    // Whether a client must pass some check before its request is forwarded.
+    [[nodiscard]] bool isProtected() const
+    {
+        return !inboundAuth.apiKeys.isEmpty() || !inboundAuth.apiKeysFile.isEmpty() ||
+               !inboundAuth.allowedCidrs.isEmpty() || !inboundAuth.clientCaPath.isEmpty();
+    }
 };
 
 struct UpstreamConfig {
@@ -112,7 +131,8 @@ struct TokenConfig {
 };
 
 struct OutboundProxyConfig {
-    QUrl httpsProxy;     // HTTPS_PROXY; never used for IMDS or Arc
+    QUrl httpsProxy;     // HTTPS_PROXY; never used for IMDS, Arc or App Service
+    QUrl httpProxy;      // HTTP_PROXY, for plain-http targets
     QStringList noProxy; // NO_PROXY
 
     friend bool operator==(const OutboundProxyConfig &, const OutboundProxyConfig &) = default;

@@ -60,12 +60,6 @@ SettingDescriptor choice(SettingDescriptor meta, Access access, Parse parse, For
     return make(std::move(meta), access, parse, format);
 }
 
-SettingDescriptor refused(SettingDescriptor meta)
-{
-    meta.support = SettingSupport::Refused;
-    return meta;
-}
-
 SettingDescriptor ignored(SettingDescriptor meta, const QString &note = {})
 {
     meta.support = SettingSupport::Ignored;
@@ -236,15 +230,25 @@ QList<SettingDescriptor> buildCatalog()
     port.minimum = 1;
     port.maximum = 65535;
     c << port;
-    c << refused(text(
+    c << text(
         d(S::Global, u"listener"_s, u"tls_certificate"_s, {u"LISTENER_TLS_CERTIFICATE_PATH"_s},
           u"listener-tls-certificate"_s, u"path"_s,
-          u"PEM certificate (and key) that turns on TLS for the listener."_s),
-        [](auto &t) -> auto & { return t.config->listener.tlsCertificatePath; }));
-    c << refused(text(
+          u"Certificate that turns on TLS for the listener: PEM (certificate and key) or PFX/PKCS#12; "
+          u"reloaded when the file changes."_s),
+        [](auto &t) -> auto & { return t.config->listener.tlsCertificatePath; });
+    c << text(
         d(S::Global, u"listener"_s, u"tls_key"_s, {u"LISTENER_TLS_KEY_PATH"_s}, u"listener-tls-key"_s,
           u"path"_s, u"PEM private key of the listener certificate, when not in the certificate file."_s),
-        [](auto &t) -> auto & { return t.config->listener.tlsKeyPath; }));
+        [](auto &t) -> auto & { return t.config->listener.tlsKeyPath; });
+    c << secret(
+        d(S::Global, u"listener"_s, u"tls_key_password"_s, {u"LISTENER_TLS_KEY_PASSWORD"_s},
+          u"listener-tls-key-password"_s, u"password"_s,
+          u"Password of a PFX listener certificate or an encrypted PEM key (prefer tls_key_password_file)."_s),
+        [](auto &t) -> auto & { return t.config->listener.tlsKeyPassword; });
+    c << text(
+        d(S::Global, u"listener"_s, u"tls_key_password_file"_s, {u"LISTENER_TLS_KEY_PASSWORD_FILE"_s},
+          u"listener-tls-key-password-file"_s, u"path"_s, u"File whose contents are tls_key_password."_s),
+        [](auto &t) -> auto & { return t.config->listener.tlsKeyPasswordFile; });
     SettingDescriptor apiKeys = make(
         d(S::Global, u"listener"_s, u"api_keys"_s, {u"INBOUND_API_KEYS"_s}, u"inbound-api-keys"_s, u"keys"_s,
           u"Comma-separated API keys clients must send (Authorization: ApiKey <key> or X-Api-Key); empty = off."_s),
@@ -252,17 +256,30 @@ QList<SettingDescriptor> buildCatalog()
         formatSecretList);
     apiKeys.secret = true;
     apiKeys.type = SettingType::Secret;
-    c << refused(apiKeys);
-    c << refused(make(
+    c << apiKeys;
+    c << text(
+        d(S::Global, u"listener"_s, u"api_keys_file"_s, {u"INBOUND_API_KEYS_FILE"_s},
+          u"inbound-api-keys-file"_s, u"path"_s,
+          u"File with accepted API keys, one per line (read at start; combines with api_keys)."_s),
+        [](auto &t) -> auto & { return t.config->listener.inboundAuth.apiKeysFile; });
+    c << make(
+        d(S::Global, u"listener"_s, u"api_key_header"_s, {u"INBOUND_API_KEY_HEADER"_s},
+          u"inbound-api-key-header"_s, u"name"_s,
+          u"Header that carries an API key besides Authorization: ApiKey <key>."_s),
+        [](auto &t) -> auto & { return t.config->listener.inboundAuth.apiKeyHeader; },
+        values::parseHeaderName, [](const QByteArray &name) { return QString::fromLatin1(name); });
+    SettingDescriptor cidrs = make(
         d(S::Global, u"listener"_s, u"allowed_cidrs"_s, {u"INBOUND_ALLOWED_CIDRS"_s},
           u"inbound-allowed-cidrs"_s, u"cidrs"_s,
           u"Comma-separated client address ranges allowed to connect; empty = any."_s),
         [](auto &t) -> auto & { return t.config->listener.inboundAuth.allowedCidrs; }, parseCidrs,
-        [](const QStringList &l) { return l.join(u", "_s); }));
-    c << refused(text(
+        [](const QStringList &l) { return l.join(u", "_s); });
+    cidrs.type = SettingType::List;
+    c << cidrs;
+    c << text(
         d(S::Global, u"listener"_s, u"client_ca"_s, {u"INBOUND_CLIENT_CA_PATH"_s}, u"inbound-client-ca"_s,
           u"path"_s, u"PEM CA bundle client certificates must chain to (mutual TLS; needs listener TLS)."_s),
-        [](auto &t) -> auto & { return t.config->listener.inboundAuth.clientCaPath; }));
+        [](auto &t) -> auto & { return t.config->listener.inboundAuth.clientCaPath; });
 
     // [route]
     c << make(
@@ -287,11 +304,68 @@ QList<SettingDescriptor> buildCatalog()
           u"override-request-headers"_s, u"headers"_s,
           u"Request headers set on every forwarded request: \"Name: value; Name2: value\" or the original's "
           u"JSON "
-          u"{\"Name\": \"value\"}. Never Authorization."_s),
+          u"{\"Name\": \"value\"}. Never Authorization, Host, Content-Length or hop-by-hop headers."_s),
         [](auto &t) -> auto & { return t.route->overrideRequestHeaders; }, values::parseHeaderOverrides,
         values::formatHeaderOverrides);
     headers.secret = true; // header values may be credentials for the target
-    c << refused(headers);
+    c << headers;
+    SettingDescriptor removeHeaders = make(
+        d(S::Route, u"route"_s, u"remove_request_headers"_s, {u"REMOVE_REQUEST_HEADERS"_s},
+          u"remove-request-headers"_s, u"names"_s,
+          u"Comma-separated incoming request headers removed before forwarding (never Authorization, Host or "
+          u"hop-by-hop: those are handled by the proxy)."_s),
+        [](auto &t) -> auto & { return t.route->removeRequestHeaders; }, values::parseHeaderNames,
+        values::formatHeaderNames);
+    removeHeaders.type = SettingType::List;
+    c << removeHeaders;
+    c << boolean(
+        d(S::Route, u"route"_s, u"strip_prefix"_s, {u"ROUTE_STRIP_PREFIX"_s}, u"strip-prefix"_s, u"bool"_s,
+          u"Forward the path without the route's path_prefix (/prom/api/v1/write -> /api/v1/write)."_s),
+        [](auto &t) -> auto & { return t.route->stripPrefix; });
+    SettingDescriptor listenPort = make(
+        d(S::Route, u"route"_s, u"listen_port"_s, {u"ROUTE_LISTEN_PORT"_s}, u"route-listen-port"_s, u"port"_s,
+          u"A listener port of the route's own (same address and inbound protection): every request on it "
+          u"uses this route; 0 = none."_s),
+        [](auto &t) -> auto & { return t.route->listenPort; },
+        [](const QString &text) -> Expected<quint16, QString> {
+            if (text.trimmed() == u"0")
+                return quint16{0};
+            return values::parsePort(text);
+        },
+        [](quint16 p) { return p == 0 ? QString() : QString::number(p); });
+    listenPort.type = SettingType::Integer;
+    listenPort.minimum = 0;
+    listenPort.maximum = 65535;
+    c << listenPort;
+    SettingDescriptor routeProxy = make(
+        d(S::Route, u"route"_s, u"proxy"_s, {u"ROUTE_PROXY"_s}, u"route-proxy"_s, u"url"_s,
+          u"Outbound HTTP proxy for this route's target (CONNECT), http://[user:password@]host:port; "
+          u"empty = HTTPS_PROXY/HTTP_PROXY/NO_PROXY."_s),
+        [](auto &t) -> auto & { return t.route->proxy; },
+        [](const QString &value) { return values::parseHttpUrl(value, u"http"_s, false); },
+        values::formatUrl);
+    routeProxy.secret = true; // the URL may carry a password
+    routeProxy.type = SettingType::Url;
+    c << routeProxy;
+    c << text(
+        d(S::Route, u"route"_s, u"client_certificate"_s, {u"ROUTE_CLIENT_CERTIFICATE_PATH"_s},
+          u"route-client-certificate"_s, u"path"_s,
+          u"Client certificate presented to the target (mutual TLS): PEM (certificate and key) or PFX."_s),
+        [](auto &t) -> auto & { return t.route->clientCertificatePath; });
+    c << text(
+        d(S::Route, u"route"_s, u"client_key"_s, {u"ROUTE_CLIENT_KEY_PATH"_s}, u"route-client-key"_s,
+          u"path"_s, u"PEM private key of client_certificate, when in a separate file."_s),
+        [](auto &t) -> auto & { return t.route->clientKeyPath; });
+    c << secret(
+        d(S::Route, u"route"_s, u"client_certificate_password"_s, {u"ROUTE_CLIENT_CERTIFICATE_PASSWORD"_s},
+          u"route-client-certificate-password"_s, u"password"_s,
+          u"Password of a PFX client_certificate or an encrypted key (prefer the _file variant)."_s),
+        [](auto &t) -> auto & { return t.route->clientCertificatePassword; });
+    c << text(
+        d(S::Route, u"route"_s, u"client_certificate_password_file"_s,
+          {u"ROUTE_CLIENT_CERTIFICATE_PASSWORD_FILE"_s}, u"route-client-certificate-password-file"_s,
+          u"path"_s, u"File whose contents are client_certificate_password."_s),
+        [](auto &t) -> auto & { return t.route->clientCertificatePasswordFile; });
 
     // [identity]
     c << choice(
@@ -335,6 +409,11 @@ QList<SettingDescriptor> buildCatalog()
           u"client-certificate-password"_s, u"password"_s,
           u"Password of a PFX client certificate (or of an encrypted PEM key)."_s),
         [](auto &t) -> auto & { return t.identity->certificatePassword; });
+    c << text(
+        d(S::Identity, u"identity"_s, u"certificate_password_file"_s,
+          {u"AZURE_CLIENT_CERTIFICATE_PASSWORD_FILE"_s}, u"client-certificate-password-file"_s, u"path"_s,
+          u"File whose contents are certificate_password."_s),
+        [](auto &t) -> auto & { return t.identity->certificatePasswordFile; });
     c << boolean(
         d(S::Identity, u"identity"_s, u"send_certificate_chain"_s, {u"AZURE_CLIENT_SEND_CERTIFICATE_CHAIN"_s},
           u"send-certificate-chain"_s, u"bool"_s,
@@ -457,7 +536,8 @@ QList<SettingDescriptor> buildCatalog()
     SettingDescriptor proxy = url(
         d(S::Global, u"outbound_proxy"_s, u"https_proxy"_s, {u"HTTPS_PROXY"_s, u"https_proxy"_s},
           u"https-proxy"_s, u"url"_s,
-          u"HTTP proxy for token requests to Entra (never for IMDS or Arc; the data path does not use it yet); http://[user:password@]host:port."_s),
+          u"HTTP proxy for https targets and token requests to Entra (CONNECT; never for IMDS, Arc or App "
+          u"Service); http://[user:password@]host:port."_s),
         [](auto &t) -> auto & { return t.config->outboundProxy.httpsProxy; }, false);
     proxy.apply = [](const SettingTarget &t, const QString &value) -> ApplyResult {
         auto parsed = values::parseHttpUrl(value, u"http"_s, false);
@@ -469,6 +549,17 @@ QList<SettingDescriptor> buildCatalog()
     proxy.secret = true; // the URL may carry a password
     proxy.warnOnEqualTwins = false;
     c << proxy;
+    SettingDescriptor httpProxy = make(
+        d(S::Global, u"outbound_proxy"_s, u"http_proxy"_s, {u"HTTP_PROXY"_s, u"http_proxy"_s},
+          u"http-proxy"_s, u"url"_s,
+          u"HTTP proxy for plain-http targets; http://[user:password@]host:port."_s),
+        [](auto &t) -> auto & { return t.config->outboundProxy.httpProxy; },
+        [](const QString &value) { return values::parseHttpUrl(value, u"http"_s, false); },
+        values::formatUrl);
+    httpProxy.secret = true;
+    httpProxy.type = SettingType::Url;
+    httpProxy.warnOnEqualTwins = false;
+    c << httpProxy;
     SettingDescriptor noProxy = list(
         d(S::Global, u"outbound_proxy"_s, u"no_proxy"_s, {u"NO_PROXY"_s, u"no_proxy"_s}, u"no-proxy"_s,
           u"hosts"_s,

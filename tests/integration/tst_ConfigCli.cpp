@@ -246,7 +246,17 @@ private slots:
                                   u"MRKflagApiKey33"_s,
                                   u"MRKflagHeaderValue34"_s,
                                   u"MRKflagProxyPassword35"_s,
-                                  u"MRKtargetUserInfo41"_s};
+                                  u"MRKtargetUserInfo41"_s,
+                                  u"MRKkeyFileApiKey51"_s,
+                                  u"MRKenvRouteProxyPassword52"_s,
+                                  u"MRKenvListenerKeyPassword53"_s,
+                                  u"MRKenvHttpProxyPassword54"_s};
+        // Other users may write this key file: refused at configuration time, so no run below starts
+        // a service (which would try to reach Entra).
+        const QString keysFile = m_dir.filePath(u"api-keys.txt"_s);
+        QVERIFY(writeFile(u"api-keys.txt"_s, u"MRKkeyFileApiKey51-0123456789\n"_s) == keysFile);
+        QVERIFY(QFile::setPermissions(keysFile, QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                                                    QFileDevice::ReadOther | QFileDevice::WriteOther));
 
         QString fileText =
             u"[listener]\napi_keys = MRKfileApiKey14-0123456789\n"
@@ -266,7 +276,11 @@ private slots:
                                 u"INBOUND_API_KEYS=MRKenvApiKey23-0123456789"_s,
                                 u"OVERRIDE_REQUEST_HEADERS=X-Key: MRKenvHeaderValue24"_s,
                                 u"HTTPS_PROXY=http://user:MRKenvProxyPassword25@proxy.example:3128"_s,
-                                u"https_proxy=http://user:MRKenvLowerProxyPassword26@proxy.example:3128"_s};
+                                u"https_proxy=http://user:MRKenvLowerProxyPassword26@proxy.example:3128"_s,
+                                u"INBOUND_API_KEYS_FILE="_s + keysFile,
+                                u"ROUTE_PROXY=http://user:MRKenvRouteProxyPassword52@proxy.example:3128"_s,
+                                u"LISTENER_TLS_KEY_PASSWORD=MRKenvListenerKeyPassword53"_s,
+                                u"HTTP_PROXY=http://user:MRKenvHttpProxyPassword54@proxy.example:3128"_s};
         QStringList arguments{u"--client-secret"_s,
                               u"MRKflagClientSecret31"_s,
                               u"--client-certificate-password"_s,
@@ -297,13 +311,12 @@ private slots:
             arguments << u"--check-config"_s;
 
         const RunResult result = run(arguments, environment);
-        // Inbound API keys and header overrides are refused until the data path enforces them, so
-        // even the "valid" configuration fails, but only for that reason.
+        // Even the "valid" configuration fails, but only because other users may write the key file.
         QCOMPARE(result.exitCode, 2);
         if (valid) {
             for (const QString &line : result.err.split(u'\n')) {
                 if (line.startsWith(u"error: "_s))
-                    QVERIFY2(line.contains(u"is not supported by this version yet"_s), qPrintable(line));
+                    QVERIFY2(line.contains(u"other users can write it"_s), qPrintable(line));
             }
         }
         const QString output = result.out + result.err;

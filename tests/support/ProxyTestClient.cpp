@@ -4,7 +4,7 @@
 
 #include <QDeadlineTimer>
 #include <QEventLoop>
-#include <QTcpSocket>
+#include <QSslSocket>
 #include <QTimer>
 
 namespace aap::test {
@@ -19,7 +19,7 @@ std::optional<QByteArray> ProxyTestClient::Response::header(QByteArrayView name)
     return std::nullopt;
 }
 
-ProxyTestClient::ProxyTestClient(QObject *parent) : QObject(parent), m_socket(new QTcpSocket(this))
+ProxyTestClient::ProxyTestClient(QObject *parent) : QObject(parent), m_socket(new QSslSocket(this))
 {
     connect(m_socket, &QTcpSocket::readyRead, this, [this] { m_buffer.append(m_socket->readAll()); });
     connect(m_socket, &QTcpSocket::disconnected, this, [this] {
@@ -34,6 +34,19 @@ bool ProxyTestClient::connectTo(quint16 port, int timeoutMs)
 {
     m_socket->connectToHost(QHostAddress::LocalHost, port);
     return spinUntil([this] { return m_socket->state() == QAbstractSocket::ConnectedState; }, timeoutMs);
+}
+
+bool ProxyTestClient::connectEncrypted(quint16 port, const QSslConfiguration &tls, int timeoutMs)
+{
+    m_socket->setSslConfiguration(tls);
+    m_socket->connectToHostEncrypted(QStringLiteral("127.0.0.1"), port, QStringLiteral("localhost"));
+    return spinUntil([this] { return m_socket->isEncrypted() || m_closed; }, timeoutMs) &&
+           m_socket->isEncrypted();
+}
+
+QSslCertificate ProxyTestClient::serverCertificate() const
+{
+    return m_socket->peerCertificate();
 }
 
 void ProxyTestClient::send(const QByteArray &bytes)

@@ -4,11 +4,13 @@
 #include <QCryptographicHash>
 #include <QList>
 #include <QObject>
+#include <QSslCertificate>
+#include <QSslConfiguration>
 
 #include <functional>
 #include <optional>
 
-class QTcpSocket;
+class QSslSocket;
 
 namespace aap::test {
 
@@ -34,6 +36,11 @@ public:
     ~ProxyTestClient() override;
 
     bool connectTo(quint16 port, int timeoutMs = 10000);
+    // TLS to the proxy's listener with `tls` (trusted CAs, an optional client certificate); true once
+    // the handshake is done.
+    bool connectEncrypted(quint16 port, const QSslConfiguration &tls, int timeoutMs = 10000);
+    // The certificate the server presented (TLS only).
+    [[nodiscard]] QSslCertificate serverCertificate() const;
     void send(const QByteArray &bytes);
     // Writes `size` pattern bytes with back-pressure, spinning the event loop; false on time-out or
     // disconnect.
@@ -53,7 +60,7 @@ private:
     bool spinUntil(const std::function<bool()> &done, int timeoutMs);
     bool tryParse(bool toHead, std::optional<Response> &out);
 
-    QTcpSocket *m_socket;
+    QSslSocket *m_socket; // plain TCP unless connectEncrypted() was used
     QByteArray m_buffer;
     bool m_closed = false;
     // Parse state of a response whose body is being read.

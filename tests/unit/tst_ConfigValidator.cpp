@@ -100,6 +100,55 @@ private slots:
         QVERIFY(TestPki::writeFile(path(u"unreadable.pem"_s), certificate + key));
         QVERIFY(QFile::setPermissions(path(u"unreadable.pem"_s), QFileDevice::WriteOwner));
         QVERIFY(QDir(m_dir.path()).mkdir(u"a-directory"_s));
+        const auto privateFile = QFileDevice::ReadOwner | QFileDevice::WriteOwner;
+        QVERIFY(TestPki::writeFile(path(u"pfx-password.txt"_s), "pfxpass\n"));
+        QVERIFY(QFile::setPermissions(path(u"pfx-password.txt"_s), privateFile));
+        QVERIFY(
+            TestPki::writeFile(path(u"keys-private.txt"_s), "0123456789abcdef0123\nfedcba9876543210fedc\n"));
+        QVERIFY(QFile::setPermissions(path(u"keys-private.txt"_s), privateFile));
+        QVERIFY(TestPki::writeFile(path(u"secret-world-readable.txt"_s), "file-secret\n"));
+        QVERIFY(QFile::setPermissions(path(u"secret-world-readable.txt"_s),
+                                      privateFile | QFileDevice::ReadOther));
+        QVERIFY(TestPki::writeFile(path(u"secret-world-writable.txt"_s), "file-secret\n"));
+        QVERIFY(QFile::setPermissions(path(u"secret-world-writable.txt"_s),
+                                      privateFile | QFileDevice::ReadOther | QFileDevice::WriteOther));
+        QVERIFY(TestPki::writeFile(path(u"key-world-writable.pem"_s), key));
+        QVERIFY(
+            QFile::setPermissions(path(u"key-world-writable.pem"_s), privateFile | QFileDevice::WriteOther));
+    }
+
+    // The warning --check-config shows (and the service repeats hourly) for an exposed listener.
+    void exposureWarningOnlyWithoutProtection_data()
+    {
+        QTest::addColumn<QStringList>("environment");
+        QTest::addColumn<bool>("warned");
+        QTest::newRow("loopback") << QStringList{} << false;
+        QTest::newRow("any address, nothing") << QStringList{u"LISTEN_ADDRESS=*"_s} << true;
+        QTest::newRow("any address, tls only")
+            << QStringList{u"LISTEN_ADDRESS=*"_s, u"LISTENER_TLS_CERTIFICATE_PATH=%DIR%/combined.pem"_s}
+            << true;
+        QTest::newRow("any address, api keys file")
+            << QStringList{u"LISTEN_ADDRESS=*"_s, u"INBOUND_API_KEYS_FILE=%DIR%/keys-private.txt"_s} << false;
+        QTest::newRow("any address, cidrs")
+            << QStringList{u"LISTEN_ADDRESS=0.0.0.0"_s, u"INBOUND_ALLOWED_CIDRS=10.0.0.0/8"_s} << false;
+        QTest::newRow("any address, mutual tls")
+            << QStringList{u"LISTEN_ADDRESS=::"_s, u"LISTENER_TLS_CERTIFICATE_PATH=%DIR%/combined.pem"_s,
+                           u"INBOUND_CLIENT_CA_PATH=%DIR%/cert.pem"_s}
+            << false;
+    }
+    void exposureWarningOnlyWithoutProtection()
+    {
+        QFETCH(QStringList, environment);
+        QFETCH(bool, warned);
+        const LoadedConfig loaded = loadAndValidate(kValidBase + environment);
+        QVERIFY(!loaded.hasErrors());
+        const bool found =
+            std::any_of(loaded.issues.cbegin(), loaded.issues.cend(), [](const ConfigIssue &i) {
+                return !i.isError() && i.setting == u"listener.address" &&
+                       i.message.contains(u"without inbound protection");
+            });
+        QCOMPARE(found, warned);
+        QCOMPARE(ConfigValidator::unprotectedExposure(loaded.config.listener).has_value(), warned);
     }
 
     void validation_data()
@@ -246,7 +295,7 @@ private slots:
         row("override authorization",
             kValidBase + QStringList{u"OVERRIDE_REQUEST_HEADERS=X-A: 1; authorization: Basic x"_s},
             u"error"_s, u"route.default.override_request_headers"_s, u"env OVERRIDE_REQUEST_HEADERS"_s,
-            u"Authorization header cannot be overridden"_s);
+            u"header cannot be overridden: the proxy always sets Authorization"_s);
         row("plain http target", {u"TARGET_HOST=http://localhost:9090"_s, u"AUDIENCE=x"_s}, u"warning"_s,
             u"route.default.target_host"_s, u"env TARGET_HOST"_s, u"plain http"_s);
         row("refresh percent out of range",
@@ -264,11 +313,60 @@ private slots:
             u"route.default.identity"_s, u"env ROUTE_IDENTITY"_s, u"no [identity \"nobody\"] section"_s);
         row("open listener", kValidBase + QStringList{u"LISTEN_ADDRESS=0.0.0.0"_s}, u"warning"_s,
             u"listener.address"_s, u"env LISTEN_ADDRESS"_s, u"without inbound protection"_s);
-        // Inbound protection is not enforced by this version's data path: refused, never ignored.
-        row("api keys not supported yet",
+        row("api keys",
             kValidBase + QStringList{u"LISTEN_ADDRESS=*"_s, u"INBOUND_API_KEYS=0123456789abcdef0123"_s},
-            u"error"_s, u"listener.api_keys"_s, u"env INBOUND_API_KEYS"_s,
-            u"not supported by this version yet"_s);
+            u"valid"_s);
+        row("short api key", kValidBase + QStringList{u"INBOUND_API_KEYS=short"_s}, u"warning"_s,
+            u"listener.api_keys"_s, u"env INBOUND_API_KEYS"_s, u"shorter than 16 characters"_s);
+        row("api keys file missing", kValidBase + QStringList{u"INBOUND_API_KEYS_FILE=%DIR%/gone.txt"_s},
+            u"error"_s, u"listener.api_keys_file"_s, u"env INBOUND_API_KEYS_FILE"_s, u"cannot read"_s);
+        row("api keys file", kValidBase + QStringList{u"INBOUND_API_KEYS_FILE=%DIR%/keys-private.txt"_s},
+            u"valid"_s);
+        row("api key header authorization",
+            kValidBase + QStringList{u"INBOUND_API_KEYS=0123456789abcdef0123"_s,
+                                     u"INBOUND_API_KEY_HEADER=Authorization"_s},
+            u"error"_s, u"listener.api_key_header"_s, u"env INBOUND_API_KEY_HEADER"_s, u"always accepted"_s);
+        row("override Host refused",
+            kValidBase + QStringList{u"OVERRIDE_REQUEST_HEADERS=Host: evil.example"_s}, u"error"_s,
+            u"route.default.override_request_headers"_s, u"env OVERRIDE_REQUEST_HEADERS"_s,
+            u"the proxy sets Host"_s);
+        row("override hop-by-hop refused (JSON form)",
+            kValidBase + QStringList{u"OVERRIDE_REQUEST_HEADERS={\"Connection\": \"close\"}"_s}, u"error"_s,
+            u"route.default.override_request_headers"_s, u"env OVERRIDE_REQUEST_HEADERS"_s, u"hop-by-hop"_s);
+        row("override Authorization refused (JSON form)",
+            kValidBase + QStringList{u"OVERRIDE_REQUEST_HEADERS={\"authorization\": \"Bearer x\"}"_s},
+            u"error"_s, u"route.default.override_request_headers"_s, u"env OVERRIDE_REQUEST_HEADERS"_s,
+            u"its own token"_s);
+        row("override headers",
+            kValidBase + QStringList{u"OVERRIDE_REQUEST_HEADERS=X-Tenant: a; X-Other: b"_s}, u"valid"_s);
+        row("remove Authorization refused",
+            kValidBase + QStringList{u"REMOVE_REQUEST_HEADERS=Cookie, Authorization"_s}, u"error"_s,
+            u"route.default.remove_request_headers"_s, u"env REMOVE_REQUEST_HEADERS"_s,
+            u"cannot be removed by a route"_s);
+        row("route port is the listener port", kValidBase + QStringList{u"ROUTE_LISTEN_PORT=8081"_s},
+            u"error"_s, u"route.default.listen_port"_s, u"env ROUTE_LISTEN_PORT"_s,
+            u"main listener's port"_s);
+        row("secret file readable by others",
+            app + QStringList{u"AAD_CLIENT_SECRET_FILE=%DIR%/secret-world-readable.txt"_s}, u"warning"_s,
+            u"identity.default.client_secret_file"_s, u"env AAD_CLIENT_SECRET_FILE"_s,
+            u"other users can read it"_s);
+        row("secret file writable by others",
+            app + QStringList{u"AAD_CLIENT_SECRET_FILE=%DIR%/secret-world-writable.txt"_s}, u"error"_s,
+            u"identity.default.client_secret_file"_s, u"env AAD_CLIENT_SECRET_FILE"_s,
+            u"other users can write it; refused"_s);
+        row("key file writable by others",
+            kValidBase + QStringList{u"LISTENER_TLS_CERTIFICATE_PATH=%DIR%/cert.pem"_s,
+                                     u"LISTENER_TLS_KEY_PATH=%DIR%/key-world-writable.pem"_s},
+            u"error"_s, u"listener.tls_key"_s, u"env LISTENER_TLS_KEY_PATH"_s, u"other users can write it"_s);
+        row("pfx password from a file",
+            app + QStringList{cert + u"with-password.pfx"_s,
+                              u"AZURE_CLIENT_CERTIFICATE_PASSWORD_FILE=%DIR%/pfx-password.txt"_s},
+            u"valid"_s);
+        row("pfx password and password file",
+            app + QStringList{cert + u"with-password.pfx"_s, u"AZURE_CLIENT_CERTIFICATE_PASSWORD=pfxpass"_s,
+                              u"AZURE_CLIENT_CERTIFICATE_PASSWORD_FILE=%DIR%/pfx-password.txt"_s},
+            u"error"_s, u"identity.default.certificate_password_file"_s,
+            u"env AZURE_CLIENT_CERTIFICATE_PASSWORD_FILE"_s, u"not both"_s);
         row("otlp endpoint accepted with a warning",
             kValidBase + QStringList{u"OTEL_GRPC_ENDPOINT=http://127.0.0.1:4317"_s}, u"warning"_s,
             u"telemetry.grpc_endpoint"_s, u"env OTEL_GRPC_ENDPOINT"_s,
@@ -276,11 +374,18 @@ private slots:
         row("client ca without tls", kValidBase + QStringList{u"INBOUND_CLIENT_CA_PATH=%DIR%/cert.pem"_s},
             u"error"_s, u"listener.client_ca"_s, u"env INBOUND_CLIENT_CA_PATH"_s,
             u"need TLS on the listener"_s);
-        row("listener tls not supported yet",
+        row("listener tls",
             kValidBase + QStringList{u"LISTENER_TLS_CERTIFICATE_PATH=%DIR%/cert.pem"_s,
                                      u"LISTENER_TLS_KEY_PATH=%DIR%/key.pem"_s},
-            u"error"_s, u"listener.tls_certificate"_s, u"env LISTENER_TLS_CERTIFICATE_PATH"_s,
-            u"not supported by this version yet"_s);
+            u"valid"_s);
+        row("listener pfx with password file",
+            kValidBase + QStringList{u"LISTENER_TLS_CERTIFICATE_PATH=%DIR%/with-password.pfx"_s,
+                                     u"LISTENER_TLS_KEY_PASSWORD_FILE=%DIR%/pfx-password.txt"_s},
+            u"valid"_s);
+        row("mutual tls",
+            kValidBase + QStringList{u"LISTENER_TLS_CERTIFICATE_PATH=%DIR%/combined.pem"_s,
+                                     u"INBOUND_CLIENT_CA_PATH=%DIR%/cert.pem"_s},
+            u"valid"_s);
         row("listener tls without key",
             kValidBase + QStringList{u"LISTENER_TLS_CERTIFICATE_PATH=%DIR%/cert.pem"_s}, u"error"_s,
             u"listener.tls_certificate"_s, u"env LISTENER_TLS_CERTIFICATE_PATH"_s, u"no private key"_s);

@@ -229,6 +229,12 @@ private slots:
         QTest::newRow("json") << u"{\"X-A\": \"1\", \"X-B\": \"two words\"}"_s << 2 << QString();
         QTest::newRow("json empty") << u" {} "_s << 0 << QString();
         QTest::newRow("json authorization") << u"{\"Authorization\": \"x\"}"_s << -1 << u"Authorization"_s;
+        QTest::newRow("host") << u"Host: other.example"_s << -1 << u"the proxy sets Host"_s;
+        QTest::newRow("json host") << u"{\"host\": \"x\"}"_s << -1 << u"the proxy sets Host"_s;
+        QTest::newRow("hop-by-hop") << u"X-A: 1; Transfer-Encoding: chunked"_s << -1 << u"hop-by-hop"_s;
+        QTest::newRow("json hop-by-hop") << u"{\"Connection\": \"close\"}"_s << -1 << u"hop-by-hop"_s;
+        QTest::newRow("proxy-authorization") << u"Proxy-Authorization: Basic x"_s << -1 << u"hop-by-hop"_s;
+        QTest::newRow("content-length") << u"Content-Length: 5"_s << -1 << u"frames the body"_s;
         QTest::newRow("json number") << u"{\"X-A\": 1}"_s << -1 << u"is not a JSON string"_s;
         QTest::newRow("json broken") << u"{\"X-A\": "_s << -1 << u"not a JSON object"_s;
     }

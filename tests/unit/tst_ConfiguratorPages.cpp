@@ -180,22 +180,28 @@ private Q_SLOTS:
     {
         {
             Fixture f(kBase);
-            QVERIFY(!f.shown(u"listener.api_keys"_s));
-            QVERIFY(!f.shown(u"listener.allowed_cidrs"_s));
             QVERIFY(!f.shown(u"telemetry.prometheus_metrics"_s));
             QVERIFY(f.shown(u"telemetry.service_name"_s));
         }
-        Fixture f(kBase +
-                  u"[listener]\nallowed_cidrs = 10.0.0.0/8\n[telemetry]\nprometheus_metrics = true\n"_s);
-        SettingField *cidrs = f.field(u"listener.allowed_cidrs"_s);
-        QVERIFY(f.shown(u"listener.allowed_cidrs"_s));
-        QVERIFY(!cidrs->editor()->isEnabled());
-        QVERIFY(cidrs->hasError());
-        QVERIFY(cidrs->sourceText().contains(u"refuses"_s));
+        Fixture f(kBase + u"[telemetry]\nprometheus_metrics = true\n"_s);
         SettingField *metrics = f.field(u"telemetry.prometheus_metrics"_s);
         QVERIFY(f.shown(u"telemetry.prometheus_metrics"_s));
         QVERIFY(!metrics->hasError());
         QVERIFY(metrics->sourceText().contains(u"ignores"_s));
+    }
+
+    // Issue 12: inbound protection is supported now, so the security page offers it.
+    void inboundProtectionIsOffered()
+    {
+        Fixture f(kBase + u"[listener]\nallowed_cidrs = 10.0.0.0/8\n"_s);
+        for (const QString &id : {u"listener.api_keys"_s, u"listener.api_keys_file"_s,
+                                  u"listener.tls_certificate"_s, u"listener.client_ca"_s})
+            QVERIFY2(f.shown(id), qPrintable(id));
+        SettingField *cidrs = f.field(u"listener.allowed_cidrs"_s);
+        QVERIFY(f.shown(u"listener.allowed_cidrs"_s));
+        QVERIFY(cidrs->editor()->isEnabled());
+        QVERIFY(!cidrs->hasError());
+        QCOMPARE(cidrs->shownText(), u"10.0.0.0/8"_s);
     }
 
     void environmentValuesAreShownWithTheirSource()

@@ -54,6 +54,9 @@ private Q_SLOTS:
     void requestTarget();
     void requestFields();
     void connectionNamedFieldsRemoved();
+    void routeEdits();
+    void stripPrefix_data();
+    void stripPrefix();
     void forwardedFor_data();
     void forwardedFor();
     void forwardedHostFromAbsoluteForm();
@@ -179,6 +182,66 @@ void tst_HttpHeadRewriter::requestFields()
                               "Authorization: Bearer test-placeholder\r\n"
                               "\r\n");
     QVERIFY2(out == expected, out.constData());
+}
+
+void tst_HttpHeadRewriter::routeEdits()
+{
+    const RequestHead request = parseRequest("POST /w HTTP/1.1\r\nHost: h\r\nX-Api-Key: client-key\r\n"
+                                             "x-tenant: spoofed\r\nCookie: c=1\r\nX-Keep: 1\r\n"
+                                             "Content-Length: 0\r\n\r\n");
+    RequestEdits edits;
+    edits.removedHeaders = {"x-api-key", "COOKIE"};
+    edits.overrideHeaders = {{"X-Tenant", "contoso"}, {"X-Scope-OrgID", "team a"}};
+    const HeadRewriter rewriter(target("up"), edits);
+    QByteArray out;
+    rewriter.appendUpstreamRequest(request, kAuthorization, {}, {}, out);
+    const QByteArray expected("POST /w HTTP/1.1\r\n"
+                              "Host: up\r\n"
+                              "X-Keep: 1\r\n"
+                              "Content-Length: 0\r\n"
+                              "X-Forwarded-Host: h\r\n"
+                              "X-Tenant: contoso\r\n"
+                              "X-Scope-OrgID: team a\r\n"
+                              "Authorization: Bearer test-placeholder\r\n"
+                              "\r\n");
+    QVERIFY2(out == expected, out.constData());
+}
+
+void tst_HttpHeadRewriter::stripPrefix_data()
+{
+    QTest::addColumn<QByteArray>("prefix");
+    QTest::addColumn<QByteArray>("basePath");
+    QTest::addColumn<QByteArray>("target");
+    QTest::addColumn<QByteArray>("expected");
+    QTest::newRow("below") << QByteArray("/prom") << QByteArray() << QByteArray("/prom/api/v1/write")
+                           << QByteArray("/api/v1/write");
+    QTest::newRow("prefix with slash")
+        << QByteArray("/prom/") << QByteArray() << QByteArray("/prom/x") << QByteArray("/x");
+    QTest::newRow("exactly the prefix")
+        << QByteArray("/prom") << QByteArray() << QByteArray("/prom") << QByteArray("/");
+    QTest::newRow("query after prefix")
+        << QByteArray("/prom") << QByteArray() << QByteArray("/prom?a=1") << QByteArray("/?a=1");
+    QTest::newRow("not a segment") << QByteArray("/prom") << QByteArray() << QByteArray("/prometheus")
+                                   << QByteArray("/prometheus");
+    QTest::newRow("root strips nothing")
+        << QByteArray("/") << QByteArray() << QByteArray("/a/b") << QByteArray("/a/b");
+    QTest::newRow("with base path") << QByteArray("/prom") << QByteArray("/dcr/1") << QByteArray("/prom/api")
+                                    << QByteArray("/dcr/1/api");
+}
+
+void tst_HttpHeadRewriter::stripPrefix()
+{
+    QFETCH(QByteArray, prefix);
+    QFETCH(QByteArray, basePath);
+    QFETCH(QByteArray, target);
+    QFETCH(QByteArray, expected);
+    RequestEdits edits;
+    edits.stripPrefix = prefix;
+    const HeadRewriter rewriter(::target("up", 0, basePath), edits);
+    QByteArray out;
+    rewriter.appendUpstreamRequest(parseRequest("GET " + target + " HTTP/1.1\r\nHost: h\r\n\r\n"), {}, {}, {},
+                                   out);
+    QCOMPARE(out.left(out.indexOf(" HTTP/1.1")), "GET " + expected);
 }
 
 void tst_HttpHeadRewriter::connectionNamedFieldsRemoved()

@@ -24,6 +24,9 @@ private Q_SLOTS:
         QTest::newRow("no root") << noRoot << QByteArray("/other") << -1;
         QTest::newRow("empty path") << noRoot << QByteArray("") << -1;
         QTest::newRow("prefix without slash") << noRoot << QByteArray("/prom/x") << 1;
+        // A route with a port of its own has a null prefix: never matched by path.
+        QTest::newRow("null prefix left out")
+            << QList<QByteArray>{QByteArray(), "/"} << QByteArray("/x") << 1;
         QTest::newRow("first of equal prefixes") << QList<QByteArray>{"/a", "/a/"} << QByteArray("/a/b") << 0;
     }
     void longestPrefixAtSegmentBoundary()

@@ -48,6 +48,9 @@ public:
     [[nodiscard]] Clock::TimePoint notAfter() const { return m_notAfter; }
     [[nodiscard]] const QString &subject() const { return m_subject; } // RFC 2253, e.g. "CN=app,O=Org"
     [[nodiscard]] const QString &path() const { return m_path; }
+    // The private key for a TLS stack that signs with it (listener, mutual TLS upstream); never
+    // serialised by the callers.
+    [[nodiscard]] EVP_PKEY *nativeKey() const { return m_key.get(); }
 
     // RS256: RSASSA-PKCS1-v1_5 with SHA-256. PS256: RSASSA-PSS with SHA-256, MGF1-SHA-256 and a
     // 32-byte salt (RFC 7518 3.5).

@@ -159,18 +159,20 @@ void TokenHttpClient::post(const Request &request, const QByteArray &body, Callb
 QNetworkAccessManager &TokenHttpClient::managerFor(const Request &request)
 {
     // HTTPS_PROXY applies to https URLs only, like curl and Go's httpproxy.
-    const bool proxied = request.useProxy && !m_options.proxy.httpsProxy.isEmpty() &&
-                         request.url.scheme() == QLatin1String("https") &&
-                         !bypassesProxy(request.url, m_options.proxy.noProxy);
+    const bool proxied =
+        request.useProxy && !m_options.proxy.httpsProxy.isEmpty() &&
+        request.url.scheme() == QLatin1String("https") &&
+        (!m_options.loopbackBypassesProxy ? !m_options.proxy.noProxy.contains(request.url.host())
+                                          : !bypassesProxy(request.url, m_options.proxy.noProxy));
     if (!proxied) {
         return *m_direct;
     }
     if (m_proxied == nullptr) {
         const QUrl &proxyUrl = m_options.proxy.httpsProxy;
         m_proxied = new QNetworkAccessManager(this);
-        m_proxied->setProxy(QNetworkProxy(QNetworkProxy::HttpProxy, proxyUrl.host(),
-                                          gsl::narrow_cast<quint16>(proxyUrl.port(8080)), proxyUrl.userName(),
-                                          proxyUrl.password()));
+        m_proxied->setProxy(QNetworkProxy(
+            QNetworkProxy::HttpProxy, proxyUrl.host(), gsl::narrow_cast<quint16>(proxyUrl.port(8080)),
+            proxyUrl.userName(QUrl::FullyDecoded), proxyUrl.password(QUrl::FullyDecoded)));
     }
     return *m_proxied;
 }

@@ -63,6 +63,9 @@ public:
         QString caBundle;
         QString environmentCaBundle;
         config::OutboundProxyConfig proxy;
+        // Test hook, never set from configuration: a real proxy started by a test can only reach a
+        // fake Entra on 127.0.0.1, which HTTPS_PROXY otherwise never carries.
+        bool loopbackBypassesProxy = true;
 
         // TokenConfig.requestTimeout, UpstreamConfig.caBundlePath, SSL_CERT_FILE from env and the
         // outbound proxy settings.
