@@ -22,9 +22,14 @@ if(AAP_SANITIZE)
 endif()
 
 # Adds a static library from every .cpp/.h below DIR, so new class files need no CMake edit.
+# EXCLUDE <folder>...: subfolders that are libraries of their own.
 function(aap_add_area_library name dir)
+  cmake_parse_arguments(PARSE_ARGV 2 arg "" "" "EXCLUDE")
   file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${dir}/*.cpp ${dir}/*.h)
   list(FILTER sources EXCLUDE REGEX "/main\\.cpp$")
+  foreach(folder IN LISTS arg_EXCLUDE)
+    list(FILTER sources EXCLUDE REGEX "^${dir}/${folder}/")
+  endforeach()
   add_library(${name} STATIC ${sources})
   target_link_libraries(${name} PUBLIC aap_options)
 endfunction()

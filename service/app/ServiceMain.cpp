@@ -38,7 +38,7 @@ void writeIssues(const config::ConfigIssues &issues)
 
 } // namespace
 
-int ServiceMain::run(int argc, char *argv[])
+int ServiceMain::run(int argc, char *argv[], ServiceRunner::TransportFactory exportTransport)
 {
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"aad-auth-proxy"_s);
@@ -97,7 +97,7 @@ int ServiceMain::run(int argc, char *argv[])
                             << log::LogField::kv("identities", loaded.config.identities.size());
 
     // 3. The service: listener first, then token refresh; runs until SIGTERM/SIGINT.
-    ServiceRunner runner(std::move(loaded.config), environment);
+    ServiceRunner runner(std::move(loaded.config), environment, std::move(exportTransport));
     QObject::connect(&runner, &ServiceRunner::finished, &app, &QCoreApplication::exit, Qt::QueuedConnection);
     if (auto started = runner.start(); !started) {
         qCCritical(lcApp).noquote() << "start failed" << started.error();

@@ -1,5 +1,7 @@
 #include "app/ServiceRunner.h"
 
+#include "app/ServiceMetrics.h"
+
 #include "auth/ProviderFactory.h"
 #include "auth/TokenManager.h"
 #include "auth/providers/TokenHttpClient.h"
@@ -7,20 +9,26 @@
 #include "log/Logging.h"
 #include "platform/SignalHandler.h"
 #include "proxy/ProxyServer.h"
+#include "telemetry/ExportPipeline.h"
+#include "telemetry/Tracer.h"
 
 namespace aap::app {
 
 using namespace Qt::StringLiterals;
 
 ServiceRunner::ServiceRunner(config::ServiceConfig config, const QProcessEnvironment &environment,
-                             QObject *parent)
-    : QObject(parent), m_config(std::move(config)), m_environment(environment)
+                             TransportFactory exportTransport, QObject *parent)
+    : QObject(parent), m_config(std::move(config)), m_environment(environment),
+      m_exportTransport(std::move(exportTransport))
 {}
 
 ServiceRunner::~ServiceRunner()
 {
-    // The proxy reads the token stores: stop it before the token manager goes.
+    // The proxy reads the token stores and feeds the tracer; the exporter reads both.
     m_proxy.reset();
+    m_export.reset();
+    m_metrics.reset();
+    m_tracer.reset();
     m_tokens.reset();
 }
 
@@ -45,9 +53,36 @@ Expected<void, QString> ServiceRunner::start()
     options.workerThreads = m_config.workerThreads;
     for (const config::RouteConfig &route : std::as_const(m_config.routes))
         options.routes.append(proxy::ProxyRoute{route, m_tokens->storeFor(route.name)});
+    const bool exporting = !m_config.telemetry.sdkDisabled && m_exportTransport;
+    telemetry::Tracer::Settings tracing;
+    tracing.enabled = exporting;
+    tracing.sampler = m_config.telemetry.tracesSampler;
+    tracing.samplerRatio = m_config.telemetry.tracesSamplerRatio;
+    tracing.listenerAddress = m_config.listener.address.toString().toUtf8();
+    tracing.listenerPort = m_config.listener.port;
+    m_tracer = std::make_unique<telemetry::Tracer>(tracing);
+    options.telemetry.tracer = m_tracer.get();
+    options.telemetry.countRequests = exporting || m_config.telemetry.prometheusMetrics;
+    if (m_config.telemetry.prometheusMetrics)
+        options.telemetry.metricsText = [this] { return m_metrics->prometheusText(); };
     m_proxy = std::make_unique<proxy::ProxyServer>(std::move(options), m_clock);
+    m_metrics = std::make_unique<ServiceMetrics>(
+        m_config, m_clock, m_proxy->counters(), [this] { return m_tokens->statuses(); }, m_tracer.get(),
+        &m_exportStats);
     if (auto started = m_proxy->start(); !started)
         return Unexpected(started.error());
+    if (exporting) {
+        auto settings = telemetry::ExportSettings::fromConfig(m_config);
+        if (!settings)
+            return Unexpected(settings.error());
+        telemetry::ExportPipeline::Settings pipeline;
+        pipeline.spanDelay = m_config.telemetry.spanExportDelay;
+        pipeline.metricInterval = m_config.telemetry.metricExportInterval;
+        m_export = std::make_unique<telemetry::ExportPipeline>(
+            pipeline, *m_tracer, [this] { return m_metrics->collect(); },
+            [factory = m_exportTransport, s = *settings] { return factory(s); }, m_exportStats, m_clock);
+        m_export->start();
+    }
 
     m_signals = std::make_unique<platform::SignalHandler>();
     connect(m_signals.get(), &platform::SignalHandler::terminationRequested, this, [this](int signalNumber) {
@@ -71,6 +106,8 @@ void ServiceRunner::shutdown()
         return;
     m_stopping = true;
     m_proxy->drain([this] {
+        if (m_export)
+            m_export->shutdown();
         m_tokens->stop();
         qCInfo(lcApp).noquote() << "service stopped";
         Q_EMIT finished(0);

@@ -28,6 +28,7 @@ QList<health::ReadinessProbe::Route> probeRoutes(const QList<ProxyRoute> &routes
 
 ProxyServer::ProxyServer(ProxyOptions options, Clock &clock, QObject *parent)
     : QObject(parent), m_options(std::move(options)), m_clock(clock),
+      m_counters(static_cast<std::size_t>(m_options.routes.size())),
       m_probe(std::make_unique<health::ReadinessProbe>(clock, probeRoutes(m_options.routes)))
 {}
 
@@ -65,7 +66,7 @@ Expected<void, QString> ProxyServer::start()
     for (int i = 0; i < count; ++i) {
         auto *thread = new QThread;
         thread->setObjectName(QStringLiteral("proxy-worker-%1").arg(i));
-        auto *worker = new ProxyWorker(m_options, m_tls, m_counters, *m_probe, m_clock, i);
+        auto *worker = new ProxyWorker(m_options, m_tls, m_counters.addWorker(), *m_probe, m_clock, i);
         worker->moveToThread(thread);
         // The worker (its sockets and timers) is destroyed on its own thread as the loop ends.
         connect(thread, &QThread::finished, worker, &QObject::deleteLater);
@@ -121,7 +122,8 @@ void ProxyServer::drain(std::function<void()> done)
         m_acceptor->close();
     }
     qCInfo(lcProxy).noquote() << "draining"
-                              << log::LogField::kv("active_connections", m_counters.activeConnections.load())
+                              << log::LogField::kv("active_connections",
+                                                   m_counters.snapshot().activeConnections)
                               << log::LogField::kv("timeout_ms", m_options.limits.drainTimeout.count());
     m_pendingDrains = static_cast<int>(m_workers.size());
     for (ProxyWorker *worker : m_workers) {
@@ -135,7 +137,7 @@ void ProxyServer::drain(std::function<void()> done)
         if (m_pendingDrains > 0) {
             qCWarning(lcProxy).noquote()
                 << "drain time-out, closing remaining connections"
-                << log::LogField::kv("active_connections", m_counters.activeConnections.load());
+                << log::LogField::kv("active_connections", m_counters.snapshot().activeConnections);
             for (ProxyWorker *worker : m_workers) {
                 worker->closeAllLater();
             }

@@ -12,7 +12,7 @@
 namespace aap::proxy {
 
 UpstreamPool::UpstreamPool(config::TargetUrl target, const config::UpstreamConfig &upstream,
-                           const QSslConfiguration &tls, ProxyCounters &counters, QObject *connectionParent)
+                           const QSslConfiguration &tls, WorkerCounters &counters, QObject *connectionParent)
     : m_target(std::move(target)), m_host(m_target.host), m_upstream(upstream), m_tls(tls),
       m_counters(counters), m_connectionParent(connectionParent)
 {}
@@ -31,7 +31,7 @@ UpstreamPool::Acquired UpstreamPool::acquire(UpstreamHandler *handler, bool fres
             m_idle.pop_back();
             if (connection->isReusable()) {
                 connection->setHandler(handler);
-                m_counters.upstreamConnectionsReused.fetch_add(1, std::memory_order_relaxed);
+                m_counters.upstreamConnectionsReused.add();
                 return {connection, true};
             }
             remove(connection);
@@ -44,6 +44,7 @@ UpstreamPool::Acquired UpstreamPool::acquire(UpstreamHandler *handler, bool fres
         }
         if (m_open >= m_upstream.maxConnectionsPerWorker) {
             m_waiters.push_back(handler);
+            m_counters.upstreamPoolExhausted.add();
             return {};
         }
     }
@@ -54,7 +55,8 @@ UpstreamConnection *UpstreamPool::open(UpstreamHandler *handler)
 {
     auto *connection = new UpstreamConnection(*this, m_target.isTls(), m_connectionParent);
     ++m_open;
-    m_counters.upstreamConnectionsOpened.fetch_add(1, std::memory_order_relaxed);
+    m_counters.upstreamConnections.add(1);
+    m_counters.upstreamConnectionsOpened.add();
     connection->setHandler(handler);
     handler->upstreamAssigned(connection);
     connection->connectTo(m_target.host, m_target.port, m_tls);
@@ -82,7 +84,7 @@ void UpstreamPool::release(UpstreamConnection *connection, bool reusable)
         UpstreamHandler *next = m_waiters.front();
         m_waiters.pop_front();
         connection->setHandler(next);
-        m_counters.upstreamConnectionsReused.fetch_add(1, std::memory_order_relaxed);
+        m_counters.upstreamConnectionsReused.add();
         next->upstreamReady(connection);
         return;
     }
@@ -124,6 +126,7 @@ void UpstreamPool::remove(UpstreamConnection *connection)
     std::erase(m_idle, connection);
     connection->discard();
     --m_open;
+    m_counters.upstreamConnections.add(-1);
     serveWaiter();
 }
 

@@ -54,19 +54,12 @@ private:
         }
         // Harmless to accept (nothing is exposed), but the operator must know nothing happens yet.
         const QString comesLater = QStringLiteral("is not acted on by this version yet");
-        for (const auto &[section, key] :
-             {std::pair{QStringLiteral("telemetry"), QStringLiteral("prometheus_metrics")},
-              std::pair{QStringLiteral("control"), QStringLiteral("enabled")},
-              std::pair{QStringLiteral("control"), QStringLiteral("socket")}}) {
+        for (const auto &[section, key] : {std::pair{QStringLiteral("control"), QStringLiteral("enabled")},
+                                           std::pair{QStringLiteral("control"), QStringLiteral("socket")}}) {
             const QString settingId = id(section, key);
             if (m_loaded.origin(settingId).kind != SettingOrigin::Kind::Default)
                 warning(settingId, comesLater);
         }
-        // The original's OTEL_GRPC_ENDPOINT must keep working: accepted, export comes later.
-        if (!config.telemetry.grpcEndpoint.isEmpty())
-            warning(id(QStringLiteral("telemetry"), QStringLiteral("grpc_endpoint")),
-                    QStringLiteral(
-                        "OTLP export is not implemented in this version yet; the endpoint is ignored"));
     }
 
     [[nodiscard]] QString id(const QString &section, const QString &key, const QString &name = {}) const
