@@ -34,6 +34,7 @@ struct ProxyOptions;
 
 namespace aap::app {
 
+class AdminServer;
 class ServiceMetrics;
 
 // Wires a validated configuration into a running service and owns its lifecycle: the listener
@@ -71,6 +72,7 @@ private:
     telemetry::ExportStats m_exportStats;
     std::unique_ptr<ServiceMetrics> m_metrics;
     std::unique_ptr<telemetry::ExportPipeline> m_export;
+    std::unique_ptr<AdminServer> m_admin;
     std::unique_ptr<proxy::ProxyServer> m_proxy;
     std::unique_ptr<platform::SignalHandler> m_signals;
     bool m_stopping = false;

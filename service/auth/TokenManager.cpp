@@ -25,7 +25,9 @@ const config::IdentityConfig *findIdentity(const config::ServiceConfig &config, 
 
 Expected<std::unique_ptr<TokenManager>, QString>
 TokenManager::create(Clock &clock, const config::ServiceConfig &config, const ProviderFactory &factory,
-                     const RefreshScheduler::RandomSource &random, QObject *parent)
+                     const RefreshScheduler::RandomSource &random,
+                     const decltype(RefreshScheduler::Settings::attemptFinished) &attemptFinished,
+                     QObject *parent)
 {
     std::unique_ptr<TokenManager> manager(new TokenManager(parent));
 
@@ -73,6 +75,7 @@ TokenManager::create(Clock &clock, const config::ServiceConfig &config, const Pr
         settings.routes = group.routes;
         settings.refreshPercent = config.token.refreshPercent;
         settings.random = random;
+        settings.attemptFinished = attemptFinished;
         cache->scheduler =
             std::make_unique<RefreshScheduler>(clock, *cache->provider, *cache->store, settings);
         connect(cache->store.get(), &TokenStore::statusChanged, manager.get(), &TokenManager::statusChanged);

@@ -33,7 +33,9 @@ public:
     // Fails when a route names an unknown identity, has no audience, or the factory fails.
     [[nodiscard]] static Expected<std::unique_ptr<TokenManager>, QString>
     create(Clock &clock, const config::ServiceConfig &config, const ProviderFactory &factory,
-           const RefreshScheduler::RandomSource &random = {}, QObject *parent = nullptr);
+           const RefreshScheduler::RandomSource &random = {},
+           const decltype(RefreshScheduler::Settings::attemptFinished) &attemptFinished = {},
+           QObject *parent = nullptr);
 
     ~TokenManager() override;
 

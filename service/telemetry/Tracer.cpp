@@ -38,11 +38,10 @@ void Tracer::recordSpan(SpanData span)
         ++m_internalDropped;
         return;
     }
-    if (TraceContext::isZero(span.traceId.data(), span.traceId.size())) {
-        m_internalIds.fill(span.traceId);
-    }
-    if (TraceContext::isZero(span.spanId.data(), span.spanId.size())) {
-        m_internalIds.fill(span.spanId);
+    m_internalIds.fill(span.traceId);
+    m_internalIds.fill(span.spanId);
+    if (!m_sampler.shouldSample(std::nullopt, span.traceId)) {
+        return;
     }
     m_internal.push_back(std::move(span));
 }

@@ -60,7 +60,8 @@ public:
     // A new worker's queue, registered before the worker runs; stable for the Tracer's lifetime.
     [[nodiscard]] SpanProducer &addProducer();
 
-    // An internal span that starts its own trace (token acquisitions). Any thread; bounded.
+    // A span that starts its own trace (token acquisitions), kept if the sampler says so. Any
+    // thread; bounded.
     void recordSpan(SpanData span);
 
     // Exporter thread: at most `max` spans, oldest first per queue.
