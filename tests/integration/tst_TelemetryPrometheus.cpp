@@ -147,7 +147,7 @@ private Q_SLOTS:
             // Prometheus prefers seconds; it is kept so that the original's dashboard keeps working.
             QByteArrayList problems;
             for (const QByteArray &line :
-                 (promtool.readAllStandardOutput() + promtool.readAllStandardError()).split('\n')) {
+                 QByteArray(promtool.readAllStandardOutput() + promtool.readAllStandardError()).split('\n')) {
                 if (!line.trimmed().isEmpty() &&
                     line !=
                         R"(aad_auth_proxy_request_duration_milliseconds use base unit "seconds" instead of "milliseconds")")
