@@ -6,6 +6,7 @@
 #include "http/RequestHeadParser.h"
 #include "http/ResponseHead.h"
 #include "http/ResponseHeadParser.h"
+#include "proxy/ExchangeRecorder.h"
 #include "proxy/LocalReply.h"
 #include "proxy/ProxyCounters.h"
 #include "proxy/UpstreamHandler.h"
@@ -106,6 +107,8 @@ private:
     void pumpResponseBody();
     void finishExchange(bool upstreamReusable);
     void startNextRequest();
+    // Metrics and spans of the exchange that ends now; status 0: the connection was cut.
+    void recordExchange(int status, QByteArrayView errorType);
 
     // Error reply before any response byte was relayed; closes when the request body was not
     // consumed. After the response head was relayed only the connection can be cut.
@@ -161,6 +164,7 @@ private:
     bool m_bodyBytesSent = false;
     bool m_sent100 = false;
     QByteArray m_out; // heads and local replies are built here
+    ExchangeState m_exchange;
 };
 
 } // namespace aap::proxy

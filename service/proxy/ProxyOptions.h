@@ -3,9 +3,22 @@
 #include "config/ServiceConfig.h"
 #include "proxy/ProxyRoute.h"
 
+#include <QByteArray>
 #include <QList>
 
+#include <functional>
+
+namespace aap::telemetry {
+class Tracer;
+}
+
 namespace aap::proxy {
+
+struct ProxyTelemetry {
+    bool countRequests = true;               // per-route requests, durations and bytes
+    telemetry::Tracer *tracer = nullptr;     // not owned; nullptr or disabled: no spans, headers untouched
+    std::function<QByteArray()> metricsText; // empty: /metrics is forwarded like any other path
+};
 
 struct ProxyOptions {
     config::ListenerConfig listener;
@@ -13,6 +26,7 @@ struct ProxyOptions {
     config::LimitsConfig limits;
     int workerThreads = 0; // 0 = QThread::idealThreadCount()
     QList<ProxyRoute> routes;
+    ProxyTelemetry telemetry;
 };
 
 } // namespace aap::proxy

@@ -72,7 +72,7 @@ private:
     ProxyOptions m_options;
     Clock &m_clock;
     Clock::TimerId m_drainTimer = 0;
-    ProxyCounters m_counters;
+    ProxyCounters m_counters; // after m_options: sized by its routes
     std::unique_ptr<health::ReadinessProbe> m_probe;
     QSslConfiguration m_tls;
     Acceptor *m_acceptor = nullptr;

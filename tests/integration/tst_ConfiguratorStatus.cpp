@@ -77,6 +77,8 @@ private:
         env.insert(u"AZURE_POD_IDENTITY_AUTHORITY_HOST"_s, m_imds.authorityHost().toString());
         env.insert(u"WORKER_THREADS"_s, u"1"_s);
         env.insert(u"CONTROL_SOCKET"_s, m_socket);
+        // No OTLP export to localhost:4317, a port this test did not start.
+        env.insert(u"OTEL_SDK_DISABLED"_s, u"true"_s);
         m_service.setProcessEnvironment(env);
         m_service.setProcessChannelMode(QProcess::ForwardedErrorChannel);
         m_service.start(QStringLiteral(AAP_SERVICE_BINARY), {u"--config"_s, u"/dev/null"_s});

@@ -14,6 +14,7 @@ HostedService::HostedService(NotifySocket &notify, QString program)
     for (const QString &name : m_environment.keys()) {
         if (name.startsWith(QStringLiteral("AZURE_")) || name.startsWith(QStringLiteral("AAD_")) ||
             name.startsWith(QStringLiteral("IDENTITY_")) || name.startsWith(QStringLiteral("WATCHDOG_")) ||
+            name.startsWith(QStringLiteral("OTEL_")) ||
             name == QStringLiteral("IMDS_ENDPOINT") || name == QStringLiteral("MSI_ENDPOINT") ||
             name == QStringLiteral("TARGET_HOST") || name == QStringLiteral("LISTENING_PORT") ||
             name == QStringLiteral("AUDIENCE") || name == QStringLiteral("AAP_TEST_STALL_WORKER"))
@@ -21,6 +22,8 @@ HostedService::HostedService(NotifySocket &notify, QString program)
     }
     m_environment.insert(QStringLiteral("NOTIFY_SOCKET"), notify.path());
     m_environment.insert(QStringLiteral("AAD_AUTH_PROXY_CONFIG"), QString());
+    // No OTLP export to localhost:4317, a port no test started.
+    m_environment.insert(QStringLiteral("OTEL_SDK_DISABLED"), QStringLiteral("true"));
     writeConfig({});
 }
 

@@ -182,20 +182,16 @@ private Q_SLOTS:
             Fixture f(kBase);
             QVERIFY(!f.shown(u"listener.api_keys"_s));
             QVERIFY(!f.shown(u"listener.allowed_cidrs"_s));
-            QVERIFY(!f.shown(u"telemetry.prometheus_metrics"_s));
+            // Telemetry is implemented: its settings are offered like any other.
+            QVERIFY(f.shown(u"telemetry.prometheus_metrics"_s));
             QVERIFY(f.shown(u"telemetry.service_name"_s));
         }
-        Fixture f(kBase +
-                  u"[listener]\nallowed_cidrs = 10.0.0.0/8\n[telemetry]\nprometheus_metrics = true\n"_s);
+        Fixture f(kBase + u"[listener]\nallowed_cidrs = 10.0.0.0/8\n"_s);
         SettingField *cidrs = f.field(u"listener.allowed_cidrs"_s);
         QVERIFY(f.shown(u"listener.allowed_cidrs"_s));
         QVERIFY(!cidrs->editor()->isEnabled());
         QVERIFY(cidrs->hasError());
         QVERIFY(cidrs->sourceText().contains(u"refuses"_s));
-        SettingField *metrics = f.field(u"telemetry.prometheus_metrics"_s);
-        QVERIFY(f.shown(u"telemetry.prometheus_metrics"_s));
-        QVERIFY(!metrics->hasError());
-        QVERIFY(metrics->sourceText().contains(u"ignores"_s));
     }
 
     void environmentValuesAreShownWithTheirSource()
