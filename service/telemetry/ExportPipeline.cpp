@@ -68,11 +68,14 @@ void ExportPipeline::shutdown()
                 exportSpans(true);
                 exportMetrics();
             }
-            m_transport.reset();
         },
         Qt::BlockingQueuedConnection);
     m_thread.quit();
     m_thread.wait();
+    // Destroyed only once its thread has finished: the thread's last posted events may still refer
+    // to the transport's objects (an HTTP transport's network replies), and a finished thread's
+    // objects may be deleted from any thread.
+    m_transport.reset();
 }
 
 void ExportPipeline::exportSpans(bool final)
