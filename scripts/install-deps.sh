@@ -18,6 +18,10 @@ for group in "${groups[@]}"; do
       build-essential cmake ninja-build pkg-config git ccache
       qt6-base-dev qt6-base-dev-tools libmsgsl-dev libssl-dev openssl ca-certificates
       clang-format clang-tidy python3
+      # OTLP exporter (gRPC 1.51, protobuf 3.21; code generated at build time)
+      libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+      # telemetry tests: a Python OTLP collector (Debian's /usr/bin/python3), promtool and Prometheus
+      python3-grpcio python3-protobuf python3-grpc-tools prometheus
       # GUI tests render offscreen and need a font; the benchmark's peers come with bench/run.sh
       fonts-dejavu-core
       # scripts/run.sh talks to the service

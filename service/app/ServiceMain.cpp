@@ -43,7 +43,7 @@ void writeIssues(const config::ConfigIssues &issues)
 
 } // namespace
 
-int ServiceMain::run(int argc, char *argv[])
+int ServiceMain::run(int argc, char *argv[], ServiceRunner::TransportFactory exportTransport)
 {
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"aad-auth-proxy"_s);
@@ -118,7 +118,8 @@ int ServiceMain::run(int argc, char *argv[])
     // 3. The service: listener first, then token refresh; runs until SIGTERM/SIGINT, reloads on SIGHUP
     // from the same sources.
     platform::DescriptorLimit::raiseToHard();
-    ServiceRunner runner(std::move(reader), std::move(loaded.config), loaded.filePath);
+    ServiceRunner runner(std::move(reader), std::move(loaded.config), loaded.filePath,
+                         std::move(exportTransport));
     QObject::connect(&runner, &ServiceRunner::finished, &app, &QCoreApplication::exit, Qt::QueuedConnection);
     if (auto started = runner.start(); !started) {
         qCCritical(lcApp).noquote() << "start failed" << started.error();

@@ -1,5 +1,7 @@
 #include "app/ServiceRunner.h"
 
+#include "app/AdminServer.h"
+#include "app/ServiceMetrics.h"
 #include "app/StatusLine.h"
 #include "auth/ProviderFactory.h"
 #include "auth/TokenManager.h"
@@ -12,7 +14,10 @@
 #include "log/Logging.h"
 #include "platform/ServiceNotifier.h"
 #include "platform/SignalHandler.h"
+#include "proxy/ProxyCounters.h"
 #include "proxy/ProxyServer.h"
+#include "telemetry/ExportPipeline.h"
+#include "telemetry/Tracer.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -35,22 +40,69 @@ bool sameListener(const config::ListenerConfig &a, const config::ListenerConfig 
     return a.address == b.address && a.port == b.port;
 }
 
+// Every [telemetry] setting; they are read at start only (ServiceRunner::startTelemetry()).
+bool sameTelemetry(const config::TelemetryConfig &a, const config::TelemetryConfig &b)
+{
+    return a.serviceName == b.serviceName && a.grpcEndpoint == b.grpcEndpoint &&
+           a.otlpEndpoint == b.otlpEndpoint && a.protocol == b.protocol && a.otlpHeaders == b.otlpHeaders &&
+           a.resourceAttributes == b.resourceAttributes && a.sdkDisabled == b.sdkDisabled &&
+           a.tracesSampler == b.tracesSampler &&
+           qFuzzyCompare(1.0 + a.tracesSamplerRatio, 1.0 + b.tracesSamplerRatio) &&
+           a.spanExportDelay == b.spanExportDelay && a.metricExportInterval == b.metricExportInterval &&
+           a.exportTimeout == b.exportTimeout && a.prometheusMetrics == b.prometheusMetrics &&
+           a.adminPort == b.adminPort;
+}
+
+std::int64_t nanos(Clock::TimePoint time)
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count();
+}
+
+// A token acquisition as a span of its own trace (it serves many requests, belongs to none).
+telemetry::SpanData tokenSpan(const auth::RefreshScheduler::Settings &settings,
+                              const auth::RefreshScheduler::Attempt &attempt)
+{
+    telemetry::SpanData span;
+    span.name = "token.acquire";
+    span.kind = telemetry::SpanKind::Internal;
+    span.startNanos = nanos(attempt.started);
+    span.endNanos = nanos(attempt.finished);
+    const auto text = [&span](const char *key, const QString &value) {
+        if (!value.isEmpty())
+            span.attributes.append({QByteArray(key), value.toUtf8()});
+    };
+    text("aad_auth_proxy.identity.name", settings.identityName);
+    text("aad_auth_proxy.identity.kind", settings.identityKind);
+    text("aad_auth_proxy.token.audience", settings.resource);
+    text("aad_auth_proxy.token.source", attempt.source);
+    text("aad_auth_proxy.token.result", attempt.success ? u"success"_s : u"failure"_s);
+    text("aad_auth_proxy.token.error_code", attempt.errorCode);
+    text("error.type", attempt.errorKind);
+    if (!attempt.success) {
+        span.status = telemetry::SpanStatus::Error;
+        span.statusMessage = attempt.errorCode.toUtf8();
+    }
+    return span;
+}
+
 } // namespace
 
-// One configuration's running parts. Members are destroyed bottom-up: the proxy (which reads the
-// token stores) before the token caches, and those before the HTTP client their providers use.
+// One configuration's running parts. Members are destroyed bottom-up: the proxy (whose workers read
+// the token stores and answer /metrics) before the metrics and the token caches, and those before
+// the HTTP client their providers use.
 struct ServiceRunner::Generation {
     config::ServiceConfig config;
     auth::TokenHttpClient::Options httpOptions;
     std::shared_ptr<auth::TokenHttpClient> http;
     std::unique_ptr<auth::TokenManager> tokens;
+    std::unique_ptr<ServiceMetrics> metrics; // reads the proxy's counters, only while it runs
     std::unique_ptr<proxy::ProxyServer> proxy;
 };
 
 ServiceRunner::ServiceRunner(ConfigReader reader, config::ServiceConfig config, QString configPath,
-                             QObject *parent)
+                             TransportFactory exportTransport, QObject *parent)
     : QObject(parent), m_reader(std::move(reader)), m_startConfig(std::move(config)),
-      m_configPath(std::move(configPath)),
+      m_configPath(std::move(configPath)), m_exportTransport(std::move(exportTransport)),
       m_notifier(std::make_unique<platform::ServiceNotifier>(m_reader.sources().environment,
                                                              QCoreApplication::applicationPid()))
 {}
@@ -62,6 +114,10 @@ ServiceRunner::~ServiceRunner()
     // The control socket reads the running generation.
     m_controlServer.reset();
     m_control.reset();
+    // The admin port and the exporter read the running generation; the exporter flushes once more.
+    m_admin.reset();
+    m_export.reset();
+    publishMetrics(nullptr);
     m_retiring.clear();
     m_current.reset();
 }
@@ -77,11 +133,23 @@ Expected<void, QString> ServiceRunner::start()
     connect(m_signals.get(), &platform::SignalHandler::reloadRequested, this, [this] { reload(); });
     m_signals->install();
 
+    const config::TelemetryConfig &telemetry = m_startConfig.telemetry;
+    telemetry::Tracer::Settings tracing;
+    tracing.enabled = !telemetry.sdkDisabled && m_exportTransport;
+    tracing.sampler = telemetry.tracesSampler;
+    tracing.samplerRatio = telemetry.tracesSamplerRatio;
+    tracing.listenerAddress = m_startConfig.listener.address.toString().toUtf8();
+    tracing.listenerPort = m_startConfig.listener.port;
+    m_tracer = std::make_unique<telemetry::Tracer>(tracing);
+
     ReloadResult unused;
     auto generation = buildGeneration(m_startConfig, unused);
     if (!generation)
         return Unexpected(generation.error());
     m_current = std::move(*generation);
+    publishMetrics(m_current->metrics.get());
+    if (auto started = startTelemetry(); !started)
+        return started;
     startControl();
     m_current->tokens->start();
 
@@ -120,8 +188,16 @@ ServiceRunner::buildGeneration(const config::ServiceConfig &config, ReloadResult
     const auto create = [&factory](const config::IdentityConfig &identity) {
         return factory.create(identity);
     };
-    auto tokens = keepTokens ? auth::TokenManager::createFrom(*m_current->tokens, m_clock, config, create)
-                             : auth::TokenManager::create(m_clock, config, create);
+    auth::TokenManager::AttemptObserver observer;
+    if (m_tracer->enabled()) {
+        observer = [tracer = m_tracer.get()](const auth::RefreshScheduler::Settings &settings,
+                                             const auth::RefreshScheduler::Attempt &attempt) {
+            tracer->recordSpan(tokenSpan(settings, attempt));
+        };
+    }
+    auto tokens =
+        keepTokens ? auth::TokenManager::createFrom(*m_current->tokens, m_clock, config, create, {}, observer)
+                   : auth::TokenManager::create(m_clock, config, create, {}, observer);
     if (!tokens)
         return Unexpected(tokens.error());
     generation->tokens = std::move(*tokens);
@@ -137,7 +213,17 @@ ServiceRunner::buildGeneration(const config::ServiceConfig &config, ReloadResult
     options.outboundProxy = config.outboundProxy;
     for (const config::RouteConfig &route : std::as_const(config.routes))
         options.routes.append(proxy::ProxyRoute{route, generation->tokens->storeFor(route.name)});
+    // [telemetry] is the service's, as started (startTelemetry()); a reload does not change it.
+    const config::TelemetryConfig &telemetry = m_startConfig.telemetry;
+    Generation *self = generation.get();
+    options.telemetry.tracer = m_tracer.get();
+    options.telemetry.countRequests = m_tracer->enabled() || telemetry.prometheusMetrics;
+    if (telemetry.prometheusMetrics)
+        options.telemetry.metricsText = [self] { return self->metrics->prometheusText(); };
     generation->proxy = std::make_unique<proxy::ProxyServer>(std::move(options), m_clock);
+    generation->metrics = std::make_unique<ServiceMetrics>(
+        config, m_clock, generation->proxy->counters(), [self] { return self->tokens->statuses(); },
+        m_tracer.get(), &m_exportStats);
     // The new proxy takes over each listening socket whose address and port are unchanged (the main
     // one, and routes' own ports); the others are bound anew.
     result.listenerRebound =
@@ -205,9 +291,15 @@ ReloadResult ServiceRunner::apply(config::LoadedConfig loaded)
         qCWarning(lcApp).noquote() << "reload:" << generation.error();
         return result;
     }
+    if (!sameTelemetry(loaded.config.telemetry, m_startConfig.telemetry)) {
+        const QString note = u"telemetry: the [telemetry] settings take effect at the next restart"_s;
+        result.warnings << note;
+        qCWarning(lcConfig).noquote() << note;
+    }
     log::setLevel(loaded.config.logLevel);
     (*generation)->tokens->start();
     retire(std::exchange(m_current, std::move(*generation)));
+    publishMetrics(m_current->metrics.get());
     result.applied = true;
     return result;
 }
@@ -232,6 +324,47 @@ void ServiceRunner::retire(std::unique_ptr<Generation> generation)
         successor);
 }
 
+Expected<void, QString> ServiceRunner::startTelemetry()
+{
+    const config::TelemetryConfig &telemetry = m_startConfig.telemetry;
+    if (telemetry.adminPort != 0) {
+        std::function<QByteArray()> text;
+        if (telemetry.prometheusMetrics)
+            text = [this] { return m_current->metrics->prometheusText(); };
+        m_admin = std::make_unique<AdminServer>(
+            [this]() -> const health::ReadinessProbe & { return m_current->proxy->readiness(); },
+            std::move(text));
+        if (auto listening = m_admin->listen(m_startConfig.listener.address, telemetry.adminPort); !listening)
+            return Unexpected(listening.error());
+    }
+    if (!m_tracer->enabled())
+        return {};
+    auto settings = telemetry::ExportSettings::fromConfig(m_startConfig);
+    if (!settings)
+        return Unexpected(settings.error());
+    telemetry::ExportPipeline::Settings pipeline;
+    pipeline.spanDelay = telemetry.spanExportDelay;
+    pipeline.metricInterval = telemetry.metricExportInterval;
+    m_export = std::make_unique<telemetry::ExportPipeline>(
+        pipeline, *m_tracer,
+        [this] {
+            // The exporter's thread: the lock keeps the generation it reads from being retired.
+            const std::lock_guard lock(m_exportedMetricsMutex);
+            return m_exportedMetrics != nullptr ? m_exportedMetrics->collect()
+                                                : std::vector<telemetry::MetricFamily>{};
+        },
+        [factory = m_exportTransport, exportSettings = *settings] { return factory(exportSettings); },
+        m_exportStats, m_clock);
+    m_export->start();
+    return {};
+}
+
+void ServiceRunner::publishMetrics(const ServiceMetrics *metrics)
+{
+    const std::lock_guard lock(m_exportedMetricsMutex);
+    m_exportedMetrics = metrics;
+}
+
 void ServiceRunner::startControl()
 {
     if (!m_current->config.control.enabled)
@@ -241,14 +374,14 @@ void ServiceRunner::startControl()
     view.config = [this] { return m_current->config; };
     view.tokens = [this] { return m_current->tokens->statuses(); };
     view.counters = [this] {
-        const proxy::ProxyCounters &counters = m_current->proxy->counters();
+        // The same snapshot /metrics and the OTLP export read.
+        const proxy::CountersSnapshot counters = m_current->proxy->counters().snapshot();
         control::CounterTotals totals;
-        totals.requests = counters.requests.load(std::memory_order_relaxed);
-        totals.forwarded = counters.forwarded.load(std::memory_order_relaxed);
-        totals.localReplies = counters.localReplies.load(std::memory_order_relaxed);
-        totals.activeConnections = counters.activeConnections.load(std::memory_order_relaxed);
-        for (std::size_t kind = 0; kind < static_cast<std::size_t>(proxy::ProxyErrorKind::Count); ++kind)
-            totals.errors += counters.errorCount(static_cast<proxy::ProxyErrorKind>(kind));
+        totals.requests = counters.requests;
+        totals.forwarded = counters.forwarded;
+        totals.localReplies = counters.localReplies;
+        totals.activeConnections = counters.activeConnections;
+        totals.errors = counters.errorTotal();
         return totals;
     };
     view.port = [this] { return port(); };
@@ -376,6 +509,8 @@ void ServiceRunner::shutdown()
     // The control socket stays during the drain, so a configurator sees "draining".
     m_current->proxy->drain([this] {
         m_controlServer.reset();
+        if (m_export)
+            m_export->shutdown();
         m_current->tokens->stop();
         qCInfo(lcApp).noquote() << "service stopped";
         Q_EMIT finished(0);

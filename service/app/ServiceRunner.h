@@ -5,6 +5,9 @@
 #include "config/ServiceConfig.h"
 #include "core/Expected.h"
 #include "core/SystemClock.h"
+#include "telemetry/ExportSettings.h"
+#include "telemetry/ExportStats.h"
+#include "telemetry/ExportTransport.h"
 
 #include <QJsonObject>
 #include <QObject>
@@ -12,6 +15,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 namespace aap::auth {
@@ -29,8 +33,15 @@ namespace aap::control {
 class ControlServer;
 class ServiceControl;
 } // namespace aap::control
+namespace aap::telemetry {
+class ExportPipeline;
+class Tracer;
+} // namespace aap::telemetry
 
 namespace aap::app {
+
+class AdminServer;
+class ServiceMetrics;
 
 // Wires a validated configuration into a running service and owns its lifecycle: the listener
 // comes up first (so /health answers and /ready says why it is not ready), then token refresh
@@ -42,14 +53,22 @@ namespace aap::app {
 // identities keep their token cache, an unchanged listener socket is handed over (so no connection
 // attempt is refused), a changed one is bound anew. Once the new generation serves, the old one
 // drains: its in-flight requests finish on the configuration they started with.
+//
+// Telemetry (the tracer, the OTLP exporter, the admin port) belongs to the service, not to a
+// generation: it is set up at start from [telemetry] and keeps running across reloads; each
+// generation has its own counters and metrics, and /metrics and the exporter read the current one.
 class ServiceRunner : public QObject {
     Q_OBJECT
 
 public:
+    // Makes the OTLP transport (on the exporter's thread); empty: no export whatever the settings.
+    using TransportFactory =
+        std::function<std::unique_ptr<telemetry::ExportTransport>(const telemetry::ExportSettings &)>;
+
     // config is what reader.read() returned at start, already validated; configPath is the file it
     // came from (empty when none), which the control socket shows and applies to.
     ServiceRunner(ConfigReader reader, config::ServiceConfig config, QString configPath = {},
-                  QObject *parent = nullptr);
+                  TransportFactory exportTransport = {}, QObject *parent = nullptr);
     ~ServiceRunner() override;
 
     // Fails (with a message for the operator) when the listener cannot be bound or an identity
@@ -82,6 +101,9 @@ private:
     buildGeneration(const config::ServiceConfig &config, ReloadResult &result);
     ReloadResult apply(config::LoadedConfig loaded);
     void retire(std::unique_ptr<Generation> generation);
+    [[nodiscard]] Expected<void, QString> startTelemetry();
+    // The metrics the exporter's thread reads: the current generation's, switched under a lock.
+    void publishMetrics(const ServiceMetrics *metrics);
     [[nodiscard]] QString statusText() const;
     void updateStatus();
     void watchdogTick();
@@ -94,6 +116,14 @@ private:
     config::ServiceConfig m_startConfig;
     QString m_configPath;
     SystemClock m_clock;
+    TransportFactory m_exportTransport;
+    // Outlive every generation: the data path and the token schedulers feed the tracer.
+    std::unique_ptr<telemetry::Tracer> m_tracer;
+    telemetry::ExportStats m_exportStats;
+    std::mutex m_exportedMetricsMutex;
+    const ServiceMetrics *m_exportedMetrics = nullptr;
+    std::unique_ptr<telemetry::ExportPipeline> m_export;
+    std::unique_ptr<AdminServer> m_admin;
     std::unique_ptr<Generation> m_current;
     std::vector<std::unique_ptr<Generation>> m_retiring;
     std::unique_ptr<platform::SignalHandler> m_signals;

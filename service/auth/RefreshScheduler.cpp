@@ -113,6 +113,7 @@ void RefreshScheduler::startAttempt(bool early)
     m_earlyAttempt = early;
     const quint64 attempt = ++m_attempt;
     const TimePoint now = m_clock.now();
+    m_attemptStarted = now;
     if (holdsToken(now)) {
         setState(State::Refreshing);
     } else if (m_everHadToken) {
@@ -155,9 +156,23 @@ void RefreshScheduler::onFetched(quint64 attempt, TokenProvider::Result result)
     onSuccess(token);
 }
 
+void RefreshScheduler::reportAttempt(TimePoint now, const TokenError *error) const
+{
+    if (!m_settings.attemptFinished) {
+        return;
+    }
+    Attempt attempt{m_attemptStarted, now, error == nullptr, m_status.source, {}, {}};
+    if (error != nullptr) {
+        attempt.errorKind = TokenErrorStatus::kindName(error->kind);
+        attempt.errorCode = error->code;
+    }
+    m_settings.attemptFinished(m_settings, attempt);
+}
+
 void RefreshScheduler::onSuccess(const AccessToken &token)
 {
     const TimePoint now = m_clock.now();
+    reportAttempt(now, nullptr);
     const auto times = m_lifetime.evaluate(now, token.expiresOn, token.refreshOn);
 
     m_store.publish(TokenSnapshot{QByteArrayLiteral("Bearer ") + token.value, times.usableUntil});
@@ -190,6 +205,7 @@ void RefreshScheduler::onSuccess(const AccessToken &token)
 void RefreshScheduler::onFailure(const TokenError &error)
 {
     const TimePoint now = m_clock.now();
+    reportAttempt(now, &error);
     ++m_status.consecutiveFailures;
     ++m_status.totalFailures;
     m_status.lastError = TokenErrorStatus::info(error, toDateTime(now));

@@ -39,6 +39,16 @@ public:
     using Duration = std::chrono::milliseconds;
     using RandomSource = std::function<double()>; // uniform in [0, 1)
 
+    // One finished fetch, for traces (never the token).
+    struct Attempt {
+        Clock::TimePoint started;
+        Clock::TimePoint finished;
+        bool success = false;
+        QString source;    // the provider's description ("imds (system-assigned)")
+        QString errorKind; // TokenStatus' kinds: "transport", "http", ...
+        QString errorCode; // the token service's code, or ours ("empty_token")
+    };
+
     struct Settings {
         QString resource; // the audience without "/.default"
         QString identityName;
@@ -49,6 +59,7 @@ public:
         RetryPolicy::Settings retry;
         Duration earlyRefreshInterval = std::chrono::seconds{30};
         RandomSource random; // empty: QRandomGenerator::global()
+        std::function<void(const Settings &, const Attempt &)> attemptFinished; // may be empty
     };
 
     RefreshScheduler(Clock &clock, TokenProvider &provider, TokenStore &store, Settings settings,
@@ -88,6 +99,7 @@ private:
     [[nodiscard]] QString logPrefix() const;
     void setState(status::TokenStatus::State state);
     void publishStatus();
+    void reportAttempt(TimePoint now, const TokenError *error) const;
 
     Clock &m_clock;
     TokenProvider &m_provider;
@@ -101,6 +113,7 @@ private:
     bool m_earlyAttempt = false;
     bool m_everHadToken = false;
     quint64 m_attempt = 0; // answers to older attempts are ignored
+    TimePoint m_attemptStarted;
     std::optional<Clock::TimerId> m_attemptTimer;
     std::optional<TimePoint> m_attemptAt;
     std::optional<Clock::TimerId> m_expiryTimer;

@@ -27,23 +27,24 @@ const config::IdentityConfig *findIdentity(const config::ServiceConfig &config, 
 
 Expected<std::unique_ptr<TokenManager>, QString>
 TokenManager::create(Clock &clock, const config::ServiceConfig &config, const ProviderFactory &factory,
-                     const RefreshScheduler::RandomSource &random, QObject *parent)
+                     const RefreshScheduler::RandomSource &random, const AttemptObserver &attemptFinished,
+                     QObject *parent)
 {
-    return build(nullptr, clock, config, factory, random, parent);
+    return build(nullptr, clock, config, factory, random, attemptFinished, parent);
 }
 
 Expected<std::unique_ptr<TokenManager>, QString>
 TokenManager::createFrom(const TokenManager &running, Clock &clock, const config::ServiceConfig &config,
                          const ProviderFactory &factory, const RefreshScheduler::RandomSource &random,
-                         QObject *parent)
+                         const AttemptObserver &attemptFinished, QObject *parent)
 {
-    return build(&running, clock, config, factory, random, parent);
+    return build(&running, clock, config, factory, random, attemptFinished, parent);
 }
 
 Expected<std::unique_ptr<TokenManager>, QString>
 TokenManager::build(const TokenManager *running, Clock &clock, const config::ServiceConfig &config,
                     const ProviderFactory &factory, const RefreshScheduler::RandomSource &random,
-                    QObject *parent)
+                    const AttemptObserver &attemptFinished, QObject *parent)
 {
     std::unique_ptr<TokenManager> manager(new TokenManager(parent));
 
@@ -115,6 +116,7 @@ TokenManager::build(const TokenManager *running, Clock &clock, const config::Ser
         settings.routes = group.routes;
         settings.refreshPercent = config.token.refreshPercent;
         settings.random = random;
+        settings.attemptFinished = attemptFinished;
         cache->scheduler =
             std::make_unique<RefreshScheduler>(clock, *cache->provider, *cache->store, settings);
         connect(cache->store.get(), &TokenStore::statusChanged, manager.get(), &TokenManager::statusChanged);

@@ -34,17 +34,21 @@ class TokenManager : public QObject {
 public:
     using ProviderFactory =
         std::function<Expected<std::unique_ptr<TokenProvider>, QString>(const config::IdentityConfig &)>;
+    // Hears about every finished token fetch (traces); may be empty.
+    using AttemptObserver = decltype(RefreshScheduler::Settings::attemptFinished);
 
     // Fails when a route names an unknown identity, has no audience, or the factory fails.
     [[nodiscard]] static Expected<std::unique_ptr<TokenManager>, QString>
     create(Clock &clock, const config::ServiceConfig &config, const ProviderFactory &factory,
-           const RefreshScheduler::RandomSource &random = {}, QObject *parent = nullptr);
+           const RefreshScheduler::RandomSource &random = {}, const AttemptObserver &attemptFinished = {},
+           QObject *parent = nullptr);
     // As create(), sharing every cache of `running` that config still asks for unchanged (same
-    // identity settings, audience and refresh percentage); the factory is called for the rest.
+    // identity settings, audience and refresh percentage); the factory is called for the rest. A
+    // shared cache keeps the observer it was created with.
     [[nodiscard]] static Expected<std::unique_ptr<TokenManager>, QString>
     createFrom(const TokenManager &running, Clock &clock, const config::ServiceConfig &config,
                const ProviderFactory &factory, const RefreshScheduler::RandomSource &random = {},
-               QObject *parent = nullptr);
+               const AttemptObserver &attemptFinished = {}, QObject *parent = nullptr);
 
     ~TokenManager() override;
 
@@ -82,7 +86,8 @@ private:
 
     [[nodiscard]] static Expected<std::unique_ptr<TokenManager>, QString>
     build(const TokenManager *running, Clock &clock, const config::ServiceConfig &config,
-          const ProviderFactory &factory, const RefreshScheduler::RandomSource &random, QObject *parent);
+          const ProviderFactory &factory, const RefreshScheduler::RandomSource &random,
+          const AttemptObserver &attemptFinished, QObject *parent);
 
     std::vector<std::shared_ptr<Cache>> m_caches;
     QHash<QString, TokenStore *> m_storeByRoute;

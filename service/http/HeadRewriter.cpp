@@ -169,13 +169,13 @@ bool HeadRewriter::isHopByHop(QByteArrayView name)
 
 void HeadRewriter::appendUpstreamRequest(const RequestHead &request, QByteArrayView authorization,
                                          QByteArrayView clientAddress, QByteArrayView forwardedProto,
-                                         QByteArray &out) const
+                                         QByteArray &out, QByteArrayView traceparent) const
 {
     const QByteArrayView originalHost =
         request.targetForm() == TargetForm::Absolute ? request.authority() : request.host();
     Writer writer(out, request.bytes().size() + m_basePath.size() + m_host.size() + authorization.size() +
                            clientAddress.size() + forwardedProto.size() + originalHost.size() +
-                           m_overrideBytes + kAddedFieldsBound);
+                           m_overrideBytes + traceparent.size() + kAddedFieldsBound);
     writer.put(request.method());
     writer.put(' ');
     if (request.targetForm() == TargetForm::Asterisk) {
@@ -206,6 +206,9 @@ void HeadRewriter::appendUpstreamRequest(const RequestHead &request, QByteArrayV
         switch (name.size()) {
         case 4:
             drop = drop || equalsIgnoreCase(name, "host");
+            break;
+        case 11:
+            drop = drop || (!traceparent.isEmpty() && equalsIgnoreCase(name, "traceparent"));
             break;
         case 13:
             drop = drop || equalsIgnoreCase(name, "authorization");
@@ -244,6 +247,8 @@ void HeadRewriter::appendUpstreamRequest(const RequestHead &request, QByteArrayV
         writer.field(name, value);
     if (!authorization.isEmpty())
         writer.field("Authorization", authorization);
+    if (!traceparent.isEmpty())
+        writer.field("traceparent", traceparent);
     if (request.framing() == BodyFraming::Chunked)
         writer.put(QByteArrayView("Transfer-Encoding: chunked\r\n"));
     writer.put(QByteArrayView("\r\n"));

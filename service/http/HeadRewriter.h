@@ -50,9 +50,11 @@ public:
     // ("http"/"https"), X-Forwarded-Host set to the client's Host (absolute-form: its authority).
     // Content-Length is kept; a chunked body is announced as chunked again (send it re-chunked or
     // as the validated raw chunk bytes). HTTP/1.1 default keep-alive: no Connection field.
+    // A non-empty `traceparent` replaces the client's traceparent fields (tracing continues through
+    // this proxy); tracestate is kept as it came.
     void appendUpstreamRequest(const RequestHead &request, QByteArrayView authorization,
-                               QByteArrayView clientAddress, QByteArrayView forwardedProto,
-                               QByteArray &out) const;
+                               QByteArrayView clientAddress, QByteArrayView forwardedProto, QByteArray &out,
+                               QByteArrayView traceparent = {}) const;
 
     // Decides the client-side framing for `response` to `request`. `proxyWillClose`: the proxy
     // closes the client connection after this response anyway (draining, error budget...).

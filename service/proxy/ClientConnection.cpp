@@ -118,13 +118,13 @@ ClientConnection::ClientConnection(ProxyWorker &worker, QTcpSocket *socket, qsiz
     connect(m_socket, &QTcpSocket::readyRead, this, &ClientConnection::onReadyRead);
     connect(m_socket, &QTcpSocket::bytesWritten, this, &ClientConnection::onBytesWritten);
     connect(m_socket, &QTcpSocket::disconnected, this, &ClientConnection::onDisconnected);
-    m_worker.counters().activeConnections.fetch_add(1, std::memory_order_relaxed);
+    m_worker.counters().activeConnections.add(1);
     setDeadline(Deadline::ClientIdle, m_worker.options().limits.clientIdleTimeout);
 }
 
 ClientConnection::~ClientConnection()
 {
-    m_worker.counters().activeConnections.fetch_sub(1, std::memory_order_relaxed);
+    m_worker.counters().activeConnections.add(-1);
 }
 
 void ClientConnection::setDeadline(Deadline kind, std::chrono::milliseconds after)
@@ -273,7 +273,8 @@ void ClientConnection::handleHead()
     if (rejectedInbound(path) || answerLocally(path)) {
         return;
     }
-    m_worker.counters().requests.fetch_add(1, std::memory_order_relaxed);
+    m_worker.counters().requests.add();
+    m_worker.recorder().begin(m_exchange, m_request);
 
     const auto route =
         m_fixedRoute >= 0 ? std::optional<qsizetype>(m_fixedRoute) : m_worker.routeTable().match(path);
@@ -369,15 +370,20 @@ bool ClientConnection::answerLocally(QByteArrayView path)
 {
     const bool health = path == QByteArrayView("/health");
     const bool ready = !health && path == QByteArrayView("/ready");
-    if (!health && !ready) {
+    const bool metrics =
+        !health && !ready && path == QByteArrayView("/metrics") && m_worker.options().telemetry.metricsText;
+    if (!health && !ready && !metrics) {
         return false;
     }
-    m_worker.counters().localReplies.fetch_add(1, std::memory_order_relaxed);
+    m_worker.counters().localReplies.add();
     // A body sent to a local endpoint is not read: close afterwards instead.
     const bool close = m_closeAfterResponse || !m_requestBodyDone;
     m_out.resize(0);
     if (health) {
         LocalReply::appendJson(m_out, 200, R"({"status":"ok"})", replyConnection(close));
+    } else if (metrics) {
+        LocalReply::appendBody(m_out, 200, "text/plain; version=0.0.4; charset=utf-8",
+                               m_worker.options().telemetry.metricsText(), replyConnection(close));
     } else {
         const auto answer = m_worker.probe().answer();
         if (const auto suppressed = answer.ready ? std::nullopt : m_worker.notReadyLog().admit()) {
@@ -434,6 +440,7 @@ void ClientConnection::tokenChanged(qsizetype routeIndex)
 void ClientConnection::acquireUpstream(bool fresh)
 {
     m_state = State::WaitingUpstream;
+    m_worker.recorder().upstreamStarting(m_exchange);
     m_pool = m_worker.route(m_routeIndex).pool.get();
     m_upstream = nullptr;
     setDeadline(Deadline::Connect, m_worker.options().upstream.connectTimeout);
@@ -475,7 +482,7 @@ void ClientConnection::sendRequestHead()
     m_upstreamHead.resize(0);
     route.rewriter.appendUpstreamRequest(m_request, token->authorization, m_peerAddress,
                                          m_tlsClient ? QByteArrayView("https") : QByteArrayView("http"),
-                                         m_upstreamHead);
+                                         m_upstreamHead, m_worker.recorder().traceparent(m_exchange));
     m_upIn.resize(0);
     m_responseParser.reset();
     m_responseStarted = false;
@@ -593,6 +600,7 @@ void ClientConnection::pumpRequestBody()
         return;
     }
     if (moved > 0) {
+        m_exchange.bytesIn += static_cast<std::uint64_t>(moved);
         m_bodyBytesSent = true;
         if (!m_responseHeadRelayed) {
             setDeadline(Deadline::BodyIdle, m_worker.options().upstream.idleBodyTimeout);
@@ -681,7 +689,7 @@ void ClientConnection::handleFinalResponseHead()
 {
     auto &route = m_worker.route(m_routeIndex);
     if (m_response.status() == 401) {
-        m_worker.counters().unauthorizedFromTarget.fetch_add(1, std::memory_order_relaxed);
+        m_worker.counters().unauthorizedFromTarget.add();
         qCWarning(lcUpstream).noquote()
             << "target answered 401, asking for a token refresh" << LogField::kv("route", route.name);
         route.store->reportUnauthorized();
@@ -699,9 +707,11 @@ void ClientConnection::handleFinalResponseHead()
     m_out.resize(0);
     http::HeadRewriter::appendDownstreamResponse(m_response, m_request, m_plan, m_out);
     m_socket->write(m_out);
+    m_exchange.upstreamStatus = m_response.status();
+    m_exchange.bytesOut += static_cast<std::uint64_t>(m_out.size());
     m_responseHeadRelayed = true;
     m_upstreamHead.resize(0);
-    m_worker.counters().forwarded.fetch_add(1, std::memory_order_relaxed);
+    m_worker.counters().forwarded.add();
     if (m_plan.body == http::DownstreamBody::None) {
         finishExchange(true);
         return;
@@ -731,6 +741,7 @@ void ClientConnection::pumpResponseBody()
         return;
     }
     if (moved > 0) {
+        m_exchange.bytesOut += static_cast<std::uint64_t>(moved);
         setDeadline(Deadline::BodyIdle, m_worker.options().upstream.idleBodyTimeout);
     }
     if (done) {
@@ -793,7 +804,7 @@ void ClientConnection::upstreamFailed(UpstreamFailure failure)
         !m_bodyBytesSent) {
         // A kept-alive connection the target had already closed: one fresh attempt is safe.
         m_retried = true;
-        m_worker.counters().upstreamRetries.fetch_add(1, std::memory_order_relaxed);
+        m_worker.counters().upstreamRetries.add();
         qCWarning(lcUpstream).noquote() << "reused upstream connection was closed, retrying once"
                                         << LogField::kv("route", m_worker.route(m_routeIndex).name);
         m_upstreamEof = false;
@@ -816,6 +827,7 @@ bool ClientConnection::isIdempotent() const
 
 void ClientConnection::finishExchange(bool upstreamReusable)
 {
+    recordExchange(m_response.status(), {});
     releaseUpstream(upstreamReusable && m_response.keepAlive() && m_requestBodyDone && m_upIn.isEmpty() &&
                     !m_upstreamEof);
     if (m_closeAfterResponse || !m_requestBodyDone) {
@@ -849,6 +861,7 @@ void ClientConnection::failRequest(int status, QByteArrayView code, const QStrin
                                    ProxyErrorKind kind, QByteArrayView extraFields)
 {
     m_worker.counters().count(kind);
+    recordExchange(m_responseHeadRelayed ? 0 : status, code);
     if (const auto suppressed = m_worker.requestFailedLog().admit()) {
         qCWarning(lcProxy).noquote()
             << "request failed" << LogField::kv("status", status) << LogField::kv("code", code.toByteArray())
@@ -877,6 +890,11 @@ void ClientConnection::replyError(int status, QByteArrayView code, const QString
     } else {
         startNextRequest();
     }
+}
+
+void ClientConnection::recordExchange(int status, QByteArrayView errorType)
+{
+    m_worker.recorder().finish(m_exchange, m_request, m_routeIndex, status, m_peerAddress, errorType);
 }
 
 LocalReply::Connection ClientConnection::replyConnection(bool close) const
@@ -926,6 +944,7 @@ void ClientConnection::closeNow()
     if (m_state == State::Closed) {
         return;
     }
+    recordExchange(0, "connection_closed");
     releaseUpstream(false);
     m_state = State::Closed;
     m_deadlineKind = Deadline::None;

@@ -7,6 +7,7 @@
 #include "http/ResponseHead.h"
 #include "http/ResponseHeadParser.h"
 #include "inbound/InboundGuard.h"
+#include "proxy/ExchangeRecorder.h"
 #include "proxy/LocalReply.h"
 #include "proxy/ProxyCounters.h"
 #include "proxy/UpstreamHandler.h"
@@ -116,6 +117,8 @@ private:
     void pumpResponseBody();
     void finishExchange(bool upstreamReusable);
     void startNextRequest();
+    // Metrics and spans of the exchange that ends now; status 0: the connection was cut.
+    void recordExchange(int status, QByteArrayView errorType);
 
     // Error reply before any response byte was relayed; closes when the request body was not
     // consumed. After the response head was relayed only the connection can be cut.
@@ -177,6 +180,7 @@ private:
     bool m_bodyBytesSent = false;
     bool m_sent100 = false;
     QByteArray m_out; // heads and local replies are built here
+    ExchangeState m_exchange;
 };
 
 } // namespace aap::proxy

@@ -86,11 +86,19 @@ QByteArrayView LocalReply::reasonPhrase(int status)
 void LocalReply::appendJson(QByteArray &out, int status, QByteArrayView body, Connection connection,
                             QByteArrayView extraFields)
 {
+    appendBody(out, status, "application/json", body, connection, extraFields);
+}
+
+void LocalReply::appendBody(QByteArray &out, int status, QByteArrayView contentType, QByteArrayView body,
+                            Connection connection, QByteArrayView extraFields)
+{
     out.append("HTTP/1.1 ");
     out.append(QByteArray::number(status));
     out.append(' ');
     out.append(reasonPhrase(status));
-    out.append("\r\nContent-Type: application/json\r\nCache-Control: no-store\r\nContent-Length: ");
+    out.append("\r\nContent-Type: ");
+    out.append(contentType);
+    out.append("\r\nCache-Control: no-store\r\nContent-Length: ");
     out.append(QByteArray::number(body.size()));
     out.append("\r\n");
     out.append(extraFields);

@@ -23,6 +23,9 @@ public:
     // A JSON body as is (health endpoints).
     static void appendJson(QByteArray &out, int status, QByteArrayView body, Connection connection,
                            QByteArrayView extraFields = {});
+    // Any body with its media type (/metrics).
+    static void appendBody(QByteArray &out, int status, QByteArrayView contentType, QByteArrayView body,
+                           Connection connection, QByteArrayView extraFields = {});
 
     static constexpr QByteArrayView continueResponse() { return "HTTP/1.1 100 Continue\r\n\r\n"; }
 

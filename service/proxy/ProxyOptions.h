@@ -3,9 +3,22 @@
 #include "config/ServiceConfig.h"
 #include "proxy/ProxyRoute.h"
 
+#include <QByteArray>
 #include <QList>
 
+#include <functional>
+
+namespace aap::telemetry {
+class Tracer;
+}
+
 namespace aap::proxy {
+
+struct ProxyTelemetry {
+    bool countRequests = true;               // per-route requests, durations and bytes
+    telemetry::Tracer *tracer = nullptr;     // not owned; nullptr or disabled: no spans, headers untouched
+    std::function<QByteArray()> metricsText; // empty: /metrics is forwarded like any other path
+};
 
 struct ProxyOptions {
     config::ListenerConfig listener;
@@ -18,6 +31,7 @@ struct ProxyOptions {
     bool loopbackBypassesProxy = true;
     // How often the listener certificate files are checked for a renewal.
     std::chrono::milliseconds certificateCheckInterval{10'000};
+    ProxyTelemetry telemetry;
 };
 
 } // namespace aap::proxy

@@ -45,6 +45,7 @@ QList<health::ReadinessProbe::Route> probeRoutes(const QList<ProxyRoute> &routes
 
 ProxyServer::ProxyServer(ProxyOptions options, Clock &clock, QObject *parent)
     : QObject(parent), m_options(std::move(options)), m_clock(clock),
+      m_counters(static_cast<std::size_t>(m_options.routes.size())),
       m_probe(std::make_unique<health::ReadinessProbe>(clock, probeRoutes(m_options.routes)))
 {}
 
@@ -73,8 +74,8 @@ Expected<void, QString> ProxyServer::start(ProxyServer *listenerDonor)
     for (int i = 0; i < count; ++i) {
         auto *thread = new QThread;
         thread->setObjectName(QStringLiteral("proxy-worker-%1").arg(i));
-        auto *worker = new ProxyWorker(m_options, m_transports, *m_guard, m_listenerTls.get(), m_counters,
-                                       *m_probe, m_clock, i);
+        auto *worker = new ProxyWorker(m_options, m_transports, *m_guard, m_listenerTls.get(),
+                                       m_counters.addWorker(), *m_probe, m_clock, i);
         worker->moveToThread(thread);
         // The worker (its sockets and timers) is destroyed on its own thread as the loop ends.
         connect(thread, &QThread::finished, worker, &QObject::deleteLater);
@@ -170,7 +171,7 @@ Acceptor::Hooks ProxyServer::acceptorHooks(qsizetype fixedRoute)
             worker->shedIdleLater(kShedPerWorker);
         }
     };
-    hooks.shedTotal = [this] { return m_counters.idleConnectionsShed.load(std::memory_order_relaxed); };
+    hooks.shedTotal = [this] { return m_counters.snapshot().idleConnectionsShed; };
     hooks.exhausted = [this] { m_counters.descriptorExhaustions.fetch_add(1, std::memory_order_relaxed); };
     hooks.rejected = [this] { m_counters.connectionsRejected.fetch_add(1, std::memory_order_relaxed); };
     return hooks;
@@ -344,7 +345,8 @@ void ProxyServer::drain(std::function<void()> done, ProxyServer *successor)
     m_probe->setDraining(true);
     closeAcceptors();
     qCInfo(lcProxy).noquote() << "draining"
-                              << log::LogField::kv("active_connections", m_counters.activeConnections.load())
+                              << log::LogField::kv("active_connections",
+                                                   m_counters.snapshot().activeConnections)
                               << log::LogField::kv("timeout_ms", m_options.limits.drainTimeout.count());
     m_pendingDrains = gsl::narrow<int>(m_workers.size());
     m_successor = successor;
@@ -370,7 +372,7 @@ void ProxyServer::drain(std::function<void()> done, ProxyServer *successor)
         if (m_pendingDrains > 0) {
             qCWarning(lcProxy).noquote()
                 << "drain time-out, closing remaining connections"
-                << log::LogField::kv("active_connections", m_counters.activeConnections.load());
+                << log::LogField::kv("active_connections", m_counters.snapshot().activeConnections);
             for (ProxyWorker *worker : m_workers) {
                 worker->closeAllLater();
             }

@@ -103,7 +103,7 @@ private:
     ProxyOptions m_options;
     Clock &m_clock;
     Clock::TimerId m_drainTimer = 0;
-    ProxyCounters m_counters;
+    ProxyCounters m_counters; // after m_options: sized by its routes
     std::unique_ptr<health::ReadinessProbe> m_probe;
     std::vector<RouteTransport> m_transports;
     std::unique_ptr<inbound::InboundGuard> m_guard;

@@ -17,6 +17,7 @@
 #include <algorithm>
 
 #include <gsl/assert>
+#include <gsl/narrow>
 
 namespace aap::proxy {
 
@@ -74,12 +75,12 @@ std::chrono::milliseconds sweepInterval(const ProxyOptions &options)
 
 ProxyWorker::ProxyWorker(const ProxyOptions &options, const std::vector<RouteTransport> &transports,
                          const inbound::InboundGuard &guard, const inbound::ListenerTls *listenerTls,
-                         ProxyCounters &counters, const health::ReadinessProbe &probe, const Clock &clock,
+                         WorkerCounters &counters, const health::ReadinessProbe &probe, const Clock &clock,
                          int index)
     : m_options(options), m_counters(counters), m_probe(probe), m_clock(clock), m_guard(guard),
       m_listenerTls(listenerTls), m_routeTable(prefixesOf(options.routes)),
-      m_scratch(kScratchBytes, Qt::Uninitialized), m_notReadyLog(clock), m_requestFailedLog(clock),
-      m_rejectedLog(clock), m_index(index)
+      m_recorder(options, counters, clock), m_scratch(kScratchBytes, Qt::Uninitialized), m_notReadyLog(clock),
+      m_requestFailedLog(clock), m_rejectedLog(clock), m_index(index)
 {
     for (qsizetype i = 0; i < options.routes.size(); ++i) {
         const auto &route = options.routes[i];
@@ -173,8 +174,7 @@ void ProxyWorker::shedIdleLater(int count)
                     ++shed;
                 }
             }
-            m_counters.idleConnectionsShed.fetch_add(static_cast<std::uint64_t>(shed),
-                                                     std::memory_order_relaxed);
+            m_counters.idleConnectionsShed.add(gsl::narrow<std::uint64_t>(shed));
         },
         Qt::QueuedConnection);
 }

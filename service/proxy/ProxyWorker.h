@@ -4,6 +4,7 @@
 #include "core/Clock.h"
 #include "http/HeadRewriter.h"
 #include "log/LogLimiter.h"
+#include "proxy/ExchangeRecorder.h"
 #include "proxy/ProxyOptions.h"
 #include "proxy/RouteTable.h"
 #include "proxy/RouteTransport.h"
@@ -34,12 +35,12 @@ namespace aap::proxy {
 
 class ClientConnection;
 class UpstreamPool;
-struct ProxyCounters;
+struct WorkerCounters;
 
 // One event loop's share of the proxy: the client connections handed to it, one TokenReader and
 // one upstream pool per route, a periodic sweep for time-outs and idle expiry. Everything here
-// runs on the worker's thread; nothing is shared with other workers except the counters, the
-// token stores (read through TokenReader) and the readiness probe.
+// runs on the worker's thread and counts into its own WorkerCounters; nothing is shared with other
+// workers except the token stores (read through TokenReader) and the readiness probe.
 class ProxyWorker : public QObject {
     Q_OBJECT
 
@@ -55,7 +56,7 @@ public:
     // `transports`: one per route. `listenerTls`: null for a plain-text listener.
     ProxyWorker(const ProxyOptions &options, const std::vector<RouteTransport> &transports,
                 const inbound::InboundGuard &guard, const inbound::ListenerTls *listenerTls,
-                ProxyCounters &counters, const health::ReadinessProbe &probe, const Clock &clock, int index);
+                WorkerCounters &counters, const health::ReadinessProbe &probe, const Clock &clock, int index);
     ~ProxyWorker() override;
 
     // Receives an idle connection's descriptor during a reload, with the route that owns the port the
@@ -81,7 +82,7 @@ public:
 
     // Worker-thread API for ClientConnection.
     [[nodiscard]] const ProxyOptions &options() const { return m_options; }
-    [[nodiscard]] ProxyCounters &counters() const { return m_counters; }
+    [[nodiscard]] WorkerCounters &counters() const { return m_counters; }
     [[nodiscard]] const health::ReadinessProbe &probe() const { return m_probe; }
     [[nodiscard]] const Clock &clock() const { return m_clock; }
     [[nodiscard]] const RouteTable &routeTable() const { return m_routeTable; }
@@ -90,6 +91,7 @@ public:
     [[nodiscard]] const inbound::ListenerTls *listenerTls() const { return m_listenerTls; }
     // Rejected clients are logged with their address, at most a few lines per window.
     [[nodiscard]] log::LogLimiter &rejectedLog() { return m_rejectedLog; }
+    [[nodiscard]] ExchangeRecorder &recorder() { return m_recorder; }
     [[nodiscard]] Route &route(qsizetype index) { return *m_routes[gsl::narrow<std::size_t>(index)]; }
     [[nodiscard]] bool isDraining() const { return m_draining; }
     // Rate limits for warnings every request of an outage would repeat (not-ready probes, failed
@@ -112,12 +114,13 @@ private:
     void checkDrained();
 
     const ProxyOptions &m_options;
-    ProxyCounters &m_counters;
+    WorkerCounters &m_counters;
     const health::ReadinessProbe &m_probe;
     const Clock &m_clock;
     const inbound::InboundGuard &m_guard;
     const inbound::ListenerTls *m_listenerTls;
     RouteTable m_routeTable;
+    ExchangeRecorder m_recorder;
     std::vector<std::unique_ptr<Route>> m_routes;
     std::vector<ClientConnection *> m_connections;
     QTimer *m_sweepTimer = nullptr;

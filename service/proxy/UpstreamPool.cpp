@@ -14,7 +14,7 @@
 namespace aap::proxy {
 
 UpstreamPool::UpstreamPool(config::TargetUrl target, const config::UpstreamConfig &upstream,
-                           const RouteTransport &transport, ProxyCounters &counters,
+                           const RouteTransport &transport, WorkerCounters &counters,
                            QObject *connectionParent)
     : m_target(std::move(target)), m_host(m_target.host), m_upstream(upstream), m_transport(transport),
       m_counters(counters), m_connectionParent(connectionParent)
@@ -34,7 +34,7 @@ UpstreamPool::Acquired UpstreamPool::acquire(gsl::not_null<UpstreamHandler *> ha
             m_idle.pop_back();
             if (connection->isReusable()) {
                 connection->setHandler(handler);
-                m_counters.upstreamConnectionsReused.fetch_add(1, std::memory_order_relaxed);
+                m_counters.upstreamConnectionsReused.add();
                 return {connection, true};
             }
             remove(connection);
@@ -47,6 +47,7 @@ UpstreamPool::Acquired UpstreamPool::acquire(gsl::not_null<UpstreamHandler *> ha
         }
         if (m_open >= m_upstream.maxConnectionsPerWorker) {
             m_waiters.push_back(handler);
+            m_counters.upstreamPoolExhausted.add();
             return {};
         }
     }
@@ -57,7 +58,8 @@ gsl::not_null<UpstreamConnection *> UpstreamPool::open(gsl::not_null<UpstreamHan
 {
     auto *connection = new UpstreamConnection(*this, m_target.isTls(), m_connectionParent);
     ++m_open;
-    m_counters.upstreamConnectionsOpened.fetch_add(1, std::memory_order_relaxed);
+    m_counters.upstreamConnections.add(1);
+    m_counters.upstreamConnectionsOpened.add();
     connection->setHandler(handler);
     handler->upstreamAssigned(connection);
     connection->connectTo(m_target.host, m_target.port, m_transport.tls, m_transport.proxy);
@@ -85,7 +87,7 @@ void UpstreamPool::release(gsl::not_null<UpstreamConnection *> connection, bool 
         const gsl::not_null<UpstreamHandler *> next = m_waiters.front();
         m_waiters.pop_front();
         connection->setHandler(next);
-        m_counters.upstreamConnectionsReused.fetch_add(1, std::memory_order_relaxed);
+        m_counters.upstreamConnectionsReused.add();
         next->upstreamReady(connection);
         return;
     }
@@ -128,6 +130,7 @@ void UpstreamPool::remove(gsl::not_null<UpstreamConnection *> connection)
     connection->discard();
     Expects(m_open > 0);
     --m_open;
+    m_counters.upstreamConnections.add(-1);
     serveWaiter();
 }
 

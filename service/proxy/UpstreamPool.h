@@ -17,14 +17,14 @@ class QObject;
 
 namespace aap::proxy {
 
-struct ProxyCounters;
+struct WorkerCounters;
 
 // Keep-alive connections of one worker to one target. Not thread-safe: one pool per worker and
 // target. At most maxConnectionsPerWorker connections exist; exchanges beyond that wait in order.
 class UpstreamPool {
 public:
     UpstreamPool(config::TargetUrl target, const config::UpstreamConfig &upstream,
-                 const RouteTransport &transport, ProxyCounters &counters, QObject *connectionParent);
+                 const RouteTransport &transport, WorkerCounters &counters, QObject *connectionParent);
     UpstreamPool(const UpstreamPool &) = delete;
     UpstreamPool &operator=(const UpstreamPool &) = delete;
     UpstreamPool(UpstreamPool &&) = delete;
@@ -63,7 +63,7 @@ private:
     QString m_host;
     const config::UpstreamConfig &m_upstream;
     RouteTransport m_transport;
-    ProxyCounters &m_counters;
+    WorkerCounters &m_counters;
     QObject *m_connectionParent;
     int m_open = 0;
     std::vector<UpstreamConnection *> m_idle; // most recently used last

@@ -164,6 +164,81 @@ QString identityKindName(IdentityKind kind)
     return {};
 }
 
+Expected<TracesSampler, QString> parseTracesSampler(const QString &text)
+{
+    const QString value = text.trimmed().toLower();
+    for (const auto sampler : {TracesSampler::AlwaysOn, TracesSampler::AlwaysOff, TracesSampler::TraceIdRatio,
+                               TracesSampler::ParentBasedAlwaysOn, TracesSampler::ParentBasedAlwaysOff,
+                               TracesSampler::ParentBasedTraceIdRatio}) {
+        if (value == tracesSamplerName(sampler))
+            return sampler;
+    }
+    return Unexpected(QStringLiteral("unknown sampler ") + quoted(text) +
+                      QStringLiteral(" (use always_on, always_off, traceidratio, parentbased_always_on, "
+                                     "parentbased_always_off or parentbased_traceidratio)"));
+}
+
+QString tracesSamplerName(TracesSampler sampler)
+{
+    switch (sampler) {
+    case TracesSampler::AlwaysOn:
+        return QStringLiteral("always_on");
+    case TracesSampler::AlwaysOff:
+        return QStringLiteral("always_off");
+    case TracesSampler::TraceIdRatio:
+        return QStringLiteral("traceidratio");
+    case TracesSampler::ParentBasedAlwaysOn:
+        return QStringLiteral("parentbased_always_on");
+    case TracesSampler::ParentBasedAlwaysOff:
+        return QStringLiteral("parentbased_always_off");
+    case TracesSampler::ParentBasedTraceIdRatio:
+        return QStringLiteral("parentbased_traceidratio");
+    }
+    return {};
+}
+
+Expected<OtlpProtocol, QString> parseOtlpProtocol(const QString &text)
+{
+    const QString value = text.trimmed().toLower();
+    if (value == u"grpc")
+        return OtlpProtocol::Grpc;
+    if (value == u"http/protobuf")
+        return OtlpProtocol::HttpProtobuf;
+    return Unexpected(QStringLiteral("unknown OTLP protocol ") + quoted(text) +
+                      QStringLiteral(" (use grpc or http/protobuf)"));
+}
+
+QString otlpProtocolName(OtlpProtocol protocol)
+{
+    return protocol == OtlpProtocol::Grpc ? QStringLiteral("grpc") : QStringLiteral("http/protobuf");
+}
+
+Expected<double, QString> parseRatio(const QString &text)
+{
+    bool ok = false;
+    const double value = text.trimmed().toDouble(&ok);
+    if (!ok || value < 0.0 || value > 1.0)
+        return Unexpected(quoted(text) + QStringLiteral(" is not a probability between 0 and 1"));
+    return value;
+}
+
+Expected<QList<QPair<QString, QString>>, QString> parseKeyValueList(const QString &text)
+{
+    QList<QPair<QString, QString>> result;
+    if (text.trimmed().isEmpty())
+        return result;
+    const QStringList entries = text.split(QLatin1Char(','));
+    for (qsizetype i = 0; i < entries.size(); ++i) {
+        const qsizetype equals = entries[i].indexOf(QLatin1Char('='));
+        const QString key = entries[i].left(equals).trimmed();
+        if (equals < 0 || key.isEmpty())
+            return Unexpected(QStringLiteral("entry %1 is not key=value").arg(i + 1));
+        const QByteArray raw = entries[i].mid(equals + 1).trimmed().toUtf8();
+        result.append({key, QString::fromUtf8(QByteArray::fromPercentEncoding(raw))});
+    }
+    return result;
+}
+
 Expected<LogLevel, QString> parseLogLevel(const QString &text)
 {
     const QString value = text.trimmed().toLower();

@@ -55,6 +55,19 @@ inline constexpr std::chrono::milliseconds kMaxDuration{24LL * 60 * 60 * 1000};
 [[nodiscard]] Expected<AssertionAlgorithm, QString> parseAssertionAlgorithm(const QString &text);
 [[nodiscard]] QString assertionAlgorithmName(AssertionAlgorithm algorithm);
 
+[[nodiscard]] Expected<TracesSampler, QString> parseTracesSampler(const QString &text);
+[[nodiscard]] QString tracesSamplerName(TracesSampler sampler);
+
+[[nodiscard]] Expected<OtlpProtocol, QString> parseOtlpProtocol(const QString &text);
+[[nodiscard]] QString otlpProtocolName(OtlpProtocol protocol);
+
+// OTEL_TRACES_SAMPLER_ARG: a probability in [0, 1].
+[[nodiscard]] Expected<double, QString> parseRatio(const QString &text);
+
+// OTEL_EXPORTER_OTLP_HEADERS / OTEL_RESOURCE_ATTRIBUTES: "key=value,key2=value2", values
+// percent-decoded, entries trimmed. Messages name a bad entry's position, never its value.
+[[nodiscard]] Expected<QList<QPair<QString, QString>>, QString> parseKeyValueList(const QString &text);
+
 // "https://monitor.azure.com", ".../", ".../.default" -> "https://monitor.azure.com".
 [[nodiscard]] Expected<QString, QString> parseAudience(const QString &text);
 

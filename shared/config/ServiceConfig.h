@@ -138,10 +138,32 @@ struct OutboundProxyConfig {
     friend bool operator==(const OutboundProxyConfig &, const OutboundProxyConfig &) = default;
 };
 
+// OTEL_TRACES_SAMPLER's values.
+enum class TracesSampler {
+    AlwaysOn,
+    AlwaysOff,
+    TraceIdRatio,
+    ParentBasedAlwaysOn,
+    ParentBasedAlwaysOff,
+    ParentBasedTraceIdRatio
+};
+enum class OtlpProtocol { Grpc, HttpProtobuf };
+
 struct TelemetryConfig {
     QString serviceName = QStringLiteral("aad_auth_proxy"); // OTEL_SERVICE_NAME
-    QUrl grpcEndpoint;                                      // OTEL_GRPC_ENDPOINT; empty = off
-    bool prometheusMetrics = true;                          // /metrics
+    QUrl grpcEndpoint;                                      // OTEL_GRPC_ENDPOINT (the original's name)
+    QUrl otlpEndpoint; // OTEL_EXPORTER_OTLP_ENDPOINT; wins; neither: localhost:4317 (grpc) or :4318 (http)
+    OtlpProtocol protocol = OtlpProtocol::Grpc;                       // OTEL_EXPORTER_OTLP_PROTOCOL
+    Secret otlpHeaders;                                               // OTEL_EXPORTER_OTLP_HEADERS, k=v,k2=v2
+    QString resourceAttributes;                                       // OTEL_RESOURCE_ATTRIBUTES, k=v,k2=v2
+    bool sdkDisabled = false;                                         // OTEL_SDK_DISABLED: no export
+    TracesSampler tracesSampler = TracesSampler::ParentBasedAlwaysOn; // OTEL_TRACES_SAMPLER
+    double tracesSamplerRatio = 1.0;                                  // OTEL_TRACES_SAMPLER_ARG
+    milliseconds spanExportDelay{5'000};                              // OTEL_BSP_SCHEDULE_DELAY
+    milliseconds metricExportInterval{60'000};                        // OTEL_METRIC_EXPORT_INTERVAL
+    milliseconds exportTimeout{10'000};                               // OTEL_EXPORTER_OTLP_TIMEOUT
+    bool prometheusMetrics = true;                                    // /metrics
+    quint16 adminPort = 0; // a second listener (same address) for /metrics, /health, /ready; 0 = none
 };
 
 struct ControlConfig {

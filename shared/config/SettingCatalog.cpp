@@ -60,13 +60,6 @@ SettingDescriptor choice(SettingDescriptor meta, Access access, Parse parse, For
     return make(std::move(meta), access, parse, format);
 }
 
-SettingDescriptor ignored(SettingDescriptor meta, const QString &note = {})
-{
-    meta.support = SettingSupport::Ignored;
-    meta.supportNote = note;
-    return meta;
-}
-
 template <typename Access> SettingDescriptor secret(SettingDescriptor meta, Access access)
 {
     meta.secret = true;
@@ -573,20 +566,100 @@ QList<SettingDescriptor> buildCatalog()
         d(S::Global, u"telemetry"_s, u"service_name"_s, {u"OTEL_SERVICE_NAME"_s}, u"otel-service-name"_s,
           u"name"_s, u"service.name of traces and metrics."_s),
         [](auto &t) -> auto & { return t.config->telemetry.serviceName; });
-    SettingDescriptor grpc = make(
+    // host:port means plain http, as the original's OTEL_GRPC_ENDPOINT does.
+    const auto endpoint = [](const QString &value) { return values::parseHttpUrl(value, u"http"_s, false); };
+    SettingDescriptor grpcEndpoint = make(
         d(S::Global, u"telemetry"_s, u"grpc_endpoint"_s, {u"OTEL_GRPC_ENDPOINT"_s}, u"otel-grpc-endpoint"_s,
-          u"url"_s, u"OTLP/gRPC collector (e.g. http://localhost:4317); empty = no export."_s),
-        [](auto &t) -> auto & { return t.config->telemetry.grpcEndpoint; },
-        [](const QString &value) { return values::parseHttpUrl(value, u"http"_s, false); },
-        values::formatUrl);
-    grpc.type = SettingType::Url;
-    // The original's OTEL_GRPC_ENDPOINT must keep working: accepted, export comes later.
-    c << ignored(grpc, u"OTLP export is not implemented in this version yet; the endpoint is ignored"_s);
-    c << ignored(boolean(
+          u"url"_s,
+          u"OTLP collector as the original names it: host:port, http://host:port (plain) or https://host:port (TLS with the ca_bundle CAs)."_s),
+        [](auto &t) -> auto & { return t.config->telemetry.grpcEndpoint; }, endpoint, values::formatUrl);
+    grpcEndpoint.type = SettingType::Url;
+    c << grpcEndpoint;
+    SettingDescriptor otlpEndpoint = make(
+        d(S::Global, u"telemetry"_s, u"otlp_endpoint"_s, {u"OTEL_EXPORTER_OTLP_ENDPOINT"_s},
+          u"otlp-endpoint"_s, u"url"_s,
+          u"OTLP collector (wins over grpc_endpoint); neither set: localhost:4317 for grpc, localhost:4318 for http/protobuf."_s),
+        [](auto &t) -> auto & { return t.config->telemetry.otlpEndpoint; }, endpoint, values::formatUrl);
+    otlpEndpoint.type = SettingType::Url;
+    c << otlpEndpoint;
+    c << choice(d(S::Global, u"telemetry"_s, u"otlp_protocol"_s, {u"OTEL_EXPORTER_OTLP_PROTOCOL"_s},
+                  u"otlp-protocol"_s, u"protocol"_s, u"grpc or http/protobuf."_s),
+                [](auto &t) -> auto & { return t.config->telemetry.protocol; }, values::parseOtlpProtocol,
+                values::otlpProtocolName, {OtlpProtocol::Grpc, OtlpProtocol::HttpProtobuf});
+    SettingDescriptor otlpHeaders = make(
+        d(S::Global, u"telemetry"_s, u"otlp_headers"_s, {u"OTEL_EXPORTER_OTLP_HEADERS"_s}, u"otlp-headers"_s,
+          u"k=v,..."_s,
+          u"Headers (gRPC metadata) sent with every export, e.g. an API key; percent-encoded values."_s),
+        [](auto &t) -> auto & { return t.config->telemetry.otlpHeaders; },
+        [](const QString &value) -> Expected<Secret, QString> {
+            if (auto parsed = values::parseKeyValueList(value); !parsed)
+                return Unexpected(parsed.error());
+            return Secret(value.trimmed());
+        },
+        [](const Secret &value) { return value.redacted(); });
+    otlpHeaders.secret = true;
+    otlpHeaders.type = SettingType::Secret;
+    c << otlpHeaders;
+    c << make(
+        d(S::Global, u"telemetry"_s, u"resource_attributes"_s, {u"OTEL_RESOURCE_ATTRIBUTES"_s},
+          u"otel-resource-attributes"_s, u"k=v,..."_s,
+          u"Resource attributes of every span and metric (service.name comes from service_name)."_s),
+        [](auto &t) -> auto & { return t.config->telemetry.resourceAttributes; },
+        [](const QString &value) -> Expected<QString, QString> {
+            if (auto parsed = values::parseKeyValueList(value); !parsed)
+                return Unexpected(parsed.error());
+            return value.trimmed();
+        },
+        formatText);
+    c << boolean(
+        d(S::Global, u"telemetry"_s, u"sdk_disabled"_s, {u"OTEL_SDK_DISABLED"_s}, u"otel-sdk-disabled"_s,
+          u"bool"_s, u"true: no traces and no OTLP export (/metrics stays)."_s),
+        [](auto &t) -> auto & { return t.config->telemetry.sdkDisabled; });
+    c << choice(
+        d(S::Global, u"telemetry"_s, u"traces_sampler"_s, {u"OTEL_TRACES_SAMPLER"_s},
+          u"otel-traces-sampler"_s, u"sampler"_s,
+          u"always_on, always_off, traceidratio, parentbased_always_on (default), parentbased_always_off or parentbased_traceidratio."_s),
+        [](auto &t) -> auto & { return t.config->telemetry.tracesSampler; }, values::parseTracesSampler,
+        values::tracesSamplerName,
+        {TracesSampler::AlwaysOn, TracesSampler::AlwaysOff, TracesSampler::TraceIdRatio,
+         TracesSampler::ParentBasedAlwaysOn, TracesSampler::ParentBasedAlwaysOff,
+         TracesSampler::ParentBasedTraceIdRatio});
+    c << make(
+        d(S::Global, u"telemetry"_s, u"traces_sampler_arg"_s, {u"OTEL_TRACES_SAMPLER_ARG"_s},
+          u"otel-traces-sampler-arg"_s, u"ratio"_s,
+          u"Sampling probability of the traceidratio samplers (0..1)."_s),
+        [](auto &t) -> auto & { return t.config->telemetry.tracesSamplerRatio; }, values::parseRatio,
+        [](double value) { return QString::number(value); });
+    c << duration(
+        d(S::Global, u"telemetry"_s, u"span_export_delay_ms"_s, {u"OTEL_BSP_SCHEDULE_DELAY"_s},
+          u"span-export-delay-ms"_s, u"ms"_s, u"Spans are exported in batches this often."_s),
+        [](auto &t) -> auto & { return t.config->telemetry.spanExportDelay; }, 10);
+    c << duration(
+        d(S::Global, u"telemetry"_s, u"metric_export_interval_ms"_s, {u"OTEL_METRIC_EXPORT_INTERVAL"_s},
+          u"metric-export-interval-ms"_s, u"ms"_s, u"Metrics are exported over OTLP this often."_s),
+        [](auto &t) -> auto & { return t.config->telemetry.metricExportInterval; }, 10);
+    c << duration(
+        d(S::Global, u"telemetry"_s, u"export_timeout_ms"_s, {u"OTEL_EXPORTER_OTLP_TIMEOUT"_s},
+          u"otlp-timeout-ms"_s, u"ms"_s, u"Each export call gives up after this."_s),
+        [](auto &t) -> auto & { return t.config->telemetry.exportTimeout; }, 10);
+    c << boolean(
         d(S::Global, u"telemetry"_s, u"prometheus_metrics"_s, {u"PROMETHEUS_METRICS"_s},
           u"prometheus-metrics"_s, u"bool"_s,
-          u"Serve /metrics in Prometheus format (not yet: a warning when set)."_s),
-        [](auto &t) -> auto & { return t.config->telemetry.prometheusMetrics; }));
+          u"Answer /metrics (Prometheus text) on the listener and the admin port; false: /metrics is forwarded."_s),
+        [](auto &t) -> auto & { return t.config->telemetry.prometheusMetrics; });
+    SettingDescriptor adminPort = make(
+        d(S::Global, u"telemetry"_s, u"admin_port"_s, {u"ADMIN_PORT"_s}, u"admin-port"_s, u"port"_s,
+          u"A second listener on the listen address for /metrics, /health and /ready only; 0 = none."_s),
+        [](auto &t) -> auto & { return t.config->telemetry.adminPort; },
+        [](const QString &value) -> Expected<quint16, QString> {
+            if (value.trimmed() == u"0"_s)
+                return quint16{0};
+            return values::parsePort(value);
+        },
+        [](quint16 value) { return QString::number(value); });
+    adminPort.type = SettingType::Integer;
+    adminPort.maximum = 65535;
+    c << adminPort;
 
     // [log]
     c << choice(d(S::Global, u"log"_s, u"level"_s, {u"LOG_LEVEL"_s}, u"log-level"_s, u"level"_s,

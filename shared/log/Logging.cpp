@@ -18,6 +18,7 @@ Q_LOGGING_CATEGORY(lcAuth, "aap.auth")
 Q_LOGGING_CATEGORY(lcHealth, "aap.health")
 Q_LOGGING_CATEGORY(lcIpc, "aap.ipc")
 Q_LOGGING_CATEGORY(lcPlatform, "aap.platform")
+Q_LOGGING_CATEGORY(lcTelemetry, "aap.telemetry")
 
 namespace aap::log {
 

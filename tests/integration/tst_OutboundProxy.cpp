@@ -220,7 +220,7 @@ private Q_SLOTS:
         QCOMPARE(response->status, 502);
         QVERIFY(!response->body.contains("not-the-password"));
         QCOMPARE(h.upstream.requests().size(), 0);
-        QCOMPARE(h.counters().errorCount(ProxyErrorKind::UpstreamConnect), 1u);
+        QCOMPARE(h.counters().snapshot().errorCount(ProxyErrorKind::UpstreamConnect), 1u);
     }
 
     // A target that demands a client certificate (mutual TLS upstream), per route.

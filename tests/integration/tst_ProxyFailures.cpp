@@ -49,8 +49,8 @@ private Q_SLOTS:
             QVERIFY(data);
             QCOMPARE(data->status, 503);
         }
-        QCOMPARE(h.counters().localReplies.load(), 20u);
-        QCOMPARE(h.counters().errorCount(ProxyErrorKind::NoToken), 20u);
+        QCOMPARE(h.counters().snapshot().localReplies, 20u);
+        QCOMPARE(h.counters().snapshot().errorCount(ProxyErrorKind::NoToken), 20u);
         QCOMPARE(lines.filter(QRegularExpression(QStringLiteral("^not ready "))).size(), 5);
         QCOMPARE(lines.filter(QRegularExpression(QStringLiteral("^request failed "))).size(), 5);
     }
@@ -69,7 +69,7 @@ private Q_SLOTS:
         QVERIFY(client.isConnected());
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         ProxyTestHarness::verifyError(client.readResponse(), 502, "upstream_connect_failed");
-        QCOMPARE(h.counters().errorCount(ProxyErrorKind::UpstreamConnect), 1u);
+        QCOMPARE(h.counters().snapshot().errorCount(ProxyErrorKind::UpstreamConnect), 1u);
         // The client connection survives a request without a body.
         QVERIFY(client.isConnected());
     }
@@ -88,8 +88,8 @@ private Q_SLOTS:
         QVERIFY(client.isConnected());
         client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi");
         ProxyTestHarness::verifyError(client.readResponse(), 502, "upstream_reset");
-        QCOMPARE(h.counters().errorCount(ProxyErrorKind::UpstreamReset), 1u);
-        QCOMPARE(h.counters().upstreamRetries.load(), 0u);
+        QCOMPARE(h.counters().snapshot().errorCount(ProxyErrorKind::UpstreamReset), 1u);
+        QCOMPARE(h.counters().snapshot().upstreamRetries, 0u);
     }
 
     void upstreamGarbageIs502()
@@ -128,7 +128,7 @@ private Q_SLOTS:
         QVERIFY(client.isConnected());
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         ProxyTestHarness::verifyError(client.readResponse(), 504, "upstream_timeout");
-        QCOMPARE(h.counters().errorCount(ProxyErrorKind::UpstreamTimeout), 1u);
+        QCOMPARE(h.counters().snapshot().errorCount(ProxyErrorKind::UpstreamTimeout), 1u);
         // The hung upstream connection is not reused: it was closed.
         QTRY_COMPARE_WITH_TIMEOUT(h.upstream.openConnections(), 0, 10000);
     }
@@ -150,7 +150,7 @@ private Q_SLOTS:
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         QVERIFY(client.waitForDisconnected());
         QVERIFY(client.pending().contains("partial"));
-        QCOMPARE(h.counters().errorCount(ProxyErrorKind::UpstreamTimeout), 1u);
+        QCOMPARE(h.counters().snapshot().errorCount(ProxyErrorKind::UpstreamTimeout), 1u);
         QTRY_COMPARE_WITH_TIMEOUT(h.upstream.openConnections(), 0, 10000);
     }
 
@@ -220,14 +220,14 @@ private Q_SLOTS:
         const auto response = client.readResponse();
         QVERIFY(response);
         QCOMPARE(response->status, 200);
-        QCOMPARE(h.counters().upstreamRetries.load(), 1u);
+        QCOMPARE(h.counters().snapshot().upstreamRetries, 1u);
         QCOMPARE(h.upstream.requests().size(), 3);
 
         // Not idempotent: no retry, 502.
         calls = 1;
         client.send("POST /3 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
         ProxyTestHarness::verifyError(client.readResponse(), 502, "upstream_reset");
-        QCOMPARE(h.counters().upstreamRetries.load(), 1u);
+        QCOMPARE(h.counters().snapshot().upstreamRetries, 1u);
     }
 
     void noTokenWaitsForFirstToken()
@@ -256,7 +256,7 @@ private Q_SLOTS:
         QVERIFY(client.isConnected());
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         ProxyTestHarness::verifyError(client.readResponse(), 503, "no_token");
-        QCOMPARE(h.counters().errorCount(ProxyErrorKind::NoToken), 1u);
+        QCOMPARE(h.counters().snapshot().errorCount(ProxyErrorKind::NoToken), 1u);
         // Expired tokens are no tokens.
         h.store.publish(aap::auth::TokenSnapshot{ProxyTestHarness::tokenHeaderValue(), h.clock.now() - 1s});
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -284,7 +284,7 @@ private Q_SLOTS:
         QCOMPARE(response->status, 401);
         QCOMPARE(response->body, QByteArray("denied"));
         QTRY_COMPARE_WITH_TIMEOUT(reported.size(), 1, 10000);
-        QCOMPARE(h.counters().unauthorizedFromTarget.load(), 1u);
+        QCOMPARE(h.counters().snapshot().unauthorizedFromTarget, 1u);
     }
 
     void badInputIsRejectedAndNeverForwarded_data()
@@ -332,7 +332,7 @@ private Q_SLOTS:
         if (status != 400 || !bytes.contains("zz")) {
             QCOMPARE(h.upstream.requests().size(), 0);
         }
-        QVERIFY(h.counters().errorCount(ProxyErrorKind::BadRequest) >= 1u);
+        QVERIFY(h.counters().snapshot().errorCount(ProxyErrorKind::BadRequest) >= 1u);
     }
 
     void traceAndConnectAre405WithAllow_data()
@@ -384,7 +384,7 @@ private Q_SLOTS:
         h.store.publish(aap::auth::TokenSnapshot{ProxyTestHarness::tokenHeaderValue(), h.clock.now() - 1s});
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         ProxyTestHarness::verifyError(client.readResponse(10000), 503, "no_token");
-        QCOMPARE(h.counters().errorCount(ProxyErrorKind::NoToken), 2u);
+        QCOMPARE(h.counters().snapshot().errorCount(ProxyErrorKind::NoToken), 2u);
         QCOMPARE(h.upstream.requests().size(), 1);
         QVERIFY(client.isConnected());
     }
@@ -403,12 +403,12 @@ private Q_SLOTS:
         constexpr int kRequests = 100000; // ~10 MB of replies, more than the kernel buffers hold
         client.write(request.repeated(kRequests));
         // Give the proxy time to answer everything it would answer without back-pressure.
-        for (int i = 0; i < 300 && h.counters().localReplies.load() < kRequests; ++i) {
+        for (int i = 0; i < 300 && h.counters().snapshot().localReplies < kRequests; ++i) {
             QTest::qWait(10);
         }
         constexpr std::int64_t kBound = 512LL * 1024; // the high-water mark (256 KiB) and one reply
-        QVERIFY2(h.counters().maxPendingWriteBytes.load() < kBound,
-                 QByteArray::number(qint64(h.counters().maxPendingWriteBytes.load())).constData());
+        QVERIFY2(h.counters().snapshot().maxPendingWriteBytes < kBound,
+                 QByteArray::number(qint64(h.counters().snapshot().maxPendingWriteBytes)).constData());
         // Reading resumes the paused pipeline: every request is answered, in bounded memory.
         client.setReadBufferSize(0);
         qint64 received = 0;
@@ -424,8 +424,8 @@ private Q_SLOTS:
         };
         QTRY_VERIFY_WITH_TIMEOUT(drain(), 60000);
         QVERIFY(first.startsWith("HTTP/1.1 200 OK\r\n"));
-        QCOMPARE(h.counters().localReplies.load(), std::uint64_t(kRequests));
-        QVERIFY(h.counters().maxPendingWriteBytes.load() < kBound);
+        QCOMPARE(h.counters().snapshot().localReplies, std::uint64_t(kRequests));
+        QVERIFY(h.counters().snapshot().maxPendingWriteBytes < kBound);
     }
 
     void slowlorisIsCutWithoutSlowingOthers()
@@ -461,7 +461,7 @@ private Q_SLOTS:
         QVERIFY(sent < head.size());
         QVERIFY(slow.pending().startsWith("HTTP/1.1 408"));
         QVERIFY(served > 0);
-        QCOMPARE(h.counters().errorCount(ProxyErrorKind::ClientHeaderTimeout), 1u);
+        QCOMPARE(h.counters().snapshot().errorCount(ProxyErrorKind::ClientHeaderTimeout), 1u);
         for (const auto &request : h.upstream.requests()) {
             QCOMPARE(request.target, QByteArray("/fast"));
         }
@@ -478,7 +478,7 @@ private Q_SLOTS:
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         QVERIFY(client.readResponse());
         QVERIFY(client.waitForDisconnected());
-        QTRY_COMPARE_WITH_TIMEOUT(h.counters().activeConnections.load(), 0, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(h.counters().snapshot().activeConnections, 0, 10000);
     }
 
     void clientAbortMidBodyFreesUpstream()
@@ -494,8 +494,9 @@ private Q_SLOTS:
         client.abort();
         // The half-sent upstream request cannot be reused: the proxy closes that connection.
         QTRY_COMPARE_WITH_TIMEOUT(h.upstream.openConnections(), 0, 10000);
-        QTRY_COMPARE_WITH_TIMEOUT(h.counters().errorCount(ProxyErrorKind::ClientAborted), 1u, 10000);
-        QTRY_COMPARE_WITH_TIMEOUT(h.counters().activeConnections.load(), 0, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(h.counters().snapshot().errorCount(ProxyErrorKind::ClientAborted), 1u,
+                                  10000);
+        QTRY_COMPARE_WITH_TIMEOUT(h.counters().snapshot().activeConnections, 0, 10000);
         QCOMPARE(h.upstream.requests().size(), 0);
     }
 
@@ -516,7 +517,7 @@ private Q_SLOTS:
         client->abort();
         client->deleteLater();
         QTRY_COMPARE_WITH_TIMEOUT(h.upstream.openConnections(), 0, 10000);
-        QTRY_COMPARE_WITH_TIMEOUT(h.counters().activeConnections.load(), 0, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(h.counters().snapshot().activeConnections, 0, 10000);
     }
 };
 

@@ -55,7 +55,7 @@ private Q_SLOTS:
         if (status == 400) {
             ProxyTestHarness::verifyError(response, 400, "path_escapes_route");
             QCOMPARE(h.upstream.requests().size(), 0);
-            QCOMPARE(h.counters().errorCount(ProxyErrorKind::BadRequest), 1u);
+            QCOMPARE(h.counters().snapshot().errorCount(ProxyErrorKind::BadRequest), 1u);
         } else {
             QCOMPARE(h.upstream.requests().size(), 1);
             QCOMPARE(h.upstream.requests().constFirst().target, QByteArray("/base") + target);
@@ -82,7 +82,7 @@ private Q_SLOTS:
         QVERIFY(client.isConnected());
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         ProxyTestHarness::verifyError(client.readResponse(), 502, "upstream_bad_response");
-        QCOMPARE(h.counters().errorCount(ProxyErrorKind::UpstreamReset), 1u);
+        QCOMPARE(h.counters().snapshot().errorCount(ProxyErrorKind::UpstreamReset), 1u);
     }
 
     void queuedRequestsGet503WhenTheDrainDeadlinePasses()
@@ -102,7 +102,7 @@ private Q_SLOTS:
         ProxyTestHarness::verifyError(response, 503, "shutting_down");
         QCOMPARE(response->header("Connection").value_or(""), QByteArray("close"));
         QVERIFY(client.waitForDisconnected());
-        QTRY_COMPARE_WITH_TIMEOUT(h.counters().errorCount(ProxyErrorKind::ShuttingDown), 1u, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(h.counters().snapshot().errorCount(ProxyErrorKind::ShuttingDown), 1u, 5000);
         QCOMPARE(h.upstream.requests().size(), 0);
     }
 };

@@ -93,7 +93,7 @@ private Q_SLOTS:
         QCOMPARE(request.headerCount("Authorization"), 1);
         QCOMPARE(request.header("Authorization").value_or(""), ProxyTestHarness::tokenHeaderValue());
         QCOMPARE(request.header("X-Other").value_or(""), QByteArray("kept"));
-        QCOMPARE(h.counters().errorCount(ProxyErrorKind::InboundRejected), 0u);
+        QCOMPARE(h.counters().snapshot().errorCount(ProxyErrorKind::InboundRejected), 0u);
     }
 
     void keysFromFile()
@@ -150,7 +150,7 @@ private Q_SLOTS:
         QVERIFY(client.waitForDisconnected());
         QCOMPARE(h.upstream.requests().size(), 0);
         QCOMPARE(h.upstream.connectionCount(), 0);
-        QCOMPARE(h.counters().errorCount(ProxyErrorKind::InboundRejected), 1u);
+        QCOMPARE(h.counters().snapshot().errorCount(ProxyErrorKind::InboundRejected), 1u);
     }
 
     // No token yet: an accepted request would wait up to tokenWaitTimeout; a rejected one is
@@ -170,7 +170,7 @@ private Q_SLOTS:
         QVERIFY(response);
         QCOMPARE(response->status, 401);
         QVERIFY(elapsed.elapsed() < 10000);
-        QCOMPARE(h.counters().errorCount(ProxyErrorKind::NoToken), 0u);
+        QCOMPARE(h.counters().snapshot().errorCount(ProxyErrorKind::NoToken), 0u);
     }
 
     void probesNeedNoKey()
@@ -201,7 +201,7 @@ private Q_SLOTS:
             client.send(get("X-Api-Key: wrong-" + QByteArray::number(i) + "\r\n"));
             QVERIFY(client.readResponse());
         }
-        QCOMPARE(h.counters().errorCount(ProxyErrorKind::InboundRejected), 12u);
+        QCOMPARE(h.counters().snapshot().errorCount(ProxyErrorKind::InboundRejected), 12u);
         const QStringList lines = linesContaining(QStringLiteral("request rejected")).mid(before);
         // One worker, at most 5 lines per 10 s window (the fake clock does not move).
         QCOMPARE(lines.size(), 5);
@@ -378,7 +378,8 @@ private Q_SLOTS:
         QVERIFY(response);
         QCOMPARE(response->status, status);
         QCOMPARE(h.upstream.requests().size(), status == 200 ? 1 : 0);
-        QCOMPARE(h.counters().errorCount(ProxyErrorKind::InboundRejected), status == 200 ? 0u : 1u);
+        QCOMPARE(h.counters().snapshot().errorCount(ProxyErrorKind::InboundRejected),
+                 status == 200 ? 0u : 1u);
     }
 };
 

@@ -119,7 +119,7 @@ private Q_SLOTS:
         QVERIFY(response);
         QCOMPARE(response->status, 504);
         QVERIFY2(response->body.contains("TLS handshake"), response->body.constData());
-        QCOMPARE(h.counters().errorCount(ProxyErrorKind::UpstreamTimeout), 1u);
+        QCOMPARE(h.counters().snapshot().errorCount(ProxyErrorKind::UpstreamTimeout), 1u);
         QVERIFY(!accepted.empty());
     }
 

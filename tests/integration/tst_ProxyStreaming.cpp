@@ -76,7 +76,7 @@ private Q_SLOTS:
         QCOMPARE(response->status, 200);
         QCOMPARE(response->body, QByteArray::number(kHundredMiB));
         QCOMPARE(h.upstream.requests().first().bodySha256, FakeUpstream::patternSha256(kHundredMiB));
-        const qint64 maxPending = h.counters().maxPendingWriteBytes.load();
+        const qint64 maxPending = h.counters().snapshot().maxPendingWriteBytes;
         qInfo() << "max bytes pending in a proxy socket:" << maxPending
                 << "RSS growth KiB:" << residentKiB() - rssBefore;
         QVERIFY2(maxPending <= kMaxPendingBytes, qPrintable(QString::number(maxPending)));
@@ -112,7 +112,7 @@ private Q_SLOTS:
         QCOMPARE(response->status, 200);
         QCOMPARE(response->bodySize, kHundredMiB);
         QCOMPARE(response->bodySha256, FakeUpstream::patternSha256(kHundredMiB));
-        const qint64 maxPending = h.counters().maxPendingWriteBytes.load();
+        const qint64 maxPending = h.counters().snapshot().maxPendingWriteBytes;
         qInfo() << "max bytes pending in a proxy socket:" << maxPending;
         QVERIFY2(maxPending <= kMaxPendingBytes, qPrintable(QString::number(maxPending)));
     }

@@ -306,9 +306,16 @@ private slots:
             kValidBase + QStringList{u"AAD_TOKEN_REFRESH_INTERVAL_IN_PERCENTAGE=ten"_s}, u"warning"_s,
             u"token.refresh_percent"_s, u"env AAD_TOKEN_REFRESH_INTERVAL_IN_PERCENTAGE"_s,
             u"using the default 10"_s);
-        row("metrics not yet", kValidBase + QStringList{u"PROMETHEUS_METRICS=true"_s}, u"warning"_s,
-            u"telemetry.prometheus_metrics"_s, u"env PROMETHEUS_METRICS"_s,
-            u"not acted on by this version yet"_s);
+        row("unknown sampler", kValidBase + QStringList{u"OTEL_TRACES_SAMPLER=sometimes"_s}, u"error"_s,
+            u"telemetry.traces_sampler"_s, u"env OTEL_TRACES_SAMPLER"_s, u"unknown sampler"_s);
+        row("sampler ratio above 1", kValidBase + QStringList{u"OTEL_TRACES_SAMPLER_ARG=1.5"_s}, u"error"_s,
+            u"telemetry.traces_sampler_arg"_s, u"env OTEL_TRACES_SAMPLER_ARG"_s, u"between 0 and 1"_s);
+        row("unknown otlp protocol", kValidBase + QStringList{u"OTEL_EXPORTER_OTLP_PROTOCOL=http/json"_s},
+            u"error"_s, u"telemetry.otlp_protocol"_s, u"env OTEL_EXPORTER_OTLP_PROTOCOL"_s,
+            u"use grpc or http/protobuf"_s);
+        row("otlp headers without key",
+            kValidBase + QStringList{u"OTEL_EXPORTER_OTLP_HEADERS=api-key=x,=y"_s}, u"error"_s,
+            u"telemetry.otlp_headers"_s, u"env OTEL_EXPORTER_OTLP_HEADERS"_s, u"entry 2 is not key=value"_s);
         row("unknown route identity", kValidBase + QStringList{u"ROUTE_IDENTITY=nobody"_s}, u"error"_s,
             u"route.default.identity"_s, u"env ROUTE_IDENTITY"_s, u"no [identity \"nobody\"] section"_s);
         row("open listener", kValidBase + QStringList{u"LISTEN_ADDRESS=0.0.0.0"_s}, u"warning"_s,
@@ -367,10 +374,6 @@ private slots:
                               u"AZURE_CLIENT_CERTIFICATE_PASSWORD_FILE=%DIR%/pfx-password.txt"_s},
             u"error"_s, u"identity.default.certificate_password_file"_s,
             u"env AZURE_CLIENT_CERTIFICATE_PASSWORD_FILE"_s, u"not both"_s);
-        row("otlp endpoint accepted with a warning",
-            kValidBase + QStringList{u"OTEL_GRPC_ENDPOINT=http://127.0.0.1:4317"_s}, u"warning"_s,
-            u"telemetry.grpc_endpoint"_s, u"env OTEL_GRPC_ENDPOINT"_s,
-            u"not implemented in this version yet"_s);
         row("client ca without tls", kValidBase + QStringList{u"INBOUND_CLIENT_CA_PATH=%DIR%/cert.pem"_s},
             u"error"_s, u"listener.client_ca"_s, u"env INBOUND_CLIENT_CA_PATH"_s,
             u"need TLS on the listener"_s);

@@ -176,18 +176,13 @@ private Q_SLOTS:
         QVERIFY(!port->hasError());
     }
 
-    void unsupportedSettingsAreNotOfferedUnlessSet()
+    // Issue 11: telemetry is implemented, so its settings are offered like any other.
+    void telemetryIsOffered()
     {
-        {
-            Fixture f(kBase);
-            QVERIFY(!f.shown(u"telemetry.prometheus_metrics"_s));
-            QVERIFY(f.shown(u"telemetry.service_name"_s));
-        }
-        Fixture f(kBase + u"[telemetry]\nprometheus_metrics = true\n"_s);
-        SettingField *metrics = f.field(u"telemetry.prometheus_metrics"_s);
+        Fixture f(kBase);
         QVERIFY(f.shown(u"telemetry.prometheus_metrics"_s));
-        QVERIFY(!metrics->hasError());
-        QVERIFY(metrics->sourceText().contains(u"ignores"_s));
+        QVERIFY(f.shown(u"telemetry.service_name"_s));
+        QVERIFY(f.shown(u"telemetry.grpc_endpoint"_s));
     }
 
     // Issue 12: inbound protection is supported now, so the security page offers it.

@@ -40,6 +40,9 @@ void ServiceProcess::reset()
     m_environment.insert(u"LISTENING_PORT"_s, QString::number(m_port));
     m_environment.insert(u"AAD_AUTH_PROXY_CONFIG"_s, QString());
     m_environment.insert(u"CONTROL_SOCKET"_s, m_runtimeDir.filePath(u"control.sock"_s));
+    // Unset, the OTLP exporter would talk to localhost:4317, a port no test started; the telemetry
+    // tests turn it on with their own collector.
+    m_environment.insert(u"OTEL_SDK_DISABLED"_s, u"true"_s);
 }
 
 bool ServiceProcess::start(Stderr stderrMode, const QStringList &arguments)
@@ -86,15 +89,18 @@ void ServiceProcess::kill()
     m_process.waitForFinished(5'000);
 }
 
-ServiceProcess::Reply ServiceProcess::get(quint16 port, const QString &path)
+ServiceProcess::Reply ServiceProcess::get(quint16 port, const QString &path, const Headers &headers)
 {
     QNetworkAccessManager manager;
     QNetworkRequest request(QUrl(u"http://127.0.0.1:%1%2"_s.arg(port).arg(path)));
     request.setTransferTimeout(10'000);
+    for (const auto &[name, value] : headers)
+        request.setRawHeader(name, value);
     QNetworkReply *reply = manager.get(request);
     QSignalSpy finished(reply, &QNetworkReply::finished);
     finished.wait(15'000);
-    Reply result{reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), reply->readAll()};
+    Reply result{reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), reply->readAll(),
+                 reply->header(QNetworkRequest::ContentTypeHeader).toByteArray()};
     reply->deleteLater();
     return result;
 }

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <QByteArray>
+#include <QList>
+#include <QPair>
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QString>
@@ -20,7 +22,9 @@ public:
     struct Reply {
         int status = 0; // 0: no answer within the time-out
         QByteArray body;
+        QByteArray contentType;
     };
+    using Headers = QList<QPair<QByteArray, QByteArray>>;
 
     ServiceProcess();
     ~ServiceProcess();
@@ -56,10 +60,13 @@ public:
 
     [[nodiscard]] quint16 port() const { return m_port; }
     [[nodiscard]] QProcess &process() { return m_process; }
-    [[nodiscard]] Reply get(const QString &path) const { return get(m_port, path); }
+    [[nodiscard]] Reply get(const QString &path, const Headers &headers = {}) const
+    {
+        return get(m_port, path, headers);
+    }
 
-    // One GET to http://127.0.0.1:port<path>, bounded by 15 s.
-    static Reply get(quint16 port, const QString &path);
+    // One GET to http://127.0.0.1:port<path> with extra request headers, bounded by 15 s.
+    static Reply get(quint16 port, const QString &path, const Headers &headers = {});
     // A port nothing listens on at the moment of the call.
     static quint16 freePort();
     // The scrubbed environment ServiceProcess starts with, for tests that run the program themselves.

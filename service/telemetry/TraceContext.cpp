@@ -1,0 +1,114 @@
+#include "telemetry/TraceContext.h"
+
+#include <algorithm>
+
+namespace aap::telemetry {
+
+namespace {
+
+constexpr qsizetype kVersion00Length = 55;
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+int hexValue(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    return -1; // upper case is invalid in traceparent
+}
+
+bool decodeHex(QByteArrayView text, std::uint8_t *out, std::size_t size)
+{
+    if (static_cast<std::size_t>(text.size()) != size * 2) {
+        return false;
+    }
+    for (std::size_t i = 0; i < size; ++i) {
+        const int high = hexValue(text[static_cast<qsizetype>(2 * i)]);
+        const int low = hexValue(text[static_cast<qsizetype>(2 * i + 1)]);
+        if (high < 0 || low < 0) {
+            return false;
+        }
+        out[i] = static_cast<std::uint8_t>(high * 16 + low);
+    }
+    return true;
+}
+
+void appendHex(QByteArray &out, const std::uint8_t *bytes, std::size_t size)
+{
+    for (std::size_t i = 0; i < size; ++i) {
+        out.append(kHexDigits[bytes[i] >> 4]);
+        out.append(kHexDigits[bytes[i] & 0x0f]);
+    }
+}
+
+} // namespace
+
+std::optional<TraceContext> TraceContext::parse(QByteArrayView value)
+{
+    const QByteArrayView text = value.trimmed();
+    if (text.size() < kVersion00Length) {
+        return std::nullopt;
+    }
+    std::uint8_t version = 0;
+    if (!decodeHex(text.first(2), &version, 1) || version == 0xff) {
+        return std::nullopt;
+    }
+    if (version == 0 && text.size() != kVersion00Length) {
+        return std::nullopt;
+    }
+    // A later version may append fields, but only after a '-'.
+    if (text.size() > kVersion00Length && text[kVersion00Length] != '-') {
+        return std::nullopt;
+    }
+    if (text[2] != '-' || text[35] != '-' || text[52] != '-') {
+        return std::nullopt;
+    }
+    TraceContext context;
+    std::uint8_t flags = 0;
+    if (!decodeHex(text.sliced(3, 32), context.traceId.data(), context.traceId.size()) ||
+        !decodeHex(text.sliced(36, 16), context.spanId.data(), context.spanId.size()) ||
+        !decodeHex(text.sliced(53, 2), &flags, 1)) {
+        return std::nullopt;
+    }
+    if (isZero(context.traceId.data(), context.traceId.size()) ||
+        isZero(context.spanId.data(), context.spanId.size())) {
+        return std::nullopt;
+    }
+    context.sampled = (flags & 0x01) != 0;
+    return context;
+}
+
+void TraceContext::appendTraceparent(QByteArray &out) const
+{
+    out.append("00-");
+    appendHex(out, traceId.data(), traceId.size());
+    out.append('-');
+    appendHex(out, spanId.data(), spanId.size());
+    out.append(sampled ? "-01" : "-00");
+}
+
+QByteArray TraceContext::traceparent() const
+{
+    QByteArray out;
+    out.reserve(kVersion00Length);
+    appendTraceparent(out);
+    return out;
+}
+
+QByteArray TraceContext::hex(const std::uint8_t *bytes, std::size_t size)
+{
+    QByteArray out;
+    out.reserve(static_cast<qsizetype>(size * 2));
+    appendHex(out, bytes, size);
+    return out;
+}
+
+bool TraceContext::isZero(const std::uint8_t *bytes, std::size_t size)
+{
+    return std::all_of(bytes, bytes + size, [](std::uint8_t b) { return b == 0; });
+}
+
+} // namespace aap::telemetry

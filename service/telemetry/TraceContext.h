@@ -1,0 +1,33 @@
+#pragma once
+
+#include <QByteArray>
+#include <QByteArrayView>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+
+namespace aap::telemetry {
+
+using TraceId = std::array<std::uint8_t, 16>;
+using SpanId = std::array<std::uint8_t, 8>;
+
+// A W3C Trace Context (https://www.w3.org/TR/trace-context/) as it arrives in `traceparent`, or
+// as this proxy sends it on.
+struct TraceContext {
+    TraceId traceId{};
+    SpanId spanId{};
+    bool sampled = false;
+
+    // Parses a traceparent value. Version 00 must be exactly 55 characters; later versions may
+    // append fields, which are ignored. ff, upper-case hex and all-zero ids are invalid.
+    [[nodiscard]] static std::optional<TraceContext> parse(QByteArrayView traceparent);
+    // "00-<trace id>-<span id>-<flags>", always version 00.
+    void appendTraceparent(QByteArray &out) const;
+    [[nodiscard]] QByteArray traceparent() const;
+
+    [[nodiscard]] static QByteArray hex(const std::uint8_t *bytes, std::size_t size);
+    [[nodiscard]] static bool isZero(const std::uint8_t *bytes, std::size_t size);
+};
+
+} // namespace aap::telemetry

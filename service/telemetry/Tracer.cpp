@@ -1,0 +1,152 @@
+#include "telemetry/Tracer.h"
+
+namespace aap::telemetry {
+
+namespace {
+
+constexpr std::size_t kInternalCapacity = 256;
+
+void add(SpanData &span, const char *key, QByteArrayView value)
+{
+    if (!value.isEmpty()) {
+        span.attributes.append({QByteArray(key), QByteArray(value.data(), value.size())});
+    }
+}
+
+void add(SpanData &span, const char *key, std::int64_t value)
+{
+    span.attributes.append({QByteArray(key), value});
+}
+
+} // namespace
+
+Tracer::Tracer(Settings settings)
+    : m_settings(std::move(settings)), m_sampler(m_settings.sampler, m_settings.samplerRatio)
+{}
+
+SpanProducer &Tracer::addProducer()
+{
+    const std::lock_guard lock(m_mutex);
+    m_producers.push_back(std::make_unique<SpanProducer>(m_settings.queueCapacity));
+    return *m_producers.back();
+}
+
+void Tracer::recordSpan(SpanData span)
+{
+    const std::lock_guard lock(m_mutex);
+    if (m_internal.size() >= kInternalCapacity) {
+        ++m_internalDropped;
+        return;
+    }
+    m_internalIds.fill(span.traceId);
+    m_internalIds.fill(span.spanId);
+    if (!m_sampler.shouldSample(std::nullopt, span.traceId)) {
+        return;
+    }
+    m_internal.push_back(std::move(span));
+}
+
+std::vector<SpanData> Tracer::drain(std::size_t max)
+{
+    std::vector<SpanData> out;
+    const std::lock_guard lock(m_mutex);
+    while (!m_internal.empty() && out.size() < max) {
+        out.push_back(std::move(m_internal.front()));
+        m_internal.pop_front();
+    }
+    for (auto &producer : m_producers) {
+        // Read before the ring: a producer that retired wrote its last record before.
+        const bool retired = producer->m_retired.load(std::memory_order_acquire);
+        while (out.size() + 2 <= max) {
+            const ExchangeRecord *record = producer->m_ring.front();
+            if (record == nullptr) {
+                break;
+            }
+            appendSpans(*record, out);
+            producer->m_ring.pop();
+        }
+        if (retired && producer->m_ring.front() == nullptr) {
+            m_retiredDropped += producer->dropped();
+            producer.reset();
+        }
+    }
+    std::erase(m_producers, nullptr);
+    return out;
+}
+
+std::uint64_t Tracer::dropped() const
+{
+    const std::lock_guard lock(m_mutex);
+    std::uint64_t total = m_internalDropped + m_retiredDropped;
+    for (const auto &producer : m_producers) {
+        total += producer->dropped();
+    }
+    return total;
+}
+
+void Tracer::appendSpans(const ExchangeRecord &r, std::vector<SpanData> &out) const
+{
+    SpanData server;
+    server.traceId = r.traceId;
+    server.spanId = r.serverSpanId;
+    server.parentSpanId = r.parentSpanId;
+    server.traceState = r.traceState.view().toByteArray();
+    server.name = r.method.view().toByteArray();
+    server.kind = SpanKind::Server;
+    server.startNanos = r.startNanos;
+    server.endNanos = r.endNanos;
+    add(server, "http.request.method", r.method.view());
+    add(server, "url.path", r.path.view());
+    add(server, "url.scheme", QByteArrayView("http"));
+    add(server, "server.address", m_settings.listenerAddress);
+    add(server, "server.port", std::int64_t{m_settings.listenerPort});
+    add(server, "network.peer.address", r.peerAddress.view());
+    add(server, "user_agent.original", r.userAgent.view());
+    add(server, "aad_auth_proxy.route", r.route.view());
+    if (r.statusCode > 0) {
+        add(server, "http.response.status_code", std::int64_t{r.statusCode});
+    }
+    QByteArray errorType = r.errorType.view().toByteArray();
+    if (errorType.isEmpty() && r.statusCode >= 500) {
+        errorType = QByteArray::number(r.statusCode);
+    }
+    add(server, "error.type", errorType);
+    if (!errorType.isEmpty()) {
+        server.status = SpanStatus::Error;
+        server.statusMessage = errorType;
+    }
+    out.push_back(std::move(server));
+
+    if (r.upstreamStartNanos == 0) {
+        return;
+    }
+    SpanData client;
+    client.traceId = r.traceId;
+    client.spanId = r.clientSpanId;
+    client.parentSpanId = r.serverSpanId;
+    client.traceState = r.traceState.view().toByteArray();
+    client.name = r.method.view().toByteArray();
+    client.kind = SpanKind::Client;
+    client.startNanos = r.upstreamStartNanos;
+    client.endNanos = r.endNanos;
+    add(client, "http.request.method", r.method.view());
+    add(client, "url.path", r.path.view());
+    add(client, "server.address", r.serverAddress.view());
+    add(client, "server.port", std::int64_t{r.serverPort});
+    add(client, "aad_auth_proxy.route", r.route.view());
+    if (r.upstreamStatusCode > 0) {
+        add(client, "http.response.status_code", std::int64_t{r.upstreamStatusCode});
+    }
+    QByteArray clientError = r.errorType.view().toByteArray();
+    if (clientError.isEmpty() && r.upstreamStatusCode >= 400) {
+        clientError = QByteArray::number(r.upstreamStatusCode);
+    }
+    add(client, "error.type", clientError);
+    if (!clientError.isEmpty()) {
+        client.status = SpanStatus::Error;
+        client.statusMessage = clientError;
+    }
+    out.push_back(std::move(client));
+}
+
+} // namespace aap::telemetry
