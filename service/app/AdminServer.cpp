@@ -11,7 +11,7 @@ namespace aap::app {
 
 namespace {
 
-constexpr qint64 kMaxHeadBytes = 8 * 1024;
+constexpr qint64 kMaxHeadBytes = qint64{8} * 1024;
 
 } // namespace
 

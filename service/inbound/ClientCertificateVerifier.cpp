@@ -35,7 +35,7 @@ bool ClientCertificateVerifier::trusts(const QList<QSslCertificate> &chain) cons
     for (qsizetype i = 1; i < chain.size(); ++i) {
         ossl::X509Ptr intermediate = ossl::certificateFromDer(chain[i].toDer());
         if (intermediate && sk_X509_push(untrusted.get(), intermediate.get()) > 0)
-            intermediate.release();
+            static_cast<void>(intermediate.release()); // the stack owns it now
     }
     const std::unique_ptr<X509_STORE_CTX, ossl::Deleter<X509_STORE_CTX_free>> context(X509_STORE_CTX_new());
     if (!context || X509_STORE_CTX_init(context.get(), m_store, leaf.get(), untrusted.get()) != 1)

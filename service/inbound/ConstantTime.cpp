@@ -9,7 +9,7 @@ bool ConstantTime::equals(QByteArrayView a, QByteArrayView b) noexcept
 {
     // Every byte is folded into one accumulator with no branch on the data; a size difference is
     // folded in too, and the shorter view is read as zeros past its end.
-    std::uint64_t difference = static_cast<std::uint64_t>(a.size() ^ b.size());
+    auto difference = static_cast<std::uint64_t>(a.size() ^ b.size());
     const qsizetype length = std::max(a.size(), b.size());
     for (qsizetype i = 0; i < length; ++i) {
         const auto x = static_cast<std::uint8_t>(i < a.size() ? a[i] : 0);

@@ -27,7 +27,7 @@ public:
                            const Resource &resource, const std::vector<telemetry::SpanData> &spans);
     static void
     fillMetrics(opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest &request,
-                const Resource &resource, const std::vector<telemetry::MetricFamily> &metrics,
+                const Resource &resource, const std::vector<telemetry::MetricFamily> &families,
                 std::int64_t startNanos, std::int64_t nowNanos);
 };
 

@@ -106,6 +106,7 @@ quint16 defaultPort(QByteArrayView scheme)
 ClientConnection::ClientConnection(ProxyWorker &worker, QTcpSocket *socket, qsizetype fixedRoute)
     : m_worker(worker), m_socket(socket), m_requestParser(limitsFrom(worker.options().limits)),
       m_requestChunks(limitsFrom(worker.options().limits)), m_fixedRoute(fixedRoute),
+      m_tlsClient(qobject_cast<QSslSocket *>(socket) != nullptr),
       m_responseParser(limitsFrom(worker.options().limits)),
       m_responseChunks(limitsFrom(worker.options().limits))
 {
@@ -113,7 +114,6 @@ ClientConnection::ClientConnection(ProxyWorker &worker, QTcpSocket *socket, qsiz
     m_socket->setReadBufferSize(kClientReadBufferBytes);
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     m_peerAddress = m_socket->peerAddress().toString().toLatin1();
-    m_tlsClient = qobject_cast<QSslSocket *>(m_socket) != nullptr;
     m_in.reserve(4096);
     connect(m_socket, &QTcpSocket::readyRead, this, &ClientConnection::onReadyRead);
     connect(m_socket, &QTcpSocket::bytesWritten, this, &ClientConnection::onBytesWritten);

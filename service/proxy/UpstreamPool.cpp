@@ -14,10 +14,9 @@
 namespace aap::proxy {
 
 UpstreamPool::UpstreamPool(config::TargetUrl target, const config::UpstreamConfig &upstream,
-                           const RouteTransport &transport, WorkerCounters &counters,
-                           QObject *connectionParent)
-    : m_target(std::move(target)), m_host(m_target.host), m_upstream(upstream), m_transport(transport),
-      m_counters(counters), m_connectionParent(connectionParent)
+                           RouteTransport transport, WorkerCounters &counters, QObject *connectionParent)
+    : m_target(std::move(target)), m_host(m_target.host), m_upstream(upstream),
+      m_transport(std::move(transport)), m_counters(counters), m_connectionParent(connectionParent)
 {}
 
 UpstreamPool::~UpstreamPool()

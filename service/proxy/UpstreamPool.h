@@ -23,8 +23,8 @@ struct WorkerCounters;
 // target. At most maxConnectionsPerWorker connections exist; exchanges beyond that wait in order.
 class UpstreamPool {
 public:
-    UpstreamPool(config::TargetUrl target, const config::UpstreamConfig &upstream,
-                 const RouteTransport &transport, WorkerCounters &counters, QObject *connectionParent);
+    UpstreamPool(config::TargetUrl target, const config::UpstreamConfig &upstream, RouteTransport transport,
+                 WorkerCounters &counters, QObject *connectionParent);
     UpstreamPool(const UpstreamPool &) = delete;
     UpstreamPool &operator=(const UpstreamPool &) = delete;
     UpstreamPool(UpstreamPool &&) = delete;

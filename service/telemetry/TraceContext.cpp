@@ -26,8 +26,9 @@ bool decodeHex(QByteArrayView text, std::uint8_t *out, std::size_t size)
         return false;
     }
     for (std::size_t i = 0; i < size; ++i) {
-        const int high = hexValue(text[static_cast<qsizetype>(2 * i)]);
-        const int low = hexValue(text[static_cast<qsizetype>(2 * i + 1)]);
+        const auto at = static_cast<qsizetype>(i) * 2;
+        const int high = hexValue(text[at]);
+        const int low = hexValue(text[at + 1]);
         if (high < 0 || low < 0) {
             return false;
         }
@@ -101,7 +102,7 @@ QByteArray TraceContext::traceparent() const
 QByteArray TraceContext::hex(const std::uint8_t *bytes, std::size_t size)
 {
     QByteArray out;
-    out.reserve(static_cast<qsizetype>(size * 2));
+    out.reserve(static_cast<qsizetype>(size) * 2);
     appendHex(out, bytes, size);
     return out;
 }

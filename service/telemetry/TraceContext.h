@@ -21,7 +21,7 @@ struct TraceContext {
 
     // Parses a traceparent value. Version 00 must be exactly 55 characters; later versions may
     // append fields, which are ignored. ff, upper-case hex and all-zero ids are invalid.
-    [[nodiscard]] static std::optional<TraceContext> parse(QByteArrayView traceparent);
+    [[nodiscard]] static std::optional<TraceContext> parse(QByteArrayView value);
     // "00-<trace id>-<span id>-<flags>", always version 00.
     void appendTraceparent(QByteArray &out) const;
     [[nodiscard]] QByteArray traceparent() const;
