@@ -113,8 +113,6 @@ private Q_SLOTS:
         env.insert(u"AZURE_POD_IDENTITY_AUTHORITY_HOST"_s, u"http://127.0.0.1:9"_s);
         env.insert(u"LISTENING_PORT"_s, QString::number(m_port));
         env.insert(u"WORKER_THREADS"_s, u"2"_s);
-        // No OTLP exporter: its gRPC channel would take descriptors and talk to localhost:4317.
-        env.insert(u"OTEL_SDK_DISABLED"_s, u"true"_s);
         m_service.setProcessEnvironment(env);
         m_service.setProcessChannelMode(QProcess::SeparateChannels);
         m_service.setChildProcessModifier([] {

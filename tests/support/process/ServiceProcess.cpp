@@ -40,9 +40,6 @@ void ServiceProcess::reset()
     m_environment.insert(u"LISTENING_PORT"_s, QString::number(m_port));
     m_environment.insert(u"AAD_AUTH_PROXY_CONFIG"_s, QString());
     m_environment.insert(u"CONTROL_SOCKET"_s, m_runtimeDir.filePath(u"control.sock"_s));
-    // Unset, the OTLP exporter would talk to localhost:4317, a port no test started; the telemetry
-    // tests turn it on with their own collector.
-    m_environment.insert(u"OTEL_SDK_DISABLED"_s, u"true"_s);
 }
 
 bool ServiceProcess::start(Stderr stderrMode, const QStringList &arguments)
@@ -121,6 +118,9 @@ QProcessEnvironment ServiceProcess::scrubbedEnvironment()
         if (!value.isEmpty())
             environment.insert(keep, value);
     }
+    // Unset, the OTLP exporter would talk to localhost:4317, a port no test started; the telemetry
+    // tests turn it on with their own collector.
+    environment.insert(u"OTEL_SDK_DISABLED"_s, u"true"_s);
     return environment;
 }
 

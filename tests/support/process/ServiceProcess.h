@@ -13,10 +13,10 @@ namespace aap::test {
 
 // The real aad-auth-proxy program (AAP_SERVICE_BINARY) for integration tests. Its environment is
 // scrubbed: only PATH, LD_LIBRARY_PATH and the sanitizers' options are inherited, so variables of
-// the machine running the tests (AZURE_*, IDENTITY_ENDPOINT, HTTPS_PROXY, ...) never leak in. It
-// listens on an OS-chosen free port on 127.0.0.1 (LISTENING_PORT), serves its control socket in a
-// folder of its own (CONTROL_SOCKET: tests running at once never share /run/aad-auth-proxy), and
-// never reads a config file unless the test passes one.
+// the machine running the tests (AZURE_*, IDENTITY_ENDPOINT, HTTPS_PROXY, ...) never leak in, and
+// OTLP export is off (OTEL_SDK_DISABLED) unless a test turns it on. It listens on an OS-chosen free port on
+// 127.0.0.1 (LISTENING_PORT), serves its control socket in a folder of its own (CONTROL_SOCKET: tests running
+// at once never share /run/aad-auth-proxy), and never reads a config file unless the test passes one.
 class ServiceProcess {
 public:
     struct Reply {
