@@ -1,8 +1,8 @@
 #include "config/ConfigValues.h"
 #include "support/ProxyTestClient.h"
 #include "support/ProxyTestHarness.h"
+#include "support/process/ServiceProcess.h"
 
-#include <QTcpServer>
 #include <QTest>
 
 #include <memory>
@@ -13,6 +13,7 @@ namespace proxy = aap::proxy;
 using aap::test::FakeUpstream;
 using aap::test::ProxyTestClient;
 using aap::test::ProxyTestHarness;
+using aap::test::ServiceProcess;
 
 namespace {
 
@@ -86,11 +87,8 @@ private Q_SLOTS:
         ProxyRoute main = route(h, QStringLiteral("default"), QStringLiteral("/"));
         main.config.overrideRequestHeaders = {{"X-Route", "main"}};
         own.config.overrideRequestHeaders = {{"X-Route", "write"}};
-        // Port 0 means "none" in the configuration; the test asks for a free port by first binding one.
-        QTcpServer probe;
-        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
-        own.config.listenPort = probe.serverPort();
-        probe.close();
+        // Port 0 means "none" in the configuration: the route gets a port free at this moment.
+        own.config.listenPort = ServiceProcess::freePort();
         h.options.routes = {main, own};
         QVERIFY(h.start());
         QCOMPARE(h.proxy->routePort(1), own.config.listenPort);
@@ -116,10 +114,7 @@ private Q_SLOTS:
         ProxyRoute own = route(h, QStringLiteral("write"), QStringLiteral("/"));
         ProxyRoute main = route(h, QStringLiteral("default"), QStringLiteral("/"));
         own.config.overrideRequestHeaders = {{"X-Generation", "1"}};
-        QTcpServer probe;
-        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
-        own.config.listenPort = probe.serverPort();
-        probe.close();
+        own.config.listenPort = ServiceProcess::freePort();
         h.options.routes = {main, own};
         QVERIFY(h.start());
         const quint16 routePort = h.proxy->routePort(1);
