@@ -18,6 +18,24 @@ void add(SpanData &span, const char *key, std::int64_t value)
     span.attributes.append({QByteArray(key), value});
 }
 
+// The response status and, for a failure (an error type, or a status from `errorFrom` on), the
+// semantic conventions' error.type and an error status.
+void setOutcome(SpanData &span, int statusCode, int errorFrom, QByteArrayView errorType)
+{
+    if (statusCode > 0) {
+        add(span, "http.response.status_code", std::int64_t{statusCode});
+    }
+    QByteArray error = errorType.toByteArray();
+    if (error.isEmpty() && statusCode >= errorFrom) {
+        error = QByteArray::number(statusCode);
+    }
+    add(span, "error.type", error);
+    if (!error.isEmpty()) {
+        span.status = SpanStatus::Error;
+        span.statusMessage = error;
+    }
+}
+
 } // namespace
 
 Tracer::Tracer(Settings settings)
@@ -103,18 +121,7 @@ void Tracer::appendSpans(const ExchangeRecord &r, std::vector<SpanData> &out) co
     add(server, "network.peer.address", r.peerAddress.view());
     add(server, "user_agent.original", r.userAgent.view());
     add(server, "aad_auth_proxy.route", r.route.view());
-    if (r.statusCode > 0) {
-        add(server, "http.response.status_code", std::int64_t{r.statusCode});
-    }
-    QByteArray errorType = r.errorType.view().toByteArray();
-    if (errorType.isEmpty() && r.statusCode >= 500) {
-        errorType = QByteArray::number(r.statusCode);
-    }
-    add(server, "error.type", errorType);
-    if (!errorType.isEmpty()) {
-        server.status = SpanStatus::Error;
-        server.statusMessage = errorType;
-    }
+    setOutcome(server, r.statusCode, 500, r.errorType.view());
     out.push_back(std::move(server));
 
     if (r.upstreamStartNanos == 0) {
@@ -134,18 +141,7 @@ void Tracer::appendSpans(const ExchangeRecord &r, std::vector<SpanData> &out) co
     add(client, "server.address", r.serverAddress.view());
     add(client, "server.port", std::int64_t{r.serverPort});
     add(client, "aad_auth_proxy.route", r.route.view());
-    if (r.upstreamStatusCode > 0) {
-        add(client, "http.response.status_code", std::int64_t{r.upstreamStatusCode});
-    }
-    QByteArray clientError = r.errorType.view().toByteArray();
-    if (clientError.isEmpty() && r.upstreamStatusCode >= 400) {
-        clientError = QByteArray::number(r.upstreamStatusCode);
-    }
-    add(client, "error.type", clientError);
-    if (!clientError.isEmpty()) {
-        client.status = SpanStatus::Error;
-        client.statusMessage = clientError;
-    }
+    setOutcome(client, r.upstreamStatusCode, 400, r.errorType.view());
     out.push_back(std::move(client));
 }
 
