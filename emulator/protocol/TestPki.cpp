@@ -240,10 +240,7 @@ TestPki::TestPki()
         return;
     m_caDer = ossl::certificateDer(ca.get());
 
-    m_server =
-        issue(QStringLiteral("CN=localhost"), pooledKey(serverKeySlot), true,
-              {QStringLiteral("DNS:localhost"), QStringLiteral("IP:127.0.0.1"), QStringLiteral("IP:::1")},
-              Validity::Valid);
+    m_server = issueServer(KeyType::Rsa);
     m_wrongNameServer = issue(QStringLiteral("CN=wrong.example.invalid"), pooledKey(serverKeySlot), true,
                               {QStringLiteral("DNS:wrong.example.invalid")}, Validity::Valid);
     m_valid = m_dir.isValid() && !m_server.m_certificateDer.isEmpty() &&
@@ -270,6 +267,19 @@ TestPki::Identity TestPki::issueClient(const QString &subject, Validity validity
         issue(subject, pooledKey(firstClientKeySlot + m_nextClientKey++), false, {}, validity);
     identity.m_otherDer = m_server.m_certificateDer;
     return identity;
+}
+
+TestPki::Identity TestPki::issueServer(KeyType keyType)
+{
+    const QStringList names{QStringLiteral("DNS:localhost"), QStringLiteral("IP:127.0.0.1"),
+                            QStringLiteral("IP:::1")};
+    if (keyType == KeyType::EcP256) {
+        const ossl::Pkey ecKey(EVP_EC_gen("P-256"));
+        Identity identity = issue(QStringLiteral("CN=localhost"), ecKey.get(), true, names, Validity::Valid);
+        identity.m_keyAlgorithm = QSsl::Ec;
+        return identity;
+    }
+    return issue(QStringLiteral("CN=localhost"), pooledKey(serverKeySlot), true, names, Validity::Valid);
 }
 
 TestPki::Identity TestPki::issue(const QString &subject, EVP_PKEY *key, bool server,

@@ -2,6 +2,7 @@
 
 #include <QByteArray>
 #include <QList>
+#include <QMetaType>
 #include <QSslCertificate>
 #include <QSslConfiguration>
 #include <QSslKey>
@@ -96,6 +97,10 @@ public:
     [[nodiscard]] Identity issueClient(const QString &subject, Validity validity = Validity::Valid,
                                        KeyType keyType = KeyType::Rsa);
 
+    // Another certificate for localhost like server(), with a key of the given type (Rsa: server()'s
+    // key), for listeners that must take EC keys too.
+    [[nodiscard]] Identity issueServer(KeyType keyType);
+
     // A file that is neither PEM nor DER nor PKCS#12.
     bool writeGarbage(const QString &path) const;
     static bool writeFile(const QString &path, const QByteArray &contents);
@@ -113,3 +118,6 @@ private:
 };
 
 } // namespace aap::test
+
+// Test data rows pick the key type.
+Q_DECLARE_METATYPE(aap::test::TestPki::KeyType)

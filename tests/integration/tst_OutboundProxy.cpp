@@ -227,12 +227,15 @@ private Q_SLOTS:
     void clientCertificateTowardTheTarget_data()
     {
         QTest::addColumn<bool>("withCertificate");
-        QTest::newRow("route presents its certificate") << true;
-        QTest::newRow("no certificate: the target refuses") << false;
+        QTest::addColumn<TestPki::KeyType>("keyType");
+        QTest::newRow("route presents its certificate") << true << TestPki::KeyType::Rsa;
+        QTest::newRow("route presents its certificate, EC P-256 key") << true << TestPki::KeyType::EcP256;
+        QTest::newRow("no certificate: the target refuses") << false << TestPki::KeyType::Rsa;
     }
     void clientCertificateTowardTheTarget()
     {
         QFETCH(bool, withCertificate);
+        QFETCH(TestPki::KeyType, keyType);
         ProxyTestHarness h;
         QSslConfiguration demanding = m_pki.serverConfiguration();
         demanding.setCaCertificates({m_pki.caCertificate()});
@@ -241,7 +244,8 @@ private Q_SLOTS:
         ProxyRoute route = tlsRoute(h);
         if (withCertificate) {
             const QString path = m_pki.filePath(QStringLiteral("route-client.pfx"));
-            QVERIFY(m_pki.issueClient(QStringLiteral("CN=proxy")).writePfx(path, QStringLiteral("pfx-pass")));
+            QVERIFY(m_pki.issueClient(QStringLiteral("CN=proxy"), TestPki::Validity::Valid, keyType)
+                        .writePfx(path, QStringLiteral("pfx-pass")));
             route.config.clientCertificatePath = path;
             route.config.clientCertificatePassword = Secret(QStringLiteral("pfx-pass"));
         }

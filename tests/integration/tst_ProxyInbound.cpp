@@ -250,32 +250,37 @@ private Q_SLOTS:
     void tlsListener_data()
     {
         QTest::addColumn<bool>("pfx");
-        QTest::newRow("pem") << false;
-        QTest::newRow("pfx with a password file") << true;
+        QTest::addColumn<TestPki::KeyType>("keyType");
+        QTest::newRow("pem") << false << TestPki::KeyType::Rsa;
+        QTest::newRow("pfx with a password file") << true << TestPki::KeyType::Rsa;
+        QTest::newRow("pem, EC P-256 key") << false << TestPki::KeyType::EcP256;
+        QTest::newRow("pfx, EC P-256 key") << true << TestPki::KeyType::EcP256;
     }
     void tlsListener()
     {
         QFETCH(bool, pfx);
+        QFETCH(TestPki::KeyType, keyType);
         TestPki pki;
         QVERIFY(pki.isValid());
+        const TestPki::Identity server = pki.issueServer(keyType);
         ProxyTestHarness h;
         if (pfx) {
             const QString path = pki.filePath(QStringLiteral("listener.pfx"));
-            QVERIFY(pki.server().writePfx(path, QStringLiteral("listener-pfx-password")));
+            QVERIFY(server.writePfx(path, QStringLiteral("listener-pfx-password")));
             const QString passwordFile = pki.filePath(QStringLiteral("listener.password"));
             QVERIFY(TestPki::writeFile(passwordFile, "listener-pfx-password\n"));
             h.options.listener.tlsCertificatePath = path;
             h.options.listener.tlsKeyPasswordFile = passwordFile;
         } else {
             const QString path = pki.filePath(QStringLiteral("listener.pem"));
-            QVERIFY(pki.server().writePem(path));
+            QVERIFY(server.writePem(path));
             h.options.listener.tlsCertificatePath = path;
         }
         h.publishToken();
         QVERIFY(h.start());
         ProxyTestClient client;
         QVERIFY(client.connectEncrypted(h.port(), trusting({pki.caCertificate()})));
-        QCOMPARE(client.serverCertificate(), pki.serverCertificate());
+        QCOMPARE(client.serverCertificate(), server.certificate());
         client.send(get());
         const auto response = client.readResponse();
         QVERIFY(response);
@@ -341,9 +346,11 @@ private Q_SLOTS:
 
     void mutualTls_data()
     {
-        QTest::addColumn<int>("which"); // 0 trusted client, 1 none, 2 expired, 3 a server certificate
+        // 0 trusted client, 1 none, 2 expired, 3 a server certificate, 4 trusted client with an EC key
+        QTest::addColumn<int>("which");
         QTest::addColumn<int>("status");
         QTest::newRow("trusted client certificate") << 0 << 200;
+        QTest::newRow("trusted client certificate, EC P-256 key") << 4 << 200;
         QTest::newRow("no client certificate") << 1 << 401;
         QTest::newRow("expired client certificate") << 2 << 403;
         // Issued by the same CA but for servers only (no clientAuth usage).
@@ -367,6 +374,8 @@ private Q_SLOTS:
             const TestPki::Identity identity =
                 which == 0   ? pki.issueClient(QStringLiteral("CN=client"))
                 : which == 2 ? pki.issueClient(QStringLiteral("CN=client"), TestPki::Validity::Expired)
+                : which == 4 ? pki.issueClient(QStringLiteral("CN=client"), TestPki::Validity::Valid,
+                                               TestPki::KeyType::EcP256)
                              : pki.wrongNameServer();
             tls.setLocalCertificate(identity.certificate());
             tls.setPrivateKey(identity.key());

@@ -165,6 +165,20 @@ private Q_SLOTS:
         QCOMPARE(epochSeconds(loaded->notAfter()), m_expired.certificate().expiryDate().toSecsSinceEpoch());
     }
 
+    // The same EC files that an assertion refuses are a valid TLS identity (listener, mutual TLS).
+    void ecKeysServeTls()
+    {
+        const auto pem =
+            ClientCertificate::load(path(QStringLiteral("ec.pem")), {}, {}, ClientCertificate::KeyUse::Tls);
+        QVERIFY2(pem.has_value(), pem ? "" : qPrintable(pem.error().message));
+        QVERIFY(pem->chainDer().first() == m_ec.certificateDer());
+        const auto pfx = ClientCertificate::load(path(QStringLiteral("ec.pfx")), {}, Secret(m_password),
+                                                 ClientCertificate::KeyUse::Tls);
+        QVERIFY2(pfx.has_value(), pfx ? "" : qPrintable(pfx.error().message));
+        QVERIFY(pfx->nativeKey() != nullptr);
+        QVERIFY(!ClientCertificate::load(path(QStringLiteral("ec.pem"))).has_value());
+    }
+
     void reportsClearErrors_data()
     {
         QTest::addColumn<QString>("certificate");

@@ -188,7 +188,8 @@ QByteArray base64Url(const QByteArray &bytes)
 
 Expected<ClientCertificate, CredentialError> ClientCertificate::load(const QString &certificatePath,
                                                                      const QString &keyPath,
-                                                                     const config::Secret &password)
+                                                                     const config::Secret &password,
+                                                                     KeyUse use)
 {
     auto certificateData = readFile(certificatePath, QStringLiteral("certificate"));
     if (!certificateData)
@@ -200,12 +201,13 @@ Expected<ClientCertificate, CredentialError> ClientCertificate::load(const QStri
             return Unexpected(std::move(read).error());
         keyData = std::move(read).value();
     }
-    return fromData(*certificateData, certificatePath, keyData, keyPath, password);
+    return fromData(*certificateData, certificatePath, keyData, keyPath, password, use);
 }
 
 Expected<ClientCertificate, CredentialError>
 ClientCertificate::fromData(const QByteArray &certificateData, const QString &certificatePath,
-                            const QByteArray &keyData, const QString &keyPath, const config::Secret &password)
+                            const QByteArray &keyData, const QString &keyPath, const config::Secret &password,
+                            KeyUse use)
 {
     // Never leave errors on this thread's queue: Qt's TLS code reads the same queue.
     const auto clearErrors = gsl::finally([] { ERR_clear_error(); });
@@ -258,8 +260,13 @@ ClientCertificate::fromData(const QByteArray &certificateData, const QString &ce
                        QStringLiteral("the private key matches none of the %1 certificate(s) in %2")
                            .arg(contents.certificates.size())
                            .arg(certificatePath));
-    if (EVP_PKEY_get_base_id(contents.key.get()) != EVP_PKEY_RSA)
+    const int keyType = EVP_PKEY_get_base_id(contents.key.get());
+    if (use == KeyUse::Assertion && keyType != EVP_PKEY_RSA)
         return failure(keySource, QStringLiteral("unsupported key type %1: RS256 and PS256 need an RSA key")
+                                      .arg(keyTypeName(contents.key.get())));
+    // Qt's TLS backend takes no other key type from a native handle.
+    if (use == KeyUse::Tls && keyType != EVP_PKEY_RSA && keyType != EVP_PKEY_EC)
+        return failure(keySource, QStringLiteral("unsupported key type %1: TLS needs an RSA or EC key")
                                       .arg(keyTypeName(contents.key.get())));
 
     ClientCertificate result;

@@ -16,25 +16,30 @@ using EVP_PKEY = struct evp_pkey_st;
 
 namespace aap::auth {
 
-// An Entra client certificate: the leaf certificate, its chain and the RSA private key.
+// A certificate with its private key: an Entra client certificate (RSA, for RS256/PS256 assertions)
+// or a TLS identity (listener, mutual TLS upstream: RSA or EC).
 // The leaf is the certificate whose public key matches the private key, wherever it sits in the
 // file or PKCS#12 bag; every other certificate is the chain, in file order. Immutable and cheap to
 // copy (the key is shared).
 class ClientCertificate {
 public:
+    // What the key will sign: an assertion needs RSA; a TLS handshake also takes EC (P-256/384/521).
+    enum class KeyUse { Assertion, Tls };
+
     // Loads from:
     //  - one PEM file with certificate(s) and the private key (keyPath empty),
     //  - a certificate file (PEM or DER) plus a separate PEM key file (keyPath set),
     //  - a PFX/PKCS#12 file, with or without password.
     // The format is detected from the contents. `password` opens a PFX or an encrypted PEM key.
-    static Expected<ClientCertificate, CredentialError>
-    load(const QString &certificatePath, const QString &keyPath = {}, const config::Secret &password = {});
+    static Expected<ClientCertificate, CredentialError> load(const QString &certificatePath,
+                                                             const QString &keyPath = {},
+                                                             const config::Secret &password = {},
+                                                             KeyUse use = KeyUse::Assertion);
     // The same from bytes already read; the paths only name the sources in errors.
-    static Expected<ClientCertificate, CredentialError> fromData(const QByteArray &certificateData,
-                                                                 const QString &certificatePath,
-                                                                 const QByteArray &keyData = {},
-                                                                 const QString &keyPath = {},
-                                                                 const config::Secret &password = {});
+    static Expected<ClientCertificate, CredentialError>
+    fromData(const QByteArray &certificateData, const QString &certificatePath,
+             const QByteArray &keyData = {}, const QString &keyPath = {}, const config::Secret &password = {},
+             KeyUse use = KeyUse::Assertion);
 
     // Base64url (no padding) SHA-1 / SHA-256 of the leaf's DER: the JWT header's x5t / x5t#S256.
     [[nodiscard]] QByteArray x5t() const;

@@ -9,7 +9,7 @@ namespace aap::auth {
 Expected<TlsIdentity, QString> TlsIdentity::load(const QString &certificatePath, const QString &keyPath,
                                                  const config::Secret &password)
 {
-    auto loaded = ClientCertificate::load(certificatePath, keyPath, password);
+    auto loaded = ClientCertificate::load(certificatePath, keyPath, password, ClientCertificate::KeyUse::Tls);
     if (!loaded)
         return Unexpected(loaded.error().file + QStringLiteral(": ") + loaded.error().message);
     TlsIdentity identity;
