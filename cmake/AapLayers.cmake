@@ -7,7 +7,8 @@
 #
 # FOLDERS are below the calling CMakeLists.txt's folder, which is the include root
 # (#include "http/HeadScanner.h"). Every .cpp/.h below them is compiled, so new class files need no
-# CMake edit; windows/ subfolders are not (installer/windows builds them). LAYERS are the aap_*
+# CMake edit; windows/ subfolders only on Windows (on Linux, installer/windows cross-builds the Qt-free
+# ones with mingw-w64). LAYERS are the aap_*
 # libraries whose headers this layer includes directly; LINKS the external ones (Qt6::Network,
 # OpenSSL::SSL, ...).
 set(AAP_LAYERS_FILE ${CMAKE_BINARY_DIR}/aap-layers.txt)
@@ -22,10 +23,10 @@ function(aap_add_layer name)
   foreach(folder IN LISTS arg_FOLDERS)
     file(GLOB_RECURSE found CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/${folder}/*.cpp
          ${CMAKE_CURRENT_SOURCE_DIR}/${folder}/*.h)
-    # windows/ folders hold Win32 code, built by installer/windows with mingw-w64 (or on Windows).
+    # windows/ folders hold Win32 code.
     foreach(source IN LISTS found)
       file(RELATIVE_PATH relative ${CMAKE_CURRENT_SOURCE_DIR} ${source})
-      if(NOT relative MATCHES "(^|/)windows/")
+      if(WIN32 OR NOT relative MATCHES "(^|/)windows/")
         list(APPEND sources ${source})
       endif()
     endforeach()

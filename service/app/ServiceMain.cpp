@@ -11,6 +11,10 @@
 #include "log/Logging.h"
 #include "platform/DescriptorLimit.h"
 
+#ifdef Q_OS_WIN
+#include "app/windows/WindowsServiceHost.h"
+#endif
+
 #include <QCoreApplication>
 #include <QProcessEnvironment>
 
@@ -49,6 +53,10 @@ int ServiceMain::run(int argc, char *argv[], ServiceRunner::TransportFactory exp
     QCoreApplication::setApplicationName(u"aad-auth-proxy"_s);
     QCoreApplication::setApplicationVersion(QStringLiteral(AAP_VERSION));
     log::install();
+#ifdef Q_OS_WIN
+    if (const auto exitCode = WindowsServiceHost::runSubcommand(QCoreApplication::arguments()))
+        return *exitCode;
+#endif
 
     // 1. Command line.
     CommandLine commandLine;
@@ -121,11 +129,28 @@ int ServiceMain::run(int argc, char *argv[], ServiceRunner::TransportFactory exp
     ServiceRunner runner(std::move(reader), std::move(loaded.config), loaded.filePath,
                          std::move(exportTransport));
     QObject::connect(&runner, &ServiceRunner::finished, &app, &QCoreApplication::exit, Qt::QueuedConnection);
+#ifdef Q_OS_WIN
+    // Started by the SCM: its controls stop and reload the runner, and its state follows ours.
+    // From a console this finds no SCM and the program runs in the foreground.
+    WindowsServiceHost windowsService;
+    windowsService.connect();
+    windowsService.attach(runner);
+#endif
     if (auto started = runner.start(); !started) {
         qCCritical(lcApp).noquote() << "start failed" << started.error();
+#ifdef Q_OS_WIN
+        windowsService.reportStopped(kExitStartFailed);
+#endif
         return kExitStartFailed;
     }
+#ifdef Q_OS_WIN
+    windowsService.reportRunning();
+    const int exitCode = QCoreApplication::exec();
+    windowsService.reportStopped(exitCode);
+    return exitCode;
+#else
     return QCoreApplication::exec();
+#endif
 }
 
 } // namespace aap::app

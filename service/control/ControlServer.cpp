@@ -78,9 +78,12 @@ ControlServer::~ControlServer()
 Expected<void, QString> ControlServer::listen(const QString &name)
 {
 #ifdef Q_OS_WIN
-    // Only the owner (the service account) and its group; Administrators get in through the
-    // service account's group membership. A hand-built security descriptor would be tighter.
-    m_server.setSocketOptions(QLocalServer::UserAccessOption | QLocalServer::GroupAccessOption);
+    // No socket options: the pipe gets Windows' default descriptor for named pipes (full control
+    // for LocalSystem, Administrators and the creator owner, the service account; read-only for
+    // Everyone, which cannot open it for the read-write QLocalSocket needs). Qt's access options
+    // would build a DACL of the service account and its primary group, which leaves Administrators
+    // out. ControlSession also checks each client's token at hello (PipeClientAccess).
+    m_server.setSocketOptions(QLocalServer::NoOptions);
 #else
     const QFileInfo info(name);
     if (!QDir().mkpath(info.absolutePath()))

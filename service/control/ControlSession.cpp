@@ -1,6 +1,9 @@
 #include "control/ControlSession.h"
 
 #include "control/PeerCredentials.h"
+#ifdef Q_OS_WIN
+#include "platform/windows/PipeClientAccess.h"
+#endif
 #include "ipc/MessageTypes.h"
 #include "ipc/ProtocolVersion.h"
 #include "log/LogField.h"
@@ -28,15 +31,12 @@ ControlSession::ControlSession(QLocalSocket *socket, ControlHandler &handler, co
     : QObject(parent), m_socket(socket), m_handler(handler)
 {
     m_socket->setParent(this);
+    // Windows decides at hello (handleHello): a pipe server can read its client's token only after
+    // the client has written.
     if (const auto peer = PeerCredentials::ofSocket(m_socket->socketDescriptor())) {
         m_mayWrite = peer->mayWrite(adminGroup);
         m_peerPid = peer->pid;
         m_peerUid = peer->uid;
-    } else {
-#ifdef Q_OS_WIN
-        // The pipe's security descriptor admits only Administrators and the service account.
-        m_mayWrite = true;
-#endif
     }
     connect(m_socket, &QLocalSocket::readyRead, this, &ControlSession::onReadyRead);
     connect(m_socket, &QLocalSocket::disconnected, this, [this] { closeNow({}); });
@@ -117,6 +117,21 @@ void ControlSession::handleHello(const ipc::ControlMessage &request)
         closeAfterSending();
         return;
     }
+#ifdef Q_OS_WIN
+    using platform::windows::PipeClientAccess;
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): on Windows the descriptor is the pipe's HANDLE.
+    const auto client = PipeClientAccess::classify(reinterpret_cast<void *>(m_socket->socketDescriptor()));
+    if (!PipeClientAccess::mayUse(client)) {
+        qCWarning(lcIpc).noquote() << "control client refused: neither an elevated administrator nor the "
+                                      "service account";
+        send(ipc::ControlMessage::failure(
+            request, errors::kPermissionDenied,
+            u"the control pipe admits Administrators and the service account only: run the configurator as administrator"_s));
+        closeAfterSending();
+        return;
+    }
+    m_mayWrite = true;
+#endif
     m_helloDone = true;
     send(ipc::ControlMessage::reply(
         request, QJsonObject{{u"version"_s, ours.toString()},

@@ -58,10 +58,9 @@ bool PeerCredentials::mayWrite(const QString &adminGroup) const
     groups.resize(static_cast<std::size_t>(count));
     return std::find(groups.begin(), groups.end(), adminGid) != groups.end();
 #else
-    // Windows: the pipe's security descriptor already admits only Administrators and the
-    // service account, and every peer that gets in may write.
+    // Windows has no SO_PEERCRED: ControlSession asks the pipe about its client at hello.
     Q_UNUSED(adminGroup);
-    return true;
+    return false;
 #endif
 }
 

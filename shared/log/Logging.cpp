@@ -24,15 +24,28 @@ namespace aap::log {
 
 namespace {
 
-void writeLine(QtMsgType type, const QMessageLogContext &context, const QString &message)
+std::mutex &lineMutex()
 {
     static std::mutex mutex;
-    const QByteArray line =
-        LogFormatter::format(QDateTime::currentDateTimeUtc(), type, context.category, message).toUtf8() +
-        '\n';
-    const std::lock_guard lock(mutex);
+    return mutex;
+}
+
+LineSink &lineSink()
+{
+    static LineSink sink;
+    return sink;
+}
+
+void writeLine(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    const QString text =
+        LogFormatter::format(QDateTime::currentDateTimeUtc(), type, context.category, message);
+    const QByteArray line = text.toUtf8() + '\n';
+    const std::lock_guard lock(lineMutex());
     std::fwrite(line.constData(), 1, gsl::narrow<std::size_t>(line.size()), stderr);
     std::fflush(stderr);
+    if (lineSink())
+        lineSink()(type, text);
 }
 
 } // namespace
@@ -40,6 +53,12 @@ void writeLine(QtMsgType type, const QMessageLogContext &context, const QString 
 void install()
 {
     qInstallMessageHandler(&writeLine);
+}
+
+void setLineSink(LineSink sink)
+{
+    const std::lock_guard lock(lineMutex());
+    lineSink() = std::move(sink);
 }
 
 void setLevel(config::LogLevel level)

@@ -4,6 +4,8 @@
 
 #include <QLoggingCategory>
 
+#include <functional>
+
 // One category per area; filter with LOG_LEVEL or QT_LOGGING_RULES.
 Q_DECLARE_LOGGING_CATEGORY(lcConfig)
 Q_DECLARE_LOGGING_CATEGORY(lcApp)
@@ -20,6 +22,11 @@ namespace aap::log {
 
 // Routes Qt's messages to stderr as one formatted line each (see LogFormatter).
 void install();
+// Also hands each formatted line (without its newline) to sink: the Windows Event Log when the
+// service control manager runs the program. An empty sink stops that. Lines are delivered one at a
+// time, from the thread that logs.
+using LineSink = std::function<void(QtMsgType type, const QString &line)>;
+void setLineSink(LineSink sink);
 // Applies the minimum level to every aap.* category.
 void setLevel(config::LogLevel level);
 

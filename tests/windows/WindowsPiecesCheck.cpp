@@ -2,6 +2,7 @@
 // detection, the Event Log, and a full service round trip through the service control manager with
 // the stand-in program: install, recovery actions, event source, start, reload, stop, uninstall.
 // Usage: windows-pieces-check.exe <path of aad-auth-proxy-standin.exe>
+#include "platform/windows/PipeClientAccess.h"
 #include "platform/windows/WindowsEventLog.h"
 #include "platform/windows/WindowsPaths.h"
 #include "platform/windows/WindowsService.h"
@@ -106,6 +107,37 @@ void checkServiceSid()
     check(WindowsServiceSid::forService(L"trustedinstaller") == trustedInstaller,
           L"service SID ignores case");
     check(!WindowsServiceSid::forService(L""), L"no service SID for an empty name");
+}
+
+// The control pipe's client check: this process is both ends, so its client is the service account.
+void checkPipeClient()
+{
+    const std::wstring name = L"\\\\.\\pipe\\aap-pieces-check-" + std::to_wstring(GetCurrentProcessId());
+    HANDLE server =
+        CreateNamedPipeW(name.c_str(), PIPE_ACCESS_DUPLEX, PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT, 1,
+                         4096, 4096, 0, nullptr);
+    check(server != INVALID_HANDLE_VALUE, L"control pipe created");
+    if (server == INVALID_HANDLE_VALUE)
+        return;
+    HANDLE client =
+        CreateFileW(name.c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr, OPEN_EXISTING, 0, nullptr);
+    check(client != INVALID_HANDLE_VALUE, L"control pipe opened by a client");
+    if (client != INVALID_HANDLE_VALUE) {
+        const BOOL connected = ConnectNamedPipe(server, nullptr);
+        check(connected != FALSE || GetLastError() == ERROR_PIPE_CONNECTED, L"control pipe connected");
+        const char hello = 'h';
+        DWORD count = 0;
+        check(WriteFile(client, &hello, 1, &count, nullptr) != FALSE && count == 1, L"client wrote");
+        char received = 0;
+        check(ReadFile(server, &received, 1, &count, nullptr) != FALSE && received == hello, L"server read");
+        const PipeClient who = PipeClientAccess::classify(server);
+        check(who == PipeClient::ServiceAccount, L"pipe client with the service's own account recognised");
+        check(PipeClientAccess::mayUse(who), L"the service account may use the control pipe");
+        CloseHandle(client);
+    }
+    check(!PipeClientAccess::mayUse(PipeClient::Other) && !PipeClientAccess::mayUse(PipeClient::Unknown),
+          L"others and unknown clients are refused");
+    CloseHandle(server);
 }
 
 std::wstring folderAcl(const std::wstring &directory)
@@ -266,6 +298,7 @@ int wmain(int argc, wchar_t **argv)
     }
     checkPaths();
     checkServiceSid();
+    checkPipeClient();
     checkEventLog();
     wchar_t standIn[MAX_PATH] = {};
     if (GetFullPathNameW(argv[1], MAX_PATH, standIn, nullptr) == 0) {

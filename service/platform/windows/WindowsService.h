@@ -1,5 +1,6 @@
 #pragma once
 
+#include "platform/ServiceEvents.h"
 #include "platform/ServiceStatusMachine.h"
 
 #include <condition_variable>
@@ -8,17 +9,6 @@
 #include <thread>
 
 namespace aap::platform::windows {
-
-// What the program does on the service control manager's requests. Called on the SCM's control
-// thread: hand the request over to the program's event loop (Qt: a queued invocation) and return.
-class ServiceEvents {
-public:
-    virtual ~ServiceEvents() = default;
-    // Drain and end, then call WindowsService::reportStopped.
-    virtual void stopRequested() = 0;
-    // SERVICE_CONTROL_PARAMCHANGE (`sc.exe control aad-auth-proxy paramchange`): reload the configuration.
-    virtual void reloadRequested() = 0;
-};
 
 // The one interface the program uses to run as a Windows service. It starts the control
 // dispatcher on a thread of its own, so the program's main thread stays free for its event loop.
