@@ -366,7 +366,7 @@ private Q_SLOTS:
 
     void workloadIdentityFileRotation()
     {
-        aap::test::FakeClock fakeClock(aap::Clock::TimePoint(std::chrono::system_clock::now()));
+        aap::test::FakeClock fakeClock{aap::Clock::TimePoint(std::chrono::system_clock::now())};
         const QString path = m_pki->filePath(QStringLiteral("azure-identity-token"));
         QVERIFY(TestPki::writeFile(path, QByteArrayLiteral("federated-token-1\n")));
         m_entra->addFederatedClient(tenant, clientId, QByteArrayLiteral("federated-token-1"));

@@ -401,7 +401,7 @@ private Q_SLOTS:
                 first += bytes.left(200);
             }
             received += bytes.size();
-            const qsizetype one = first.indexOf("{\"status\":\"ok\"}");
+            const qsizetype one = first.indexOf(R"({"status":"ok"})");
             return one > 0 && received >= (one + 15) * qint64(kRequests);
         };
         QTRY_VERIFY_WITH_TIMEOUT(drain(), 60000);
