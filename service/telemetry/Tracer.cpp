@@ -36,6 +36,21 @@ void setOutcome(SpanData &span, int statusCode, int errorFrom, QByteArrayView er
     }
 }
 
+// What the server and the client span of one exchange share; the first attributes of both are the
+// method and the path.
+SpanData exchangeSpan(const ExchangeRecord &r, SpanKind kind)
+{
+    SpanData span;
+    span.traceId = r.traceId;
+    span.traceState = r.traceState.view().toByteArray();
+    span.name = r.method.view().toByteArray();
+    span.kind = kind;
+    span.endNanos = r.endNanos;
+    add(span, "http.request.method", r.method.view());
+    add(span, "url.path", r.path.view());
+    return span;
+}
+
 } // namespace
 
 Tracer::Tracer(Settings settings)
@@ -104,17 +119,10 @@ std::uint64_t Tracer::dropped() const
 
 void Tracer::appendSpans(const ExchangeRecord &r, std::vector<SpanData> &out) const
 {
-    SpanData server;
-    server.traceId = r.traceId;
+    SpanData server = exchangeSpan(r, SpanKind::Server);
     server.spanId = r.serverSpanId;
     server.parentSpanId = r.parentSpanId;
-    server.traceState = r.traceState.view().toByteArray();
-    server.name = r.method.view().toByteArray();
-    server.kind = SpanKind::Server;
     server.startNanos = r.startNanos;
-    server.endNanos = r.endNanos;
-    add(server, "http.request.method", r.method.view());
-    add(server, "url.path", r.path.view());
     add(server, "url.scheme", QByteArrayView("http"));
     add(server, "server.address", m_settings.listenerAddress);
     add(server, "server.port", std::int64_t{m_settings.listenerPort});
@@ -127,17 +135,10 @@ void Tracer::appendSpans(const ExchangeRecord &r, std::vector<SpanData> &out) co
     if (r.upstreamStartNanos == 0) {
         return;
     }
-    SpanData client;
-    client.traceId = r.traceId;
+    SpanData client = exchangeSpan(r, SpanKind::Client);
     client.spanId = r.clientSpanId;
     client.parentSpanId = r.serverSpanId;
-    client.traceState = r.traceState.view().toByteArray();
-    client.name = r.method.view().toByteArray();
-    client.kind = SpanKind::Client;
     client.startNanos = r.upstreamStartNanos;
-    client.endNanos = r.endNanos;
-    add(client, "http.request.method", r.method.view());
-    add(client, "url.path", r.path.view());
     add(client, "server.address", r.serverAddress.view());
     add(client, "server.port", std::int64_t{r.serverPort});
     add(client, "aad_auth_proxy.route", r.route.view());

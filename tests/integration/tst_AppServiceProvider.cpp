@@ -13,7 +13,6 @@ using aap::auth::AppServiceProvider;
 using aap::auth::ManagedIdentitySelector;
 using aap::auth::TokenError;
 using aap::auth::TokenHttpClient;
-using aap::auth::TokenProvider;
 using aap::test::FakeAppService;
 using Fault = aap::test::FakeTokenServer::Fault;
 using namespace std::chrono_literals;
@@ -158,58 +157,18 @@ private Q_SLOTS:
 
     void faultsBecomeTokenErrors_data()
     {
-        QTest::addColumn<int>("faultKind");
-        QTest::addColumn<int>("status");
-        QTest::addColumn<int>("expectedKind");
-        QTest::addColumn<bool>("retryable");
-        QTest::addColumn<int>("retryAfter");
-        const int http = static_cast<int>(TokenError::Kind::Http);
-        const int malformed = static_cast<int>(TokenError::Kind::Malformed);
-        const int statusFault = static_cast<int>(Fault::Kind::Status);
-        QTest::newRow("500") << statusFault << 500 << http << true << -1;
-        QTest::newRow("429 retry-after") << statusFault << 429 << http << true << 5;
-        QTest::newRow("400") << statusFault << 400 << http << false << -1;
-        QTest::newRow("bad json") << static_cast<int>(Fault::Kind::BadJson) << 0 << malformed << true << -1;
-        QTest::newRow("html") << static_cast<int>(Fault::Kind::Html200) << 0 << malformed << true << -1;
-        QTest::newRow("no access_token")
-            << static_cast<int>(Fault::Kind::MissingAccessToken) << 0 << malformed << true << -1;
-        QTest::newRow("huge") << static_cast<int>(Fault::Kind::HugeContentLength) << 0 << malformed << true
-                              << -1;
+        Kit::addFaultColumns();
+        Kit::addCommonFaultRows(5, Fault::Kind::HugeContentLength);
     }
 
     void faultsBecomeTokenErrors()
     {
-        QFETCH(int, faultKind);
-        QFETCH(int, status);
-        QFETCH(int, expectedKind);
-        QFETCH(bool, retryable);
-        QFETCH(int, retryAfter);
         aap::SystemClock clock;
         FakeAppService service;
-        Fault fault = Fault::of(static_cast<Fault::Kind>(faultKind));
-        if (fault.kind == Fault::Kind::Status) {
-            aap::test::RecordedRequest::Headers headers;
-            if (retryAfter >= 0) {
-                headers.append(qMakePair(QByteArrayLiteral("Retry-After"), QByteArray::number(retryAfter)));
-            }
-            fault = Fault::withStatus(status, {}, headers);
-        }
-        service.injectFault(fault);
+        service.injectFault(Kit::currentFault());
         TokenHttpClient http(clock, {});
         AppServiceProvider provider(http, clock, optionsFor(service));
-        auto outcome = Kit::fetchNow(provider);
-        QTRY_VERIFY_WITH_TIMEOUT(outcome->result.has_value(), 10000);
-        QVERIFY(!outcome->result->has_value());
-        const TokenError &error = outcome->result->error();
-        QCOMPARE(static_cast<int>(error.kind), expectedKind);
-        QCOMPARE(error.retryable, retryable);
-        if (status != 0) {
-            QCOMPARE(error.httpStatus, status);
-        }
-        QCOMPARE(error.retryAfter.has_value(), retryAfter >= 0);
-        if (retryAfter >= 0) {
-            QCOMPARE(error.retryAfter->count(), retryAfter);
-        }
+        Kit::verifyFaultRow(provider);
     }
 
     void hangTimesOut()

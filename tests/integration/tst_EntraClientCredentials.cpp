@@ -4,9 +4,9 @@
 #include "protocol/FakeEntra.h"
 #include "protocol/TestPki.h"
 #include "support/FakeClock.h"
+#include "support/ProviderTestKit.h"
 
 #include <QCryptographicHash>
-#include <QDeadlineTimer>
 #include <QJsonArray>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -14,7 +14,6 @@
 #include <QTest>
 
 #include <memory>
-#include <optional>
 
 using namespace std::chrono_literals;
 using aap::auth::ProviderFactory;
@@ -27,6 +26,7 @@ using aap::config::IdentityKind;
 using aap::config::Secret;
 using aap::test::FakeEntra;
 using aap::test::TestPki;
+using Kit = aap::test::ProviderTestKit;
 
 Q_DECLARE_METATYPE(AssertionAlgorithm)
 
@@ -34,7 +34,6 @@ namespace {
 
 const QString tenant = QStringLiteral("72f988bf-86f1-41af-91ab-2d7cd011db47");
 const QString clientId = QStringLiteral("b3a5c1d2-0000-4000-8000-000000000001");
-const QString resource = QStringLiteral("https://monitor.azure.com");
 
 QByteArray base64Url(const QByteArray &bytes)
 {
@@ -44,21 +43,6 @@ QByteArray base64Url(const QByteArray &bytes)
 QByteArray sha256(const QByteArray &bytes)
 {
     return QCryptographicHash::hash(bytes, QCryptographicHash::Sha256);
-}
-
-TokenProvider::Result fetchNow(TokenProvider &provider, const QString &audience = resource)
-{
-    std::optional<TokenProvider::Result> result;
-    provider.fetch(audience, [&result](TokenProvider::Result answer) { result = std::move(answer); });
-    QDeadlineTimer deadline(15s);
-    while (!result && !deadline.hasExpired())
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-    if (!result) {
-        TokenError error;
-        error.description = QStringLiteral("test: no completion within 15 s");
-        return aap::Unexpected(error);
-    }
-    return std::move(*result);
 }
 
 QString describeError(const TokenProvider::Result &result)
@@ -153,7 +137,7 @@ private Q_SLOTS:
         QVERIFY(!provider->describe().contains(QString::fromUtf8(secret)));
 
         const auto before = std::chrono::system_clock::now();
-        const auto result = fetchNow(*provider, QStringLiteral("https://monitor.azure.com/"));
+        const auto result = Kit::fetchAndWait(*provider, QStringLiteral("https://monitor.azure.com/"));
         verifySuccess(result);
         QCOMPARE(m_entra->requestCount(), 1);
         QCOMPARE(m_entra->lastPath(), QByteArray("/" + tenant.toLatin1() + "/oauth2/v2.0/token"));
@@ -179,7 +163,7 @@ private Q_SLOTS:
         identity.clientSecret = Secret(QStringLiteral("secret"));
         auto provider = make(identity);
         QVERIFY(provider);
-        const auto result = fetchNow(*provider);
+        const auto result = Kit::fetchAndWait(*provider);
         verifySuccess(result);
         QVERIFY(result->refreshOn);
         QCOMPARE(std::chrono::duration_cast<std::chrono::seconds>(result->expiresOn - *result->refreshOn),
@@ -195,16 +179,16 @@ private Q_SLOTS:
         identity.clientSecretFile = path;
         auto provider = make(identity);
         QVERIFY(provider);
-        verifySuccess(fetchNow(*provider));
+        verifySuccess(Kit::fetchAndWait(*provider));
 
         QVERIFY(TestPki::writeFile(path, QByteArrayLiteral("second-secret")));
         m_entra->addSecretClient(tenant, clientId, QByteArrayLiteral("second-secret"));
-        verifySuccess(fetchNow(*provider));
+        verifySuccess(Kit::fetchAndWait(*provider));
         QVERIFY(m_entra->lastForm().value(QStringLiteral("client_secret")) ==
                 QStringLiteral("second-secret"));
 
         QVERIFY(QFile::remove(path));
-        const auto missing = fetchNow(*provider);
+        const auto missing = Kit::fetchAndWait(*provider);
         QVERIFY(!missing);
         QCOMPARE(missing.error().kind, TokenError::Kind::LocalFile);
         QVERIFY(missing.error().description.contains(path));
@@ -218,7 +202,7 @@ private Q_SLOTS:
         identity.clientSecret = Secret(QStringLiteral("wrong"));
         auto provider = make(identity);
         QVERIFY(provider);
-        const auto result = fetchNow(*provider);
+        const auto result = Kit::fetchAndWait(*provider);
         QVERIFY(!result);
         QCOMPARE(result.error().kind, TokenError::Kind::Http);
         QCOMPARE(result.error().httpStatus, 401);
@@ -234,7 +218,7 @@ private Q_SLOTS:
         identity.clientSecret = Secret(QStringLiteral("any"));
         auto provider = make(identity);
         QVERIFY(provider);
-        const auto result = fetchNow(*provider);
+        const auto result = Kit::fetchAndWait(*provider);
         QVERIFY(!result);
         QCOMPARE(result.error().code, QStringLiteral("unauthorized_client"));
         QCOMPARE(result.error().httpStatus, 400);
@@ -268,7 +252,7 @@ private Q_SLOTS:
         auto provider = make(identity);
         QVERIFY(provider);
 
-        verifySuccess(fetchNow(*provider));
+        verifySuccess(Kit::fetchAndWait(*provider));
         const QJsonObject header = m_entra->lastAssertionHeader();
         QCOMPARE(m_entra->lastForm().value(QStringLiteral("client_assertion_type")),
                  QStringLiteral("urn:ietf:params:oauth:client-assertion-type:jwt-bearer"));
@@ -303,7 +287,7 @@ private Q_SLOTS:
         identity.certificatePassword = Secret(QStringLiteral("pfx-pass"));
         auto provider = make(identity);
         QVERIFY(provider);
-        verifySuccess(fetchNow(*provider));
+        verifySuccess(Kit::fetchAndWait(*provider));
 
         identity.certificatePassword = Secret(QStringLiteral("not-the-password"));
         ProviderFactory factory(QProcessEnvironment(), *m_clock, *m_http);
@@ -323,9 +307,9 @@ private Q_SLOTS:
         identity.certificatePath = path;
         auto provider = make(identity);
         QVERIFY(provider);
-        verifySuccess(fetchNow(*provider));
+        verifySuccess(Kit::fetchAndWait(*provider));
         const QString firstAssertion = m_entra->lastForm().value(QStringLiteral("client_assertion"));
-        verifySuccess(fetchNow(*provider));
+        verifySuccess(Kit::fetchAndWait(*provider));
         QVERIFY(m_entra->lastForm().value(QStringLiteral("client_assertion")) != firstAssertion);
 
         // The fake does reject a replayed assertion, so the two successes above prove a new jti.
@@ -364,25 +348,25 @@ private Q_SLOTS:
         identity.assertionAlgorithm = AssertionAlgorithm::PS256;
         auto provider = make(identity);
         QVERIFY(provider);
-        verifySuccess(fetchNow(*provider));
+        verifySuccess(Kit::fetchAndWait(*provider));
         QCOMPARE(m_entra->lastAssertionHeader().value(QStringLiteral("x5t#S256")).toString().toLatin1(),
                  base64Url(sha256(first.certificateDer())));
 
         QVERIFY(second.writePem(path));
-        verifySuccess(fetchNow(*provider));
+        verifySuccess(Kit::fetchAndWait(*provider));
         QCOMPARE(m_entra->lastAssertionHeader().value(QStringLiteral("x5t#S256")).toString().toLatin1(),
                  base64Url(sha256(second.certificateDer())));
 
         // A broken replacement keeps the last good certificate in use.
         QVERIFY(m_pki->writeGarbage(path));
-        verifySuccess(fetchNow(*provider));
+        verifySuccess(Kit::fetchAndWait(*provider));
         QCOMPARE(m_entra->lastAssertionHeader().value(QStringLiteral("x5t#S256")).toString().toLatin1(),
                  base64Url(sha256(second.certificateDer())));
     }
 
     void workloadIdentityFileRotation()
     {
-        aap::test::FakeClock fakeClock(aap::Clock::TimePoint(std::chrono::system_clock::now()));
+        aap::test::FakeClock fakeClock{aap::Clock::TimePoint(std::chrono::system_clock::now())};
         const QString path = m_pki->filePath(QStringLiteral("azure-identity-token"));
         QVERIFY(TestPki::writeFile(path, QByteArrayLiteral("federated-token-1\n")));
         m_entra->addFederatedClient(tenant, clientId, QByteArrayLiteral("federated-token-1"));
@@ -392,7 +376,7 @@ private Q_SLOTS:
         auto provider = make(identity, &fakeClock);
         QVERIFY(provider);
         QVERIFY(provider->describe().contains(path));
-        verifySuccess(fetchNow(*provider));
+        verifySuccess(Kit::fetchAndWait(*provider));
         QCOMPARE(m_entra->lastForm().value(QStringLiteral("client_assertion_type")),
                  QStringLiteral("urn:ietf:params:oauth:client-assertion-type:jwt-bearer"));
 
@@ -401,7 +385,7 @@ private Q_SLOTS:
         QVERIFY(TestPki::writeFile(path, QByteArrayLiteral("federated-token-2\n")));
         m_entra->addFederatedClient(tenant, clientId, QByteArrayLiteral("federated-token-2"));
         fakeClock.advance(1s);
-        verifySuccess(fetchNow(*provider));
+        verifySuccess(Kit::fetchAndWait(*provider));
         QVERIFY(m_entra->lastForm().value(QStringLiteral("client_assertion")) ==
                 QStringLiteral("federated-token-2"));
     }
@@ -427,7 +411,7 @@ private Q_SLOTS:
         identity.federatedTokenFile = path;
         auto provider = make(identity);
         QVERIFY(provider);
-        const auto result = fetchNow(*provider);
+        const auto result = Kit::fetchAndWait(*provider);
         QVERIFY(!result);
         QCOMPARE(result.error().kind, TokenError::Kind::LocalFile);
         QVERIFY2(result.error().description.contains(path), qPrintable(result.error().description));
@@ -465,7 +449,7 @@ private Q_SLOTS:
         identity.clientSecret = Secret(QStringLiteral("secret"));
         auto provider = make(identity);
         QVERIFY(provider);
-        const auto failed = fetchNow(*provider);
+        const auto failed = Kit::fetchAndWait(*provider);
         QVERIFY(!failed);
         QCOMPARE(failed.error().kind, kind);
         if (status != 0)
@@ -476,7 +460,7 @@ private Q_SLOTS:
             QCOMPARE(*failed.error().retryAfter, 17s);
         }
         // The fault was for one request: the next fetch succeeds.
-        verifySuccess(fetchNow(*provider));
+        verifySuccess(Kit::fetchAndWait(*provider));
     }
 
     void factoryRefusesPlainHttpAuthority()

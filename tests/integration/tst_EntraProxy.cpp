@@ -3,19 +3,17 @@
 #include "core/SystemClock.h"
 #include "protocol/FakeEntra.h"
 #include "protocol/TestPki.h"
+#include "support/ProviderTestKit.h"
 
-#include <QDeadlineTimer>
 #include <QPointer>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
 
 #include <memory>
-#include <optional>
 
 using namespace std::chrono_literals;
 using aap::auth::ProviderFactory;
-using aap::auth::TokenError;
 using aap::auth::TokenHttpClient;
 using aap::auth::TokenProvider;
 using aap::config::IdentityConfig;
@@ -23,6 +21,7 @@ using aap::config::IdentityKind;
 using aap::config::Secret;
 using aap::test::FakeEntra;
 using aap::test::TestPki;
+using Kit = aap::test::ProviderTestKit;
 
 namespace {
 
@@ -107,22 +106,6 @@ private:
     QList<QPointer<QTcpSocket>> m_sockets;
 };
 
-TokenProvider::Result fetchNow(TokenProvider &provider)
-{
-    std::optional<TokenProvider::Result> result;
-    provider.fetch(QStringLiteral("https://monitor.azure.com"),
-                   [&result](TokenProvider::Result answer) { result = std::move(answer); });
-    QDeadlineTimer deadline(15s);
-    while (!result && !deadline.hasExpired())
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-    if (!result) {
-        TokenError error;
-        error.description = QStringLiteral("test: no completion within 15 s");
-        return aap::Unexpected(error);
-    }
-    return std::move(*result);
-}
-
 } // namespace
 
 class tst_EntraProxy : public QObject {
@@ -185,7 +168,7 @@ private Q_SLOTS:
         auto http = client({QStringLiteral("localhost"), QStringLiteral(".corp.example")});
         auto entra = provider(*http);
         QVERIFY(entra);
-        const auto result = fetchNow(*entra);
+        const auto result = Kit::fetchAndWait(*entra);
         QVERIFY2(result, qPrintable(result ? QString() : result.error().description));
         QVERIFY(result->value == m_entra->lastAccessToken());
         QCOMPARE(m_proxy->connectTargets(),

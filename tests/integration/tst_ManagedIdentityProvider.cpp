@@ -16,7 +16,6 @@ using aap::auth::ManagedIdentityProvider;
 using aap::auth::ManagedIdentitySelector;
 using aap::auth::TokenError;
 using aap::auth::TokenHttpClient;
-using aap::auth::TokenProvider;
 using Source = aap::auth::ManagedIdentityProvider::Source;
 using Kit = aap::test::ProviderTestKit;
 using aap::test::LogCapture;

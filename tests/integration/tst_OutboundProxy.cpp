@@ -5,18 +5,17 @@
 #include "protocol/FakeEntra.h"
 #include "protocol/FakeImds.h"
 #include "protocol/TestPki.h"
+#include "support/ProviderTestKit.h"
 #include "support/ProxyTestClient.h"
 #include "support/ProxyTestHarness.h"
 #include "support/TinyproxyProcess.h"
 
-#include <QDeadlineTimer>
 #include <QTest>
 
 using namespace std::chrono_literals;
 using aap::auth::ImdsProvider;
 using aap::auth::ProviderFactory;
 using aap::auth::TokenHttpClient;
-using aap::auth::TokenProvider;
 using aap::config::IdentityConfig;
 using aap::config::IdentityKind;
 using aap::config::Secret;
@@ -24,34 +23,16 @@ using aap::proxy::ProxyErrorKind;
 using aap::proxy::ProxyRoute;
 using aap::test::FakeEntra;
 using aap::test::FakeImds;
-using aap::test::FakeUpstream;
 using aap::test::ProxyTestClient;
 using aap::test::ProxyTestHarness;
 using aap::test::TestPki;
 using aap::test::TinyproxyProcess;
+using Kit = aap::test::ProviderTestKit;
 
 namespace {
 
 const QString proxyUser = QStringLiteral("proxy-user");
 const QString proxyPassword = QStringLiteral("proxy-password-4711");
-
-std::optional<TokenProvider::Result> fetchNow(TokenProvider &provider)
-{
-    std::optional<TokenProvider::Result> result;
-    provider.fetch(QStringLiteral("https://monitor.azure.com"),
-                   [&result](TokenProvider::Result answer) { result = std::move(answer); });
-    const QDeadlineTimer deadline(15s);
-    while (!result && !deadline.hasExpired())
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-    return result;
-}
-
-QString describe(const std::optional<TokenProvider::Result> &result)
-{
-    if (!result)
-        return QStringLiteral("no answer");
-    return *result ? QString() : result->error().description;
-}
 
 } // namespace
 
@@ -116,9 +97,9 @@ private Q_SLOTS:
         identity.authorityHost = entra.authorityHost();
         auto provider = ProviderFactory(QProcessEnvironment(), clock, http).create(identity);
         QVERIFY(provider);
-        const auto result = fetchNow(**provider);
-        QVERIFY2(result && *result, qPrintable(describe(result)));
-        QVERIFY((*result)->value == entra.lastAccessToken());
+        const auto result = Kit::fetchAndWait(**provider);
+        QVERIFY2(result, qPrintable(Kit::errorText(result)));
+        QVERIFY(result->value == entra.lastAccessToken());
         // Qt answers the proxy's 407 challenge with the credentials: every line is that CONNECT.
         const QByteArrayList lines = tinyproxy.requestLines();
         QVERIFY(!lines.isEmpty());
@@ -141,8 +122,8 @@ private Q_SLOTS:
         ImdsProvider::Options imdsOptions;
         imdsOptions.authorityHost = imds.authorityHost();
         ImdsProvider provider(http, clock, imdsOptions);
-        const auto result = fetchNow(provider);
-        QVERIFY2(result && *result, qPrintable(describe(result)));
+        const auto result = Kit::fetchAndWait(provider);
+        QVERIFY2(result, qPrintable(Kit::errorText(result)));
         QCOMPARE(imds.requestCount(), 1);
         QCOMPARE(imds.lastRequest().headerCount("Via"), 0);
         QVERIFY(tinyproxy.requestLines().isEmpty());

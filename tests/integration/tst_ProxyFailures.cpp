@@ -78,11 +78,7 @@ private Q_SLOTS:
     {
         ProxyTestHarness h;
         h.publishToken();
-        h.upstream.setHandler([](const FakeUpstream::Request &) {
-            FakeUpstream::Response response;
-            response.action = FakeUpstream::Action::Reset;
-            return response;
-        });
+        h.upstream.answerEveryRequest({.action = FakeUpstream::Action::Reset});
         QVERIFY(h.start());
         ProxyTestClient &client = h.connectedClient();
         QVERIFY(client.isConnected());
@@ -118,11 +114,7 @@ private Q_SLOTS:
         ProxyTestHarness h;
         h.publishToken();
         h.options.upstream.responseHeadersTimeout = 300ms;
-        h.upstream.setHandler([](const FakeUpstream::Request &) {
-            FakeUpstream::Response response;
-            response.action = FakeUpstream::Action::Hang;
-            return response;
-        });
+        h.upstream.answerEveryRequest({.action = FakeUpstream::Action::Hang});
         QVERIFY(h.start());
         ProxyTestClient &client = h.connectedClient();
         QVERIFY(client.isConnected());
@@ -138,12 +130,7 @@ private Q_SLOTS:
         ProxyTestHarness h;
         h.publishToken();
         h.options.upstream.idleBodyTimeout = 300ms;
-        h.upstream.setHandler([](const FakeUpstream::Request &) {
-            FakeUpstream::Response response;
-            response.action = FakeUpstream::Action::HeadThenHang;
-            response.body = "partial";
-            return response;
-        });
+        h.upstream.answerEveryRequest({.action = FakeUpstream::Action::HeadThenHang, .body = "partial"});
         QVERIFY(h.start());
         ProxyTestClient &client = h.connectedClient();
         QVERIFY(client.isConnected());
@@ -268,12 +255,7 @@ private Q_SLOTS:
     {
         ProxyTestHarness h;
         h.publishToken();
-        h.upstream.setHandler([](const FakeUpstream::Request &) {
-            FakeUpstream::Response response;
-            response.status = 401;
-            response.body = "denied";
-            return response;
-        });
+        h.upstream.answerEveryRequest({.status = 401, .body = "denied"});
         QSignalSpy reported(&h.store, &aap::auth::TokenStore::unauthorizedReported);
         QVERIFY(h.start());
         ProxyTestClient &client = h.connectedClient();
@@ -419,7 +401,7 @@ private Q_SLOTS:
                 first += bytes.left(200);
             }
             received += bytes.size();
-            const qsizetype one = first.indexOf("{\"status\":\"ok\"}");
+            const qsizetype one = first.indexOf(R"({"status":"ok"})");
             return one > 0 && received >= (one + 15) * qint64(kRequests);
         };
         QTRY_VERIFY_WITH_TIMEOUT(drain(), 60000);
@@ -504,11 +486,7 @@ private Q_SLOTS:
     {
         ProxyTestHarness h;
         h.publishToken();
-        h.upstream.setHandler([](const FakeUpstream::Request &) {
-            FakeUpstream::Response response;
-            response.generatedBodyBytes = 50LL * 1024 * 1024;
-            return response;
-        });
+        h.upstream.answerEveryRequest({.generatedBodyBytes = 50LL * 1024 * 1024});
         QVERIFY(h.start());
         auto *client = new ProxyTestClient(this);
         QVERIFY(client->connectTo(h.port()));

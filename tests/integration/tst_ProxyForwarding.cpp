@@ -17,13 +17,9 @@ private Q_SLOTS:
     {
         ProxyTestHarness h;
         h.publishToken();
-        h.upstream.setHandler([](const FakeUpstream::Request &) {
-            FakeUpstream::Response response;
-            response.status = 200;
-            response.headers = {{"X-Upstream", "yes"}, {"Content-Type", "text/plain"}};
-            response.body = "hello";
-            return response;
-        });
+        h.upstream.answerEveryRequest({.status = 200,
+                                       .headers = {{"X-Upstream", "yes"}, {"Content-Type", "text/plain"}},
+                                       .body = "hello"});
         QVERIFY(h.start());
         ProxyTestClient &client = h.connectedClient();
         QVERIFY(client.isConnected());
@@ -192,13 +188,7 @@ private Q_SLOTS:
     {
         ProxyTestHarness h;
         h.publishToken();
-        h.upstream.setHandler([](const FakeUpstream::Request &) {
-            FakeUpstream::Response response;
-            response.chunked = true;
-            response.chunkSize = 3;
-            response.body = "0123456789";
-            return response;
-        });
+        h.upstream.answerEveryRequest({.body = "0123456789", .chunked = true, .chunkSize = 3});
         QVERIFY(h.start());
         ProxyTestClient &client = h.connectedClient();
         QVERIFY(client.isConnected());
@@ -261,14 +251,10 @@ private Q_SLOTS:
     {
         ProxyTestHarness h;
         h.publishToken();
-        h.upstream.setHandler([](const FakeUpstream::Request &) {
-            FakeUpstream::Response response;
-            response.headers = {{"Connection", "X-Secret-Hop"},
-                                {"X-Secret-Hop", "1"},
-                                {"Keep-Alive", "timeout=5"},
-                                {"X-End", "2"}};
-            return response;
-        });
+        h.upstream.answerEveryRequest({.headers = {{"Connection", "X-Secret-Hop"},
+                                                   {"X-Secret-Hop", "1"},
+                                                   {"Keep-Alive", "timeout=5"},
+                                                   {"X-End", "2"}}});
         QVERIFY(h.start());
         ProxyTestClient &client = h.connectedClient();
         QVERIFY(client.isConnected());

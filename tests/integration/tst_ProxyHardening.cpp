@@ -10,7 +10,6 @@
 
 using namespace std::chrono_literals;
 using aap::proxy::ProxyErrorKind;
-using aap::test::FakeUpstream;
 using aap::test::ProxyTestClient;
 using aap::test::ProxyTestHarness;
 

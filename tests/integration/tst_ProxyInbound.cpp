@@ -12,7 +12,6 @@
 using namespace std::chrono_literals;
 using aap::config::Secret;
 using aap::proxy::ProxyErrorKind;
-using aap::test::FakeUpstream;
 using aap::test::ProxyTestClient;
 using aap::test::ProxyTestHarness;
 using aap::test::TestPki;

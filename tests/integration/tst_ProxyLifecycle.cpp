@@ -103,12 +103,7 @@ private Q_SLOTS:
     {
         ProxyTestHarness h;
         h.publishToken();
-        h.upstream.setHandler([](const FakeUpstream::Request &) {
-            FakeUpstream::Response response;
-            response.delayMs = 300;
-            response.body = "late but complete";
-            return response;
-        });
+        h.upstream.answerEveryRequest({.body = "late but complete", .delayMs = 300});
         QVERIFY(h.start());
         ProxyTestClient busy;
         QVERIFY(busy.connectTo(h.port()));
@@ -141,11 +136,7 @@ private Q_SLOTS:
     {
         ProxyTestHarness h;
         h.publishToken();
-        h.upstream.setHandler([](const FakeUpstream::Request &) {
-            FakeUpstream::Response response;
-            response.action = FakeUpstream::Action::Hang;
-            return response;
-        });
+        h.upstream.answerEveryRequest({.action = FakeUpstream::Action::Hang});
         QVERIFY(h.start());
         ProxyTestClient &client = h.connectedClient();
         QVERIFY(client.isConnected());

@@ -48,11 +48,7 @@ private Q_SLOTS:
         h.publishToken();
         h.options.workerThreads = 1;
         h.options.upstream.maxConnectionsPerWorker = 2;
-        h.upstream.setHandler([](const FakeUpstream::Request &) {
-            FakeUpstream::Response response;
-            response.delayMs = 200;
-            return response;
-        });
+        h.upstream.answerEveryRequest({.delayMs = 200});
         QVERIFY(h.start());
         const QList<int> statuses = concurrentGets(h.port(), 6);
         QCOMPARE(statuses, QList<int>(6, 200));
@@ -69,11 +65,7 @@ private Q_SLOTS:
         h.options.workerThreads = 1;
         h.options.upstream.maxIdleConnectionsPerWorker = 1;
         // Long enough that all three requests are in flight together, even on a loaded machine.
-        h.upstream.setHandler([](const FakeUpstream::Request &) {
-            FakeUpstream::Response response;
-            response.delayMs = 1500;
-            return response;
-        });
+        h.upstream.answerEveryRequest({.delayMs = 1500});
         QVERIFY(h.start());
         QCOMPARE(concurrentGets(h.port(), 3), QList<int>(3, 200));
         QCOMPARE(h.upstream.connectionCount(), 3);

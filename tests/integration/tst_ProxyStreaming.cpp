@@ -121,12 +121,7 @@ private Q_SLOTS:
     {
         ProxyTestHarness h;
         h.publishToken();
-        h.upstream.setHandler([](const FakeUpstream::Request &) {
-            FakeUpstream::Response response;
-            response.closeDelimited = true;
-            response.generatedBodyBytes = 3LL * 1024 * 1024;
-            return response;
-        });
+        h.upstream.answerEveryRequest({.generatedBodyBytes = 3LL * 1024 * 1024, .closeDelimited = true});
         QVERIFY(h.start());
         ProxyTestClient &client = h.connectedClient();
         QVERIFY(client.isConnected());

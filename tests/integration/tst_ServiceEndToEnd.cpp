@@ -56,11 +56,7 @@ private Q_SLOTS:
     {
         QVERIFY(m_imds.isListening());
         QVERIFY(m_upstream.listen());
-        m_upstream.setHandler([](const FakeUpstream::Request &) {
-            FakeUpstream::Response response;
-            response.body = "written";
-            return response;
-        });
+        m_upstream.answerEveryRequest({.body = "written"});
     }
 
     void cleanup()

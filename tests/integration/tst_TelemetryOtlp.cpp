@@ -231,11 +231,7 @@ private Q_SLOTS:
         QVERIFY(attribute(token, u"aad_auth_proxy.token.source"_s).toString().contains(u"imds"_s));
 
         // A request without traceparent starts a new trace; a 502 is an error.
-        m_upstream.setHandler([](const FakeUpstream::Request &) {
-            FakeUpstream::Response response;
-            response.action = FakeUpstream::Action::Reset;
-            return response;
-        });
+        m_upstream.answerEveryRequest({.action = FakeUpstream::Action::Reset});
         QCOMPARE(get(m_port, u"/broken"_s).status, 502);
         m_upstream.setHandler([](const FakeUpstream::Request &) { return FakeUpstream::Response{}; });
         const QByteArray fresh = m_upstream.requests().last().header("traceparent").value_or(QByteArray());

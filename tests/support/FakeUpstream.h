@@ -49,7 +49,7 @@ public:
     struct Response {
         Action action = Action::Respond;
         int status = 200;
-        QList<QPair<QByteArray, QByteArray>> headers;
+        QList<QPair<QByteArray, QByteArray>> headers{}; // {}: designated initializers may leave it out
         QByteArray body = QByteArrayLiteral("ok");
         qint64 generatedBodyBytes = -1; // >= 0: send this many pattern bytes instead of `body`
         bool chunked = false;
@@ -72,6 +72,11 @@ public:
     [[nodiscard]] quint16 port() const;
 
     void setHandler(Handler handler) { m_handler = std::move(handler); }
+    // For tests whose upstream answers the same whatever the request.
+    void answerEveryRequest(const Response &response)
+    {
+        setHandler([response](const Request &) { return response; });
+    }
 
     [[nodiscard]] const QList<Request> &requests() const { return m_requests; }
     [[nodiscard]] int connectionCount() const { return m_connectionCount; }

@@ -1,6 +1,6 @@
 #include "auth/providers/ClientSecretCredential.h"
 
-#include <QFile>
+#include "auth/providers/CredentialFile.h"
 
 #include <memory>
 
@@ -10,15 +10,6 @@ namespace {
 
 // A secret file is a few hundred bytes at most; a bigger one is the wrong file.
 constexpr qint64 maxSecretFileBytes = qint64{64} * 1024;
-
-TokenError fileError(const QString &path, const QString &why)
-{
-    TokenError error;
-    error.kind = TokenError::Kind::LocalFile;
-    error.code = QStringLiteral("client_secret_file");
-    error.description = QStringLiteral("client secret file %1: %2").arg(path, why);
-    return error;
-}
 
 } // namespace
 
@@ -51,16 +42,15 @@ Expected<config::Secret, TokenError> ClientSecretCredential::current() const
 {
     if (m_path.isEmpty())
         return m_secret;
-    QFile file(m_path);
-    if (!file.open(QIODevice::ReadOnly))
-        return Unexpected(fileError(m_path, file.errorString()));
-    const QByteArray bytes = file.read(maxSecretFileBytes + 1);
-    if (bytes.size() > maxSecretFileBytes)
-        return Unexpected(fileError(m_path, QStringLiteral("larger than %1 bytes").arg(maxSecretFileBytes)));
+    const CredentialFile file(m_path, maxSecretFileBytes, QStringLiteral("client_secret_file"),
+                              QStringLiteral("client secret file"));
+    const auto bytes = file.read();
+    if (!bytes)
+        return Unexpected(bytes.error());
     // Files written by editors and Kubernetes secrets often end in a newline that is not part of it.
-    const QString value = QString::fromUtf8(bytes).trimmed();
+    const QString value = QString::fromUtf8(*bytes).trimmed();
     if (value.isEmpty())
-        return Unexpected(fileError(m_path, QStringLiteral("empty")));
+        return Unexpected(file.error(QStringLiteral("empty")));
     return config::Secret(value);
 }
 

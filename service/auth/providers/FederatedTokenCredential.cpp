@@ -1,6 +1,6 @@
 #include "auth/providers/FederatedTokenCredential.h"
 
-#include <QFile>
+#include "auth/providers/CredentialFile.h"
 
 namespace aap::auth {
 
@@ -8,15 +8,6 @@ namespace {
 
 // Service account tokens are a few kilobytes; anything much larger is not one.
 constexpr qint64 maxTokenFileBytes = qint64{1024} * 1024;
-
-TokenError fileError(const QString &path, const QString &why)
-{
-    TokenError error;
-    error.kind = TokenError::Kind::LocalFile;
-    error.code = QStringLiteral("federated_token_file");
-    error.description = QStringLiteral("federated token file %1: %2").arg(path, why);
-    return error;
-}
 
 } // namespace
 
@@ -37,16 +28,15 @@ Expected<void, TokenError> FederatedTokenCredential::addTo(TokenRequestForm &for
 
 Expected<QByteArray, TokenError> FederatedTokenCredential::read()
 {
-    QFile file(m_path);
-    if (!file.open(QIODevice::ReadOnly))
-        return Unexpected(fileError(m_path, file.errorString()));
-    QByteArray bytes = file.read(maxTokenFileBytes + 1);
-    if (bytes.size() > maxTokenFileBytes)
-        return Unexpected(fileError(m_path, QStringLiteral("larger than %1 bytes").arg(maxTokenFileBytes)));
-    while (bytes.endsWith('\n') || bytes.endsWith('\r'))
-        bytes.chop(1);
-    if (bytes.trimmed().isEmpty())
-        return Unexpected(fileError(m_path, QStringLiteral("empty")));
+    const CredentialFile file(m_path, maxTokenFileBytes, QStringLiteral("federated_token_file"),
+                              QStringLiteral("federated token file"));
+    auto bytes = file.read();
+    if (!bytes)
+        return bytes;
+    while (bytes->endsWith('\n') || bytes->endsWith('\r'))
+        bytes->chop(1);
+    if (bytes->trimmed().isEmpty())
+        return Unexpected(file.error(QStringLiteral("empty")));
     return bytes;
 }
 
