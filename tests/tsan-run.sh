@@ -11,6 +11,13 @@ trap 'rm -rf "$reports"' EXIT
 export TSAN_OPTIONS="${TSAN_OPTIONS:-}:log_path=$reports/tsan"
 "$@"
 status=$?
+# A test halted by TSan skips its clean-up: the services it started would hold ctest's output pipe
+# until the test's TIMEOUT. They are found by the report folder in their TSAN_OPTIONS.
+while read -r environ; do
+  pid=${environ#/proc/}
+  pid=${pid%/environ}
+  [[ $pid != "$$" ]] && kill -KILL "$pid" 2>/dev/null
+done < <(grep -lzF "log_path=$reports/tsan" /proc/[0-9]*/environ 2>/dev/null)
 if compgen -G "$reports/tsan.*" >/dev/null; then
   for report in "$reports"/tsan.*; do
     echo "tsan-run.sh: ThreadSanitizer report of process ${report##*.}:"
