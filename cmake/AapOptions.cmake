@@ -25,3 +25,11 @@ if(AAP_SANITIZE)
   target_link_options(aap_options INTERFACE -fsanitize=address,undefined)
 endif()
 
+
+if(AAP_SANITIZE_THREAD)
+  if(AAP_SANITIZE)
+    message(FATAL_ERROR "AAP_SANITIZE_THREAD and AAP_SANITIZE cannot be combined (ASan and TSan exclude each other)")
+  endif()
+  target_compile_options(aap_options INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+  target_link_options(aap_options INTERFACE -fsanitize=thread)
+endif()

@@ -11,7 +11,14 @@ bash scripts/install-deps.sh build fuzz
 
 build_dir=${BUILD_DIR:-build-fuzz}
 seconds=${FUZZ_SECONDS:-30}
-CXX=clang++ cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAAP_WERROR=ON -DAAP_FUZZ=ON >/dev/null
+# ccache as in test.sh; passed on the command line too, so a build folder configured before picks it up.
+launcher=
+if command -v ccache >/dev/null; then
+  export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=1 CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-20G}
+  launcher=ccache
+fi
+CXX=clang++ cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAAP_WERROR=ON -DAAP_FUZZ=ON \
+  -DCMAKE_CXX_COMPILER_LAUNCHER="$launcher" >/dev/null
 
 # target -> seed corpus folder under tests/fuzz/corpus
 declare -A corpus=(

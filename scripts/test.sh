@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds with warnings as errors, and runs every test (ctest).
-#   SANITIZE=1   AddressSanitizer + UndefinedBehaviorSanitizer build (in build-asan/)
-#   BUILD_DIR=…  build folder (default build/, or build-asan/ with SANITIZE=1)
+#   SANITIZE=1       AddressSanitizer + UndefinedBehaviorSanitizer build (in build-asan/)
+#   SANITIZE=thread  ThreadSanitizer build (in build-tsan/) of what the integration tests need, which
+#                    then run time-boxed (TSAN_SECONDS, default 600, for the whole ctest run)
+#   BUILD_DIR=…      build folder (default build/, build-asan/ or build-tsan/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh build e2e
 
 sanitize=${SANITIZE:-0}
-build_dir=${BUILD_DIR:-build}
-[[ $sanitize == 1 && -z ${BUILD_DIR:-} ]] && build_dir=build-asan
-build_type=RelWithDebInfo
-[[ $sanitize == 1 ]] && build_type=Debug
+case $sanitize in
+  0) default_dir=build build_type=RelWithDebInfo ;;
+  1) default_dir=build-asan build_type=Debug ;;
+  # Optimised: TSan slows every memory access, and the tests' time-outs must still hold.
+  thread) default_dir=build-tsan build_type=RelWithDebInfo ;;
+  *) echo "test.sh: SANITIZE must be 0, 1 or thread" >&2; exit 2 ;;
+esac
+build_dir=${BUILD_DIR:-$default_dir}
 
 # ccache makes a rebuild in a fresh clone on the same machine cheap; paths are made relative to the
 # checkout so clones in other folders share the cache.
@@ -20,7 +26,19 @@ if command -v ccache >/dev/null; then
 fi
 
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" -DAAP_WERROR=ON \
-  -DAAP_SANITIZE="$([[ $sanitize == 1 ]] && echo ON || echo OFF)"
+  -DAAP_SANITIZE="$([[ $sanitize == 1 ]] && echo ON || echo OFF)" \
+  -DAAP_SANITIZE_THREAD="$([[ $sanitize == thread ]] && echo ON || echo OFF)"
+
+if [[ $sanitize == thread ]]; then
+  cmake --build "$build_dir" -j"$(nproc)" --target aap_integration_tests
+  # TSAN_OPTIONS (suppressions, halt_on_error) come from tests/CMakeLists.txt, and tests/tsan-run.sh
+  # fails a test on a report from any process it started. The time box covers the whole run: its
+  # process group (tests and the services they started) is killed when it runs out.
+  timeout --kill-after=30 "${TSAN_SECONDS:-600}" \
+    ctest --test-dir "$build_dir" --output-on-failure -j"$(nproc)" -L integration
+  exit
+fi
+
 cmake --build "$build_dir" -j"$(nproc)"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}

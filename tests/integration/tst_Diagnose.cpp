@@ -71,8 +71,8 @@ private:
     Run diagnose(const QList<std::pair<QString, QString>> &settings)
     {
         QProcessEnvironment env;
-        for (const QString &keep :
-             {u"PATH"_s, u"LD_LIBRARY_PATH"_s, u"ASAN_OPTIONS"_s, u"LSAN_OPTIONS"_s, u"UBSAN_OPTIONS"_s}) {
+        for (const QString &keep : {u"PATH"_s, u"LD_LIBRARY_PATH"_s, u"ASAN_OPTIONS"_s, u"LSAN_OPTIONS"_s,
+                                    u"UBSAN_OPTIONS"_s, u"TSAN_OPTIONS"_s}) {
             const QString value = qEnvironmentVariable(keep.toLatin1().constData());
             if (!value.isEmpty())
                 env.insert(keep, value);

@@ -8,13 +8,13 @@ FakeClock::FakeClock(TimePoint start) : m_now(start) {}
 
 Clock::TimePoint FakeClock::now() const
 {
-    return m_now;
+    return m_now.load();
 }
 
 Clock::TimerId FakeClock::startTimer(Duration delay, std::function<void()> callback)
 {
     const TimerId id = m_nextId++;
-    m_timers.emplace(id, Timer{m_now + std::max(delay, Duration::zero()), std::move(callback)});
+    m_timers.emplace(id, Timer{m_now.load() + std::max(delay, Duration::zero()), std::move(callback)});
     return id;
 }
 
@@ -40,7 +40,7 @@ bool FakeClock::fireNext()
     // Earliest due first; ties in start order (ids grow).
     auto next = std::min_element(m_timers.begin(), m_timers.end(),
                                  [](const auto &a, const auto &b) { return a.second.due < b.second.due; });
-    m_now = std::max(m_now, next->second.due);
+    m_now = std::max(m_now.load(), next->second.due);
     auto callback = std::move(next->second.callback);
     m_timers.erase(next);
     callback();
@@ -49,7 +49,7 @@ bool FakeClock::fireNext()
 
 void FakeClock::advance(Duration by)
 {
-    const TimePoint target = m_now + by;
+    const TimePoint target = m_now.load() + by;
     while (!m_timers.empty() && nextDue() <= target) {
         fireNext();
     }

@@ -2,13 +2,15 @@
 
 #include "core/Clock.h"
 
+#include <atomic>
 #include <map>
 #include <utility>
 
 namespace aap::test {
 
 // A clock tests move by hand. advance() fires every timer that falls due, in time order, with now()
-// set to each timer's due time while its callback runs.
+// set to each timer's due time while its callback runs. now() is also read on the proxy's worker
+// threads (ReadinessProbe) while the test thread advances the clock; timers are the test thread's.
 class FakeClock final : public Clock {
 public:
     explicit FakeClock(TimePoint start = TimePoint{std::chrono::seconds{1'800'000'000}});
@@ -29,7 +31,7 @@ private:
         TimePoint due;
         std::function<void()> callback;
     };
-    TimePoint m_now;
+    std::atomic<TimePoint> m_now;
     TimerId m_nextId = 1;
     std::map<TimerId, Timer> m_timers;
 };

@@ -112,8 +112,8 @@ quint16 ServiceProcess::freePort()
 QProcessEnvironment ServiceProcess::scrubbedEnvironment()
 {
     QProcessEnvironment environment;
-    for (const QString &keep :
-         {u"PATH"_s, u"LD_LIBRARY_PATH"_s, u"ASAN_OPTIONS"_s, u"LSAN_OPTIONS"_s, u"UBSAN_OPTIONS"_s}) {
+    for (const QString &keep : {u"PATH"_s, u"LD_LIBRARY_PATH"_s, u"ASAN_OPTIONS"_s, u"LSAN_OPTIONS"_s,
+                                u"UBSAN_OPTIONS"_s, u"TSAN_OPTIONS"_s}) {
         const QString value = qEnvironmentVariable(keep.toLatin1().constData());
         if (!value.isEmpty())
             environment.insert(keep, value);
