@@ -952,6 +952,12 @@ void ClientConnection::closeNow()
     m_worker.connectionClosed(this);
 }
 
+void ClientConnection::closeAfterFirstResponse()
+{
+    m_drainRequested = true;
+    m_closeAfterResponse = true;
+}
+
 void ClientConnection::startDrain()
 {
     m_drainRequested = true;

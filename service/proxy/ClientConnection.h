@@ -46,6 +46,8 @@ public:
     // The store of this connection's route published or cleared a token.
     void tokenChanged(qsizetype routeIndex);
     // Drain: close now when idle, otherwise after the current response.
+    // For a connection adopted while its worker drains: answer one request, then close.
+    void closeAfterFirstResponse();
     void startDrain();
     // A reload moves idle kept-alive connections to the new configuration instead of closing them
     // (a request the client sends at that moment would otherwise meet a closed connection). When

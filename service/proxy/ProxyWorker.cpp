@@ -181,6 +181,12 @@ void ProxyWorker::shedIdleLater(int count)
 
 void ProxyWorker::adoptSocket(qintptr descriptor, qsizetype fixedRoute)
 {
+    // Accepted before the drain began but queued behind it: on a reload the successor serves it
+    // (the client may already have sent its request, which must not be dropped).
+    if (m_draining && m_handOver) {
+        m_handOver(descriptor, fixedRoute);
+        return;
+    }
     if (!m_sweepTimer->isActive()) {
         m_sweepTimer->start();
     }
@@ -205,7 +211,9 @@ void ProxyWorker::adoptSocket(qintptr descriptor, qsizetype fixedRoute)
     connection->setParent(this);
     m_connections.push_back(connection);
     if (m_draining) {
-        connection->startDrain();
+        // Shutting down: its first request is still answered (with Connection: close), within the
+        // drain time-out, rather than cut before it was read.
+        connection->closeAfterFirstResponse();
     }
 }
 
@@ -220,6 +228,7 @@ void ProxyWorker::startDrain(std::function<void()> done, const HandOver &handOve
 {
     m_draining = true;
     m_drained = std::move(done);
+    m_handOver = handOver;
     for (ClientConnection *connection : std::vector<ClientConnection *>(m_connections)) {
         if (handOver) {
             if (const qintptr descriptor = connection->detachIdleSocket(); descriptor >= 0) {

@@ -129,6 +129,7 @@ private:
     log::LogLimiter m_requestFailedLog;
     log::LogLimiter m_rejectedLog;
     bool m_draining = false;
+    HandOver m_handOver; // set by a drain with a successor (reload)
     std::function<void()> m_drained;
     int m_index = 0;
     std::atomic<quint64> m_heartbeat{0};
