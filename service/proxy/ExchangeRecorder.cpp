@@ -121,8 +121,8 @@ void ExchangeRecorder::finish(ExchangeState &state, const http::RequestHead &req
     record->userAgent.assign(request.value("user-agent"));
     // Cut between list-members, so the exported span's trace_state stays a valid tracestate; the
     // target gets the header as it came.
-    record->traceState.assign(
-        TraceContext::truncatedTraceState(request.value("tracestate"), record->traceState.capacity()));
+    record->traceState.assign(TraceContext::truncatedTraceState(request.value("tracestate"),
+                                                                telemetry::ExchangeRecord::kTraceStateBytes));
     // 4xx are the client's business, not an error of this exchange (semantic conventions).
     record->errorType.assign(status == 0 || status >= 500 ? errorType : QByteArrayView());
     if (routeIndex >= 0) {

@@ -22,7 +22,6 @@ public:
     }
     [[nodiscard]] QByteArrayView view() const noexcept { return {m_data.data(), m_size}; }
     [[nodiscard]] bool isEmpty() const noexcept { return m_size == 0; }
-    [[nodiscard]] static constexpr qsizetype capacity() noexcept { return N; }
 
 private:
     std::array<char, N> m_data{};

@@ -14,6 +14,8 @@
 #include <QProcess>
 #include <QTest>
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 using aap::test::FakeImds;
 using aap::test::FakeUpstream;
@@ -158,12 +160,10 @@ private:
     // The server span of checkPropagatedRequest()'s request arrived.
     bool receivedCallerServerSpan()
     {
-        for (const QJsonObject &span : spans()) {
-            if (hexId(span[u"trace_id"_s]) == kCallerTraceId &&
-                span[u"kind"_s].toString() == u"SPAN_KIND_SERVER"_s)
-                return true;
-        }
-        return false;
+        return std::ranges::any_of(spans(), [](const QJsonObject &span) {
+            return hexId(span[u"trace_id"_s]) == kCallerTraceId &&
+                   span[u"kind"_s].toString() == u"SPAN_KIND_SERVER"_s;
+        });
     }
 
     // A request continuing the caller's trace, and what the target saw of it.
