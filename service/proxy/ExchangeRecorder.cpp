@@ -119,7 +119,10 @@ void ExchangeRecorder::finish(ExchangeState &state, const http::RequestHead &req
     record->path.assign(path);
     record->peerAddress.assign(peerAddress);
     record->userAgent.assign(request.value("user-agent"));
-    record->traceState.assign(request.value("tracestate"));
+    // Cut between list-members, so the exported span's trace_state stays a valid tracestate; the
+    // target gets the header as it came.
+    record->traceState.assign(TraceContext::truncatedTraceState(request.value("tracestate"),
+                                                                telemetry::ExchangeRecord::kTraceStateBytes));
     // 4xx are the client's business, not an error of this exchange (semantic conventions).
     record->errorType.assign(status == 0 || status >= 500 ? errorType : QByteArrayView());
     if (routeIndex >= 0) {

@@ -7,9 +7,17 @@ namespace aap::telemetry {
 
 using config::TracesSampler;
 
-Sampler::Sampler(TracesSampler kind, double ratio)
-    : m_kind(kind), m_bound(static_cast<std::uint64_t>(std::ldexp(std::clamp(ratio, 0.0, 1.0), 63)))
-{}
+namespace {
+
+// A NaN would make the conversion to an integer undefined: it samples nothing.
+std::uint64_t boundOf(double ratio)
+{
+    return std::isnan(ratio) ? 0 : static_cast<std::uint64_t>(std::ldexp(std::clamp(ratio, 0.0, 1.0), 63));
+}
+
+} // namespace
+
+Sampler::Sampler(TracesSampler kind, double ratio) : m_kind(kind), m_bound(boundOf(ratio)) {}
 
 bool Sampler::rootDecision(const TraceId &traceId) const
 {

@@ -17,6 +17,8 @@ enum class SpanStatus : std::uint8_t { Unset = 0, Ok = 1, Error = 2 };
 // One proxied exchange as a worker hands it to the exporter: the server span, and the client span
 // of the upstream call when there was one. Fixed size, so it lives in a queue slot.
 struct ExchangeRecord {
+    static constexpr qsizetype kTraceStateBytes = 128;
+
     TraceId traceId{};
     SpanId serverSpanId{};
     SpanId clientSpanId{};
@@ -34,7 +36,7 @@ struct ExchangeRecord {
     FixedText<48> peerAddress;
     FixedText<128> userAgent;
     FixedText<32> errorType;
-    FixedText<128> traceState;
+    FixedText<kTraceStateBytes> traceState;
 };
 
 // A span as the exporter encodes it.

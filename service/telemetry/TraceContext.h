@@ -25,6 +25,10 @@ struct TraceContext {
     // "00-<trace id>-<span id>-<flags>", always version 00.
     void appendTraceparent(QByteArray &out) const;
     [[nodiscard]] QByteArray traceparent() const;
+    // The longest leading part of a tracestate value of at most maxBytes and 32 list-members that
+    // ends between members: the W3C rule for shortening drops whole members from the end, so a
+    // value cut to fit is still valid.
+    [[nodiscard]] static QByteArrayView truncatedTraceState(QByteArrayView value, qsizetype maxBytes);
 
     [[nodiscard]] static QByteArray hex(const std::uint8_t *bytes, std::size_t size);
     [[nodiscard]] static bool isZero(const std::uint8_t *bytes, std::size_t size);

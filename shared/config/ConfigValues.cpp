@@ -217,7 +217,7 @@ Expected<double, QString> parseRatio(const QString &text)
 {
     bool ok = false;
     const double value = text.trimmed().toDouble(&ok);
-    if (!ok || value < 0.0 || value > 1.0)
+    if (!ok || !(value >= 0.0 && value <= 1.0)) // written so that NaN fails too
         return Unexpected(quoted(text) + QStringLiteral(" is not a probability between 0 and 1"));
     return value;
 }

@@ -4,6 +4,7 @@
 // (service.name, attributes, parent/child links), metrics, trace propagation to the target, and
 // that a stopped collector neither stops the proxy nor goes uncounted.
 #include "protocol/FakeImds.h"
+#include "protocol/TestPki.h"
 #include "support/FakeUpstream.h"
 #include "support/process/ServiceProcess.h"
 
@@ -13,10 +14,13 @@
 #include <QProcess>
 #include <QTest>
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 using aap::test::FakeImds;
 using aap::test::FakeUpstream;
 using aap::test::ServiceProcess;
+using aap::test::TestPki;
 
 namespace {
 
@@ -72,7 +76,7 @@ private:
     QList<QJsonObject> m_received;
     quint16 m_collectorPort = 0;
 
-    void startCollector(bool http)
+    void startCollector(bool http, const QStringList &extra = {})
     {
         m_received.clear();
         m_collectorOut.clear();
@@ -82,6 +86,7 @@ private:
                          u"--proto-root"_s, QStringLiteral(AAP_SOURCE_DIR "/service/otlp/proto")};
         if (http)
             args << u"--http"_s;
+        args << extra;
         m_collector.start(u"/usr/bin/python3"_s, args);
         QVERIFY(m_collector.waitForStarted(10'000));
         QTRY_VERIFY_WITH_TIMEOUT(m_collector.canReadLine(), 60'000);
@@ -150,6 +155,15 @@ private:
             m_collector.kill();
             m_collector.waitForFinished(5'000);
         }
+    }
+
+    // The server span of checkPropagatedRequest()'s request arrived.
+    bool receivedCallerServerSpan()
+    {
+        return std::ranges::any_of(spans(), [](const QJsonObject &span) {
+            return hexId(span[u"trace_id"_s]) == kCallerTraceId &&
+                   span[u"kind"_s].toString() == u"SPAN_KIND_SERVER"_s;
+        });
     }
 
     // A request continuing the caller's trace, and what the target saw of it.
@@ -310,6 +324,39 @@ private Q_SLOTS:
         QCOMPARE(log.count("OTLP export failed"), 1);
     }
 
+    // https:// is TLS and trusts the ca_bundle CAs (UPSTREAM_CA_BUNDLE), as for the targets; without
+    // them the collector's certificate is not trusted and every export fails, counted.
+    void grpcOverTls()
+    {
+        const TestPki pki;
+        QVERIFY(pki.isValid());
+        startCollector(false,
+                       {u"--tls-cert"_s, pki.serverCertificatePath(), u"--tls-key"_s, pki.serverKeyPath()});
+        QVERIFY(!QTest::currentTestFailed());
+        const QString endpoint = u"https://127.0.0.1:%1"_s.arg(m_collectorPort);
+        startService(m_collectorPort, {{u"OTEL_GRPC_ENDPOINT"_s, endpoint},
+                                       {u"UPSTREAM_CA_BUNDLE"_s, pki.caCertificatePath()}});
+        QVERIFY(!QTest::currentTestFailed());
+        checkPropagatedRequest();
+        QVERIFY(!QTest::currentTestFailed());
+        QTRY_VERIFY_WITH_TIMEOUT(receivedCallerServerSpan(), 15'000);
+        stopService();
+
+        startService(m_collectorPort, {{u"OTEL_GRPC_ENDPOINT"_s, endpoint}});
+        QVERIFY(!QTest::currentTestFailed());
+        QCOMPARE(get(m_port, u"/untrusted"_s).status, 200);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            metricValue(get(m_port, u"/metrics"_s).body,
+                        R"(aad_auth_proxy_telemetry_export_failures_total{signal="traces"})") >= 1,
+            15'000);
+        const QByteArray traceId =
+            m_upstream.requests().last().header("traceparent").value_or(QByteArray()).mid(3, 32);
+        QCOMPARE(traceId.size(), 32);
+        for (const QJsonObject &span : spans())
+            QVERIFY(hexId(span[u"trace_id"_s]) != traceId);
+        stopService();
+    }
+
     void httpProtobufExport()
     {
         startCollector(true);
@@ -320,16 +367,7 @@ private Q_SLOTS:
         QVERIFY(!QTest::currentTestFailed());
         checkPropagatedRequest();
         QVERIFY(!QTest::currentTestFailed());
-        QTRY_VERIFY_WITH_TIMEOUT(
-            [&] {
-                for (const QJsonObject &span : spans()) {
-                    if (hexId(span[u"trace_id"_s]) == kCallerTraceId &&
-                        span[u"kind"_s].toString() == u"SPAN_KIND_SERVER"_s)
-                        return true;
-                }
-                return false;
-            }(),
-            15'000);
+        QTRY_VERIFY_WITH_TIMEOUT(receivedCallerServerSpan(), 15'000);
         QCOMPARE(m_received.first()[u"metadata"_s][u"content-type"_s].toString(),
                  u"application/x-protobuf"_s);
         stopService();

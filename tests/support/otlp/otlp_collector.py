@@ -2,8 +2,9 @@
 """A minimal OTLP collector for the telemetry tests, sharing no code with the exporter.
 
 It compiles the repository's .proto files with grpc_tools (Debian's python3-grpc-tools) into a
-temporary directory, serves TraceService/Export and MetricsService/Export over gRPC (or, with
---http, POST /v1/traces and /v1/metrics with protobuf bodies) on 127.0.0.1 at an OS-chosen port,
+temporary directory, serves TraceService/Export and MetricsService/Export over gRPC (over TLS with
+--tls-cert and --tls-key, PEM files; or, with --http, POST /v1/traces and /v1/metrics with protobuf
+bodies) on 127.0.0.1 at an OS-chosen port,
 prints "PORT <n>" and then one JSON line per received request:
 {"signal": "traces"|"metrics", "metadata": {...}, "body": <the request as protobuf JSON>}.
 It stops when stdin closes.
@@ -45,6 +46,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--proto-root", required=True)
     parser.add_argument("--http", action="store_true")
+    parser.add_argument("--tls-cert")
+    parser.add_argument("--tls-key")
     args = parser.parse_args()
 
     out = tempfile.mkdtemp(prefix="otlp-py-")
@@ -105,7 +108,12 @@ def main():
         server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
         trace_grpc.add_TraceServiceServicer_to_server(Traces(), server)
         metrics_grpc.add_MetricsServiceServicer_to_server(Metrics(), server)
-        port = server.add_insecure_port("127.0.0.1:0")
+        if args.tls_cert:
+            with open(args.tls_key, "rb") as key, open(args.tls_cert, "rb") as cert:
+                credentials = grpc.ssl_server_credentials([(key.read(), cert.read())])
+            port = server.add_secure_port("127.0.0.1:0", credentials)
+        else:
+            port = server.add_insecure_port("127.0.0.1:0")
         server.start()
 
     with lock:
