@@ -57,7 +57,10 @@ ConfigFile ConfigFile::parse(const QString &text)
 {
     static const QRegularExpression keyPattern(QStringLiteral("^[A-Za-z0-9_.-]+$"));
     ConfigFile file;
-    if (text.contains(QStringLiteral("\r\n")))
+    // CRLF only when every line break is one: a lone '\r' before one '\n' of a LF file must not turn
+    // the lines written after it into one long line when the file is read again.
+    const qsizetype breaks = text.count(QLatin1Char('\n'));
+    if (breaks > 0 && breaks == text.count(QStringLiteral("\r\n")))
         file.m_newline = QStringLiteral("\r\n");
     file.m_finalNewline = text.isEmpty() || text.endsWith(QLatin1Char('\n'));
     QStringList lines = text.split(file.m_newline);

@@ -116,6 +116,20 @@ private slots:
         QCOMPARE(ConfigFile::parse(text).toText(), text);
     }
 
+    void mixedLineEndsStayLf()
+    {
+        // Found by fuzz_ConfigFile: a carriage return at the end of a LF file's last line made the
+        // next parse take the file for CRLF, and the section appended after it was lost.
+        ConfigFile file = ConfigFile::parse(u"# edited on Windows\r"_s);
+        file.setValue(u"log"_s, QString(), u"level"_s, u"debug"_s);
+        const ConfigFile again = ConfigFile::parse(file.toText());
+        QVERIFY(again.problems().isEmpty());
+        QCOMPARE(again.find(u"log"_s, QString(), u"level"_s)->value, u"debug"_s);
+
+        const ConfigFile mixed = ConfigFile::parse(u"[log]\r\nlevel = info\n"_s);
+        QCOMPARE(mixed.find(u"log"_s, QString(), u"level"_s)->value, u"info"_s);
+    }
+
     void setValueChangesInPlace()
     {
         ConfigFile file = ConfigFile::parse(kSample);
