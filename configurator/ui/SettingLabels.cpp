@@ -71,6 +71,8 @@ const QHash<QString, QString> &labels()
         {u"limits.client_idle_timeout_ms"_s, tr("Idle client timeout")},
         {u"limits.drain_timeout_ms"_s, tr("Drain time on stop")},
         {u"limits.token_wait_timeout_ms"_s, tr("Wait for the first token")},
+        {u"limits.request_body_timeout_ms"_s, tr("Request body time")},
+        {u"limits.request_body_min_rate"_s, tr("Slowest request body (bytes/s)")},
         {u"token.refresh_percent"_s, tr("Refresh when lifetime left")},
         {u"token.request_timeout_ms"_s, tr("Token request timeout")},
         {u"outbound_proxy.https_proxy"_s, tr("HTTPS proxy")},

@@ -19,6 +19,7 @@
 #include <QTcpSocket>
 
 #include <algorithm>
+#include <utility>
 
 #ifdef Q_OS_UNIX
 #include <fcntl.h>
@@ -34,6 +35,8 @@ namespace {
 constexpr qint64 kHighWaterBytes = qint64{256} * 1024;
 // What Qt may read ahead from a client; beyond it TCP flow control holds the client back.
 constexpr qint64 kClientReadBufferBytes = qint64{64} * 1024;
+// A request body is read ahead up to this size before an upstream connection is taken.
+constexpr qsizetype kBodyBufferBytes = qsizetype{64} * 1024;
 // Room above the head limit, so the parser (not the buffer) decides when a head is too large.
 constexpr qsizetype kHeadSlackBytes = 1024;
 // Sent with every 405: the methods this proxy forwards (it also forwards other extension methods).
@@ -105,8 +108,8 @@ quint16 defaultPort(QByteArrayView scheme)
 
 ClientConnection::ClientConnection(ProxyWorker &worker, QTcpSocket *socket, qsizetype fixedRoute)
     : m_worker(worker), m_socket(socket), m_requestParser(limitsFrom(worker.options().limits)),
-      m_requestChunks(limitsFrom(worker.options().limits)), m_fixedRoute(fixedRoute),
-      m_tlsClient(qobject_cast<QSslSocket *>(socket) != nullptr),
+      m_requestChunks(limitsFrom(worker.options().limits)), m_bodyScan(limitsFrom(worker.options().limits)),
+      m_fixedRoute(fixedRoute), m_tlsClient(qobject_cast<QSslSocket *>(socket) != nullptr),
       m_responseParser(limitsFrom(worker.options().limits)),
       m_responseChunks(limitsFrom(worker.options().limits))
 {
@@ -142,6 +145,9 @@ void ClientConnection::onReadyRead()
     case State::ReadingHead:
         processInput();
         break;
+    case State::BufferingBody:
+        bufferRequestBody();
+        break;
     case State::Forwarding:
         pumpRequestBody();
         break;
@@ -170,7 +176,8 @@ void ClientConnection::onDisconnected()
     if (m_state == State::Closed) {
         return;
     }
-    if (m_state == State::Forwarding || m_state == State::WaitingUpstream || m_state == State::WaitingToken) {
+    if (m_state == State::Forwarding || m_state == State::WaitingUpstream || m_state == State::WaitingToken ||
+        m_state == State::BufferingBody) {
         m_worker.counters().count(ProxyErrorKind::ClientAborted);
         qCWarning(lcProxy).noquote() << "client disconnected during an exchange"
                                      << LogField::kv("route", m_worker.route(m_routeIndex).name)
@@ -252,6 +259,8 @@ void ClientConnection::handleHead()
     m_sent100 = false;
     m_upstreamEof = false;
     m_closeAfterResponse = !m_request.keepAlive() || m_drainRequested || m_worker.isDraining();
+    m_bodyBytesRelayed = 0;
+    m_bodyClockRunning = false;
 
     switch (m_request.framing()) {
     case http::BodyFraming::ContentLength:
@@ -297,7 +306,95 @@ void ClientConnection::handleHead()
         return;
     }
     m_routeIndex = *route;
-    acquireToken();
+    if (m_requestBodyDone) {
+        acquireToken();
+        return;
+    }
+    // A client that asked for 100 Continue sends its body only after it: the clock starts then.
+    if (!m_request.expectContinue()) {
+        restartBodyClock(std::chrono::steady_clock::now());
+    }
+    if (m_request.framing() == http::BodyFraming::Chunked) {
+        m_bodyScan.reset();
+        m_bodyScanned = 0;
+    }
+    m_state = State::BufferingBody;
+    m_deadlineKind = Deadline::None;
+    bufferRequestBody();
+}
+
+void ClientConnection::bufferRequestBody()
+{
+    readAvailableInto(m_in, kBodyBufferBytes);
+    if (m_request.expectContinue() || requestBodyBuffered()) {
+        acquireToken();
+    }
+}
+
+bool ClientConnection::requestBodyBuffered()
+{
+    if (m_in.size() >= kBodyBufferBytes) {
+        return true;
+    }
+    if (m_request.framing() == http::BodyFraming::ContentLength) {
+        return static_cast<quint64>(m_in.size()) >= m_requestRemaining;
+    }
+    while (m_bodyScanned < m_in.size()) {
+        QByteArrayView payload;
+        const http::ParseResult result =
+            m_bodyScan.decode(QByteArrayView(m_in).sliced(m_bodyScanned), payload);
+        // A malformed body goes on too: the relay answers it with 400.
+        if (result.status != http::ParseStatus::Incomplete) {
+            return true;
+        }
+        if (result.consumed == 0) {
+            break;
+        }
+        m_bodyScanned += result.consumed;
+    }
+    return false;
+}
+
+void ClientConnection::restartBodyClock(SteadyTime now)
+{
+    m_bodyClockRunning = true;
+    m_bodyClockStart = now;
+    m_bodyBytesAtClockStart = m_bodyBytesRelayed + static_cast<quint64>(m_in.size());
+}
+
+bool ClientConnection::checkBodyRate(SteadyTime now)
+{
+    if (!m_bodyClockRunning || m_requestBodyDone || m_responseHeadRelayed ||
+        (m_state != State::BufferingBody && m_state != State::Forwarding)) {
+        return false;
+    }
+    const auto &limits = m_worker.options().limits;
+    const quint64 received = m_bodyBytesRelayed + static_cast<quint64>(m_in.size()) - m_bodyBytesAtClockStart;
+    auto allowed = limits.requestBodyTimeout;
+    if (limits.requestBodyMinRate > 0) {
+        const auto rate = static_cast<quint64>(limits.requestBodyMinRate);
+        const quint64 earnedMs =
+            std::min<quint64>(received / rate, quint64{1} << 32) * 1000 + (received % rate) * 1000 / rate;
+        allowed += std::chrono::milliseconds(static_cast<std::chrono::milliseconds::rep>(earnedMs));
+    }
+    if (now < m_bodyClockStart + allowed) {
+        return false;
+    }
+    if (m_state == State::Forwarding && m_upstream != nullptr && m_upstream->socket()->bytesToWrite() > 0) {
+        // The target, not the client, holds the body back (the body idle time-out watches it): the
+        // client's time starts again.
+        restartBodyClock(now);
+        return false;
+    }
+    failRequest(408, "request_timeout",
+                QStringLiteral("the request body arrived too slowly (%1 bytes in %2 ms; the limit is %3 ms "
+                               "plus a second per %4 bytes)")
+                    .arg(received)
+                    .arg(ms(std::chrono::duration_cast<std::chrono::milliseconds>(now - m_bodyClockStart)))
+                    .arg(ms(limits.requestBodyTimeout))
+                    .arg(limits.requestBodyMinRate),
+                ProxyErrorKind::ClientBodyTimeout);
+    return true;
 }
 
 bool ClientConnection::authorityIsOurs(qsizetype routeIndex) const
@@ -443,6 +540,20 @@ void ClientConnection::acquireUpstream(bool fresh)
     m_worker.recorder().upstreamStarting(m_exchange);
     m_pool = m_worker.route(m_routeIndex).pool.get();
     m_upstream = nullptr;
+    if (!m_requestBodyDone && !m_holdsBodyStream) {
+        // The body did not fit the read-ahead buffer: it streams through an upstream connection, and
+        // such streams may take only part of the pool, so slow uploads cannot starve other requests.
+        if (!m_pool->beginBodyStream()) {
+            failRequest(503, "upstream_pool_exhausted",
+                        QStringLiteral("too many request bodies are streaming to the target %1 (%2 "
+                                       "connections); try again later")
+                            .arg(m_pool->host())
+                            .arg(m_pool->streamingBodies()),
+                        ProxyErrorKind::UpstreamPoolExhausted);
+            return;
+        }
+        m_holdsBodyStream = true;
+    }
     setDeadline(Deadline::Connect, m_worker.options().upstream.connectTimeout);
     const auto acquired = m_pool->acquire(this, fresh);
     if (acquired.connection != nullptr && acquired.ready) {
@@ -492,6 +603,7 @@ void ClientConnection::sendRequestHead()
         // Only now is it certain the request is forwarded: the client may send its body.
         m_socket->write(LocalReply::continueResponse().data(), LocalReply::continueResponse().size());
         m_sent100 = true;
+        restartBodyClock(std::chrono::steady_clock::now());
     }
     if (m_requestBodyDone) {
         setDeadline(Deadline::ResponseHead, m_worker.options().upstream.responseHeadersTimeout);
@@ -600,6 +712,7 @@ void ClientConnection::pumpRequestBody()
         return;
     }
     if (moved > 0) {
+        m_bodyBytesRelayed += static_cast<quint64>(moved);
         m_exchange.bytesIn += static_cast<std::uint64_t>(moved);
         m_bodyBytesSent = true;
         if (!m_responseHeadRelayed) {
@@ -614,6 +727,9 @@ void ClientConnection::pumpRequestBody()
 void ClientConnection::requestBodyFinished()
 {
     m_requestBodyDone = true;
+    if (std::exchange(m_holdsBodyStream, false)) {
+        m_pool->endBodyStream();
+    }
     if (!m_responseHeadRelayed) {
         setDeadline(Deadline::ResponseHead, m_worker.options().upstream.responseHeadersTimeout);
     }
@@ -912,6 +1028,9 @@ void ClientConnection::releaseUpstream(bool reusable)
     if (m_pool == nullptr) {
         return;
     }
+    if (std::exchange(m_holdsBodyStream, false)) {
+        m_pool->endBodyStream();
+    }
     if (m_upstream == nullptr) {
         if (m_state == State::WaitingUpstream) {
             m_pool->cancel(this, nullptr);
@@ -991,7 +1110,8 @@ qintptr ClientConnection::detachIdleSocket()
 
 void ClientConnection::abortNow()
 {
-    if (m_state == State::WaitingToken || m_state == State::WaitingUpstream) {
+    if (m_state == State::WaitingToken || m_state == State::WaitingUpstream ||
+        m_state == State::BufferingBody) {
         // Nothing reached the target yet, so the client may safely send it again elsewhere.
         m_closeAfterResponse = true;
         failRequest(503, "shutting_down",
@@ -1014,6 +1134,9 @@ bool ClientConnection::closeIfIdle()
 
 void ClientConnection::checkDeadline(SteadyTime now)
 {
+    if (checkBodyRate(now)) {
+        return;
+    }
     if (m_deadlineKind == Deadline::None || now < m_deadline) {
         return;
     }
@@ -1042,6 +1165,16 @@ void ClientConnection::checkDeadline(SteadyTime now)
                     ProxyErrorKind::NoToken);
         break;
     case Deadline::Connect:
+        if (m_upstream == nullptr) {
+            // Queued behind busy connections: the target is not at fault, this proxy's pool is full.
+            failRequest(503, "upstream_pool_exhausted",
+                        QStringLiteral("all %1 connections to the target %2 stayed busy for %3 ms")
+                            .arg(upstream.maxConnectionsPerWorker)
+                            .arg(m_worker.route(m_routeIndex).pool->host())
+                            .arg(ms(upstream.connectTimeout)),
+                        ProxyErrorKind::UpstreamPoolExhausted);
+            break;
+        }
         failRequest(504, "upstream_timeout",
                     QStringLiteral("connecting to the target %1 timed out after %2 ms")
                         .arg(m_worker.route(m_routeIndex).pool->host())

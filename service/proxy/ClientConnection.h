@@ -66,6 +66,7 @@ private:
     enum class State {
         Idle,            // keep-alive: waiting for the first byte of the next request
         ReadingHead,     // part of a head has arrived
+        BufferingBody,   // the request body is read ahead before a token or an upstream is taken
         WaitingToken,    // route has no usable token yet
         WaitingUpstream, // queued for or opening an upstream connection
         Forwarding,      // request head sent; bodies stream; response pending or in progress
@@ -108,6 +109,13 @@ private:
     // The listener's inbound protection (inbound::InboundGuard) turned the request away: answered
     // with 401/403 and closed, never forwarded, never waiting for a token.
     bool rejectedInbound(QByteArrayView path);
+    // Reads the request body ahead (up to a buffer's worth) so a client that trickles it holds no
+    // upstream connection; then goes on to the token.
+    void bufferRequestBody();
+    [[nodiscard]] bool requestBodyBuffered();
+    // 408 when the body arrives slower than the limits allow; true when the request failed.
+    bool checkBodyRate(SteadyTime now);
+    void restartBodyClock(SteadyTime now);
     void acquireToken();
     void acquireUpstream(bool fresh);
     void sendRequestHead();
@@ -156,6 +164,14 @@ private:
     http::ChunkedDecoder m_requestChunks;
     quint64 m_requestRemaining = 0;
     bool m_requestBodyDone = false;
+    http::ChunkedDecoder m_bodyScan; // finds a buffered chunked body's end; m_requestChunks relays it
+    qsizetype m_bodyScanned = 0;
+    // Body rate: measured from m_bodyClockStart over the bytes received since then.
+    bool m_bodyClockRunning = false;
+    SteadyTime m_bodyClockStart{};
+    quint64 m_bodyBytesAtClockStart = 0;
+    quint64 m_bodyBytesRelayed = 0;
+    bool m_holdsBodyStream = false; // counted in the pool's streamingBodies()
     bool m_closeAfterResponse = false;
     bool m_drainRequested = false;
     qsizetype m_routeIndex = -1;

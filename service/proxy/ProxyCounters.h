@@ -14,19 +14,21 @@ namespace aap::proxy {
 
 // Why a request did not get a relayed answer. One counter each, for /metrics and tests.
 enum class ProxyErrorKind : std::uint8_t {
-    BadRequest,          // the http layer rejected the client's input (4xx)
-    NoRoute,             // 404
-    MisdirectedRequest,  // absolute-form target naming another host (421)
-    NoToken,             // 503 after waiting for a token
-    UpstreamConnect,     // 502 connect failed
-    UpstreamTls,         // 502 TLS handshake / certificate failed
-    UpstreamReset,       // 502 upstream closed or sent garbage before a complete response head
-    UpstreamTimeout,     // 504
-    UpstreamBodyAborted, // upstream failed after the response head: client connection closed
-    ClientHeaderTimeout, // slow or missing request head
-    ClientAborted,       // client disappeared mid-request or mid-response
-    ShuttingDown,        // 503: the drain deadline passed before the request was forwarded
-    InboundRejected,     // 401/403 from the listener's inbound protection (address, key, certificate)
+    BadRequest,            // the http layer rejected the client's input (4xx)
+    NoRoute,               // 404
+    MisdirectedRequest,    // absolute-form target naming another host (421)
+    NoToken,               // 503 after waiting for a token
+    UpstreamConnect,       // 502 connect failed
+    UpstreamTls,           // 502 TLS handshake / certificate failed
+    UpstreamReset,         // 502 upstream closed or sent garbage before a complete response head
+    UpstreamTimeout,       // 504
+    UpstreamBodyAborted,   // upstream failed after the response head: client connection closed
+    ClientHeaderTimeout,   // slow or missing request head
+    ClientAborted,         // client disappeared mid-request or mid-response
+    ShuttingDown,          // 503: the drain deadline passed before the request was forwarded
+    InboundRejected,       // 401/403 from the listener's inbound protection (address, key, certificate)
+    ClientBodyTimeout,     // 408: the request body arrived slower than the limits allow
+    UpstreamPoolExhausted, // 503: every connection to the target was busy for the connect time-out
     Count
 };
 

@@ -67,7 +67,7 @@ std::chrono::milliseconds sweepInterval(const ProxyOptions &options)
     const auto &l = options.limits;
     const auto shortest =
         std::min({u.connectTimeout, u.tlsHandshakeTimeout, u.responseHeadersTimeout, u.idleBodyTimeout,
-                  l.headerTimeout, l.clientIdleTimeout, l.tokenWaitTimeout});
+                  l.headerTimeout, l.clientIdleTimeout, l.tokenWaitTimeout, l.requestBodyTimeout});
     return std::clamp(shortest / 8, std::chrono::milliseconds{5}, std::chrono::milliseconds{250});
 }
 

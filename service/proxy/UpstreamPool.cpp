@@ -53,6 +53,22 @@ UpstreamPool::Acquired UpstreamPool::acquire(gsl::not_null<UpstreamHandler *> ha
     return {open(handler), false};
 }
 
+bool UpstreamPool::beginBodyStream()
+{
+    if (m_streamingBodies >= std::max(1, m_upstream.maxConnectionsPerWorker / 2)) {
+        m_counters.upstreamPoolExhausted.add();
+        return false;
+    }
+    ++m_streamingBodies;
+    return true;
+}
+
+void UpstreamPool::endBodyStream()
+{
+    Expects(m_streamingBodies > 0);
+    --m_streamingBodies;
+}
+
 gsl::not_null<UpstreamConnection *> UpstreamPool::open(gsl::not_null<UpstreamHandler *> handler)
 {
     auto *connection = new UpstreamConnection(*this, m_target.isTls(), m_connectionParent);

@@ -50,6 +50,12 @@ public:
     void expireIdle(std::chrono::steady_clock::time_point now);
     void closeIdle();
 
+    // Exchanges whose request body streams through a connection (it did not fit the read-ahead)
+    // may hold at most half the connections. False: the limit is reached.
+    [[nodiscard]] bool beginBodyStream();
+    void endBodyStream();
+    [[nodiscard]] int streamingBodies() const { return m_streamingBodies; }
+
     [[nodiscard]] const QString &host() const { return m_host; }
     [[nodiscard]] int openConnections() const { return m_open; }
     [[nodiscard]] int idleConnections() const { return gsl::narrow<int>(m_idle.size()); }
@@ -66,6 +72,7 @@ private:
     WorkerCounters &m_counters;
     QObject *m_connectionParent;
     int m_open = 0;
+    int m_streamingBodies = 0;
     std::vector<UpstreamConnection *> m_idle; // most recently used last
     std::deque<gsl::not_null<UpstreamHandler *>> m_waiters;
 };

@@ -123,6 +123,10 @@ struct LimitsConfig {
     milliseconds clientIdleTimeout{60'000};
     milliseconds drainTimeout{15'000};    // SIGTERM: in-flight requests get this long
     milliseconds tokenWaitTimeout{5'000}; // requests before the first token wait this long, then 503
+    // A request body must arrive within requestBodyTimeout plus one second per requestBodyMinRate
+    // bytes received (0: no rate, the time-out alone), so a trickled body cannot hold a connection.
+    milliseconds requestBodyTimeout{20'000};
+    int requestBodyMinRate = 1024; // bytes per second
 };
 
 struct TokenConfig {

@@ -509,6 +509,17 @@ QList<SettingDescriptor> buildCatalog()
           u"token-wait-timeout-ms"_s, u"ms"_s,
           u"Requests arriving before the first token wait this long, then get 503."_s),
         [](auto &t) -> auto & { return t.config->limits.tokenWaitTimeout; }, 0);
+    c << duration(
+        d(S::Global, u"limits"_s, u"request_body_timeout_ms"_s, {u"REQUEST_BODY_TIMEOUT_MS"_s},
+          u"request-body-timeout-ms"_s, u"ms"_s,
+          u"A request body gets this long, plus a second per request_body_min_rate bytes received; "
+          u"slower bodies get 408."_s),
+        [](auto &t) -> auto & { return t.config->limits.requestBodyTimeout; });
+    c << integer(
+        d(S::Global, u"limits"_s, u"request_body_min_rate"_s, {u"REQUEST_BODY_MIN_RATE"_s},
+          u"request-body-min-rate"_s, u"bytes/s"_s,
+          u"Slowest request body accepted after request_body_timeout_ms (0: no rate, the time-out alone)."_s),
+        [](auto &t) -> auto & { return t.config->limits.requestBodyMinRate; }, 0, 1024 * 1024 * 1024);
 
     // [token]
     SettingDescriptor refresh =

@@ -470,8 +470,9 @@ private Q_SLOTS:
         QVERIFY(h.start());
         ProxyTestClient &client = h.connectedClient();
         QVERIFY(client.isConnected());
+        // More than the read-ahead buffer, so the body streams through an upstream connection.
         client.send("POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n" +
-                    QByteArray(1000, 'x'));
+                    QByteArray(70'000, 'x'));
         QTRY_COMPARE_WITH_TIMEOUT(h.upstream.openConnections(), 1, 10000);
         client.abort();
         // The half-sent upstream request cannot be reused: the proxy closes that connection.

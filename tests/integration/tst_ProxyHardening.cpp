@@ -1,6 +1,7 @@
 // Findings of the hostile-load review (issue 9) that the proxy suites did not cover: dot-segments
-// that would leave a route's base path, an invalid chunked body arriving with the response head, and
-// requests still queued when the drain deadline passes.
+// that would leave a route's base path, an invalid chunked body arriving with the response head,
+// requests still queued when the drain deadline passes, and slow request bodies that held every
+// upstream connection (read-ahead, minimum body rate, a full pool answered as such).
 #include "support/ProxyTestClient.h"
 #include "support/ProxyTestHarness.h"
 
@@ -10,6 +11,7 @@
 
 using namespace std::chrono_literals;
 using aap::proxy::ProxyErrorKind;
+using aap::test::FakeUpstream;
 using aap::test::ProxyTestClient;
 using aap::test::ProxyTestHarness;
 
@@ -103,6 +105,156 @@ private Q_SLOTS:
         QVERIFY(client.waitForDisconnected());
         QTRY_COMPARE_WITH_TIMEOUT(h.counters().snapshot().errorCount(ProxyErrorKind::ShuttingDown), 1u, 5000);
         QCOMPARE(h.upstream.requests().size(), 0);
+    }
+    // A client trickling a small body holds no upstream connection: with a pool of one, another
+    // client's request still goes through, and the trickled request completes when its body does.
+    void trickledBodyHoldsNoUpstreamConnection()
+    {
+        ProxyTestHarness h;
+        h.publishToken();
+        h.options.workerThreads = 1;
+        h.options.upstream.maxConnectionsPerWorker = 1;
+        h.options.limits.requestBodyTimeout = 60s;
+        QVERIFY(h.start());
+        ProxyTestClient slow;
+        QVERIFY(slow.connectTo(h.port()));
+        slow.send("POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nx");
+        QTest::qWait(200); // the head is parsed and the first body byte is buffered
+        ProxyTestClient other;
+        QVERIFY(other.connectTo(h.port()));
+        other.send("GET /other HTTP/1.1\r\nHost: x\r\n\r\n");
+        const auto answered = other.readResponse(5000);
+        QVERIFY(answered);
+        QCOMPARE(answered->status, 200);
+        QCOMPARE(h.upstream.requests().size(), 1);
+        QCOMPARE(h.upstream.requests().constFirst().target, QByteArray("/other"));
+
+        slow.send(QByteArray(999, 'y'));
+        const auto completed = slow.readResponse(5000);
+        QVERIFY(completed);
+        QCOMPARE(completed->status, 200);
+        QCOMPARE(h.upstream.requests().size(), 2);
+        QCOMPARE(h.upstream.requests().at(1).bodySize, 1000);
+    }
+
+    // A body that stops short gets 408 once the body time-out (plus what its bytes earned) passes,
+    // both while it is read ahead and while it streams to the target.
+    void stalledBodyGets408_data()
+    {
+        QTest::addColumn<int>("sent");
+        QTest::addColumn<int>("reachingTarget");
+        QTest::newRow("read ahead") << 10 << 0;
+        QTest::newRow("streaming") << 100'000 << 1;
+    }
+    void stalledBodyGets408()
+    {
+        QFETCH(int, sent);
+        QFETCH(int, reachingTarget);
+        ProxyTestHarness h;
+        h.publishToken();
+        h.options.limits.requestBodyTimeout = 300ms;
+        h.options.limits.requestBodyMinRate = 1'000'000; // 100,000 bytes earn 100 ms
+        QVERIFY(h.start());
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
+        client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n\r\n" + QByteArray(sent, 'b'));
+        const auto response = client.readResponse(10'000);
+        ProxyTestHarness::verifyError(response, 408, "request_timeout");
+        QCOMPARE(response->header("Connection").value_or(""), QByteArray("close"));
+        QCOMPARE(h.counters().snapshot().errorCount(ProxyErrorKind::ClientBodyTimeout), 1u);
+        QCOMPARE(h.upstream.connectionCount(), reachingTarget);
+        QCOMPARE(h.upstream.requests().size(), 0); // a started one never completed
+    }
+
+    // A body slower than the time-out alone, but faster than the minimum rate, is accepted.
+    void bodyAtTheMinimumRateIsAccepted()
+    {
+        ProxyTestHarness h;
+        h.publishToken();
+        h.options.limits.requestBodyTimeout = 1000ms;
+        h.options.limits.requestBodyMinRate = 1000; // each 1,000 bytes earn a second
+        QVERIFY(h.start());
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
+        client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n");
+        for (int piece = 0; piece < 4; ++piece) {
+            client.send(QByteArray(1000, 'r'));
+            QTest::qWait(500);
+        }
+        const auto response = client.readResponse(5000);
+        QVERIFY(response);
+        QCOMPARE(response->status, 200);
+        QCOMPARE(h.upstream.requests().constFirst().bodySize, 4000);
+        QCOMPARE(h.counters().snapshot().errorCount(ProxyErrorKind::ClientBodyTimeout), 0u);
+    }
+
+    // Every connection busy for the connect time-out: 503 upstream_pool_exhausted, not a 504 that
+    // blames the target.
+    void fullPoolIs503()
+    {
+        ProxyTestHarness h;
+        h.publishToken();
+        h.options.workerThreads = 1;
+        h.options.upstream.maxConnectionsPerWorker = 1;
+        h.options.upstream.connectTimeout = 300ms;
+        h.upstream.setHandler([](const FakeUpstream::Request &request) {
+            return FakeUpstream::Response{.delayMs = request.target == "/busy" ? 3000 : 0};
+        });
+        QVERIFY(h.start());
+        ProxyTestClient busy;
+        QVERIFY(busy.connectTo(h.port()));
+        busy.send("GET /busy HTTP/1.1\r\nHost: x\r\n\r\n");
+        QTRY_COMPARE_WITH_TIMEOUT(h.upstream.connectionCount(), 1, 5000);
+        ProxyTestClient queued;
+        QVERIFY(queued.connectTo(h.port()));
+        queued.send("GET /queued HTTP/1.1\r\nHost: x\r\n\r\n");
+        ProxyTestHarness::verifyError(queued.readResponse(5000), 503, "upstream_pool_exhausted");
+        QCOMPARE(h.counters().snapshot().errorCount(ProxyErrorKind::UpstreamPoolExhausted), 1u);
+        QCOMPARE(h.counters().snapshot().errorCount(ProxyErrorKind::UpstreamTimeout), 0u);
+        const auto first = busy.readResponse(10'000);
+        QVERIFY(first);
+        QCOMPARE(first->status, 200);
+    }
+
+    // Bodies too large for the read-ahead stream through a connection each, and may take only half
+    // the pool: a second such upload is refused at once while ordinary requests still pass.
+    void streamingBodiesTakeAtMostHalfThePool()
+    {
+        ProxyTestHarness h;
+        h.publishToken();
+        h.options.workerThreads = 1;
+        h.options.upstream.maxConnectionsPerWorker = 2;
+        h.options.limits.requestBodyTimeout = 60s;
+        QVERIFY(h.start());
+        const QByteArray head = "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n";
+        ProxyTestClient first;
+        QVERIFY(first.connectTo(h.port()));
+        first.send(head + QByteArray(70'000, 'u'));
+        QTRY_COMPARE_WITH_TIMEOUT(h.upstream.connectionCount(), 1, 5000);
+        ProxyTestClient second;
+        QVERIFY(second.connectTo(h.port()));
+        second.send(head + QByteArray(70'000, 'u'));
+        ProxyTestHarness::verifyError(second.readResponse(5000), 503, "upstream_pool_exhausted");
+        QCOMPARE(h.counters().snapshot().errorCount(ProxyErrorKind::UpstreamPoolExhausted), 1u);
+
+        ProxyTestClient ordinary;
+        QVERIFY(ordinary.connectTo(h.port()));
+        ordinary.send("GET /ordinary HTTP/1.1\r\nHost: x\r\n\r\n");
+        const auto answered = ordinary.readResponse(5000);
+        QVERIFY(answered);
+        QCOMPARE(answered->status, 200);
+
+        first.send(QByteArray(30'000, 'u'));
+        const auto uploaded = first.readResponse(5000);
+        QVERIFY(uploaded);
+        QCOMPARE(uploaded->status, 200);
+        // The stream's slot is free again.
+        ProxyTestClient third;
+        QVERIFY(third.connectTo(h.port()));
+        third.send(head + QByteArray(100'000, 'u'));
+        const auto again = third.readResponse(5000);
+        QVERIFY(again);
+        QCOMPARE(again->status, 200);
     }
 };
 
