@@ -2,7 +2,7 @@
 # Holds CONNECTIONS (default 10000) concurrent keep-alive client connections on aad-auth-proxy (each
 # has made one request) and reports the service's RSS and descriptors per connection. The token comes
 # from aad-auth-proxy-emulator; everything is on 127.0.0.1. Raises the descriptor limit first.
-#   CONNECTIONS=10000  BUILD_DIR=build
+#   CONNECTIONS=10000  BUILD_DIR=build  CYCLES=1  HOLD_SECONDS=15
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${CONNECTIONS:-10000}
@@ -37,15 +37,23 @@ rss() { awk '/VmRSS/ {print $2}' "/proc/$service/status"; }
 fds() { find "/proc/$service/fd" -mindepth 1 -maxdepth 1 | wc -l; }
 rss0=$(rss)
 fds0=$(fds)
-python3 bench/hold_connections.py --port "$port" --count "$count" --hold 15 >"$work/client.log" 2>&1 &
-client=$!
-pids+=("$client")
-for _ in $(seq 600); do grep -q '^open=' "$work/client.log" && break; sleep 0.2; done
-sleep 2
-rss1=$(rss)
-fds1=$(fds)
-cat "$work/client.log"
-wait "$client" || { echo "connections.sh: the client failed" >&2; exit 1; }
-awk -v n="$count" -v r0="$rss0" -v r1="$rss1" -v f0="$fds0" -v f1="$fds1" 'BEGIN {
-  printf "connections=%d rss_before_kib=%d rss_after_kib=%d rss_per_connection_bytes=%.0f fds_before=%d fds_after=%d fds_per_connection=%.3f\n",
-    n, r0, r1, (r1 - r0) * 1024 / n, f0, f1, (f1 - f0) / n }'
+# Each cycle opens CONNECTIONS clients, holds them, and closes them; RSS is read while they are open
+# and a few seconds after they closed (workers hand freed heap back after many closes).
+cycles=${CYCLES:-1}
+hold=${HOLD_SECONDS:-15}
+for cycle in $(seq "$cycles"); do
+  python3 bench/hold_connections.py --port "$port" --count "$count" --hold "$hold" >"$work/client.log" 2>&1 &
+  client=$!
+  pids+=("$client")
+  for _ in $(seq 600); do grep -q '^open=' "$work/client.log" && break; sleep 0.2; done
+  sleep 2
+  rss1=$(rss)
+  fds1=$(fds)
+  cat "$work/client.log"
+  wait "$client" || { echo "connections.sh: the client failed" >&2; exit 1; }
+  sleep "${SETTLE_SECONDS:-3}"
+  rss2=$(rss)
+  awk -v c="$cycle" -v n="$count" -v r0="$rss0" -v r1="$rss1" -v r2="$rss2" -v f0="$fds0" -v f1="$fds1" 'BEGIN {
+    printf "cycle=%d connections=%d rss_before_kib=%d rss_open_kib=%d rss_per_connection_bytes=%.0f rss_after_close_kib=%d rss_after_close_above_baseline_kib=%d fds_before=%d fds_open=%d fds_per_connection=%.3f\n",
+      c, n, r0, r1, (r1 - r0) * 1024 / n, r2, r2 - r0, f0, f1, (f1 - f0) / n }'
+done

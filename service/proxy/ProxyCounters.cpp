@@ -134,6 +134,7 @@ CountersSnapshot ProxyCounters::snapshot() const
         s.upstreamPoolExhausted += w->upstreamPoolExhausted.get();
         s.unauthorizedFromTarget += w->unauthorizedFromTarget.get();
         s.idleConnectionsShed += w->idleConnectionsShed.get();
+        s.memoryTrims += w->memoryTrims.get();
         s.activeConnections += w->activeConnections.get();
         s.upstreamConnections += w->upstreamConnections.get();
         s.maxPendingWriteBytes = std::max(s.maxPendingWriteBytes, w->maxPendingWriteBytes.get());

@@ -114,6 +114,7 @@ struct alignas(64) WorkerCounters {
     CounterCell upstreamPoolExhausted; // requests that found the pool at its limit and queued
     CounterCell unauthorizedFromTarget;
     CounterCell idleConnectionsShed; // idle clients closed to free descriptors for new ones
+    CounterCell memoryTrims;         // freed heap handed back after many connections closed
     GaugeCell activeConnections;     // open client connections
     GaugeCell upstreamConnections;   // open upstream connections
     // The largest amount of data any socket held unsent, a test hook for back-pressure.
@@ -160,6 +161,7 @@ struct CountersSnapshot {
     std::int64_t maxPendingWriteBytes = 0;
     std::uint64_t descriptorExhaustions = 0;
     std::uint64_t idleConnectionsShed = 0;
+    std::uint64_t memoryTrims = 0;
     std::uint64_t connectionsRejected = 0;
     std::array<std::uint64_t, kErrorKinds> errors{};
     std::vector<RouteCountersSnapshot> routes; // route order, then the "no route" entry

@@ -6,6 +6,7 @@
 #include "log/LogField.h"
 #include "log/Logging.h"
 #include "proxy/ClientConnection.h"
+#include "proxy/MemoryReturn.h"
 #include "proxy/ProxyCounters.h"
 #include "proxy/UpstreamPool.h"
 
@@ -210,6 +211,7 @@ void ProxyWorker::adoptSocket(qintptr descriptor, qsizetype fixedRoute)
     auto *connection = new ClientConnection(*this, socket, fixedRoute);
     connection->setParent(this);
     m_connections.push_back(connection);
+    m_connectionPeak = std::max(m_connectionPeak, m_connections.size());
     if (m_draining) {
         // Shutting down: its first request is still answered (with Connection: close), within the
         // drain time-out, rather than cut before it was read.
@@ -261,6 +263,16 @@ void ProxyWorker::sweep()
     for (auto &route : m_routes) {
         route->pool->expireIdle(now);
     }
+    // During a wave of closes every kClosedConnectionsPerTrim, and once more when it has ended.
+    const std::size_t open = m_connections.size();
+    const std::size_t closed = m_connectionPeak - open;
+    if (closed >= MemoryReturn::kClosedConnectionsPerTrim ||
+        (closed >= MemoryReturn::kClosedConnectionsPerFinalTrim && open == m_openAtLastSweep)) {
+        MemoryReturn::trim();
+        m_connectionPeak = open;
+        m_counters.memoryTrims.add();
+    }
+    m_openAtLastSweep = open;
 }
 
 void ProxyWorker::tokenChanged(qsizetype routeIndex)

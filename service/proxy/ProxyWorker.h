@@ -123,6 +123,8 @@ private:
     ExchangeRecorder m_recorder;
     std::vector<std::unique_ptr<Route>> m_routes;
     std::vector<ClientConnection *> m_connections;
+    std::size_t m_connectionPeak = 0; // since the last MemoryReturn::trim()
+    std::size_t m_openAtLastSweep = 0;
     QTimer *m_sweepTimer = nullptr;
     QByteArray m_scratch;
     log::LogLimiter m_notReadyLog;

@@ -2,12 +2,16 @@
 // that would leave a route's base path, an invalid chunked body arriving with the response head,
 // requests still queued when the drain deadline passes, and slow request bodies that held every
 // upstream connection (read-ahead, minimum body rate, a full pool answered as such).
+#include "proxy/MemoryReturn.h"
 #include "support/ProxyTestClient.h"
 #include "support/ProxyTestHarness.h"
 
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
+
+#include <memory>
+#include <vector>
 
 using namespace std::chrono_literals;
 using aap::proxy::ProxyErrorKind;
@@ -255,6 +259,29 @@ private Q_SLOTS:
         const auto again = third.readResponse(5000);
         QVERIFY(again);
         QCOMPARE(again->status, 200);
+    }
+    // Once a worker has lost many connections it hands the freed heap back (glibc kept it, and RSS
+    // stayed at the peak; bench/connections.sh measures the RSS itself).
+    void memoryIsReturnedAfterManyConnectionsClose()
+    {
+        ProxyTestHarness h;
+        h.options.workerThreads = 1;
+        QVERIFY(h.start());
+        const int count = static_cast<int>(aap::proxy::MemoryReturn::kClosedConnectionsPerTrim) + 44;
+        std::vector<std::unique_ptr<ProxyTestClient>> clients;
+        for (int i = 0; i < count; ++i) {
+            auto &client = clients.emplace_back(std::make_unique<ProxyTestClient>());
+            QVERIFY(client->connectTo(h.port()));
+            client->send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+            const auto response = client->readResponse();
+            QVERIFY(response);
+            QCOMPARE(response->status, 200);
+        }
+        QCOMPARE(h.counters().snapshot().activeConnections, count);
+        QCOMPARE(h.counters().snapshot().memoryTrims, 0u);
+        clients.clear();
+        QTRY_COMPARE_WITH_TIMEOUT(h.counters().snapshot().activeConnections, 0, 10'000);
+        QTRY_VERIFY_WITH_TIMEOUT(h.counters().snapshot().memoryTrims >= 1u, 5000);
     }
 };
 

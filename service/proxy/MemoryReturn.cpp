@@ -1,0 +1,17 @@
+#include "proxy/MemoryReturn.h"
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+namespace aap::proxy {
+
+void MemoryReturn::trim()
+{
+#if defined(__GLIBC__)
+    // Also releases whole free pages inside the heap (madvise), not only its top.
+    ::malloc_trim(0);
+#endif
+}
+
+} // namespace aap::proxy
