@@ -28,14 +28,14 @@ fail() {
 }
 
 # 0. The Qt program's Windows branches (its SCM host in app/windows, the control pipe's client
-#    check, the Q_OS_WIN code paths) need Qt for Windows to build, which Debian lacks. mingw-w64
+#    check, the code that branches on Q_OS_WIN, Q_OS_UNIX or Q_OS_LINUX) need Qt for Windows to build, which Debian lacks. mingw-w64
 #    compiles them against Debian's Qt headers with -fsyntax-only: no objects, but every name and
 #    type is checked, so a slip there fails here rather than on a Windows build machine.
 qt_include=$(qtpaths6 --query QT_INSTALL_HEADERS 2>/dev/null || echo /usr/include/x86_64-linux-gnu/qt6)
 gsl_only=$(mktemp -d)
 ln -s /usr/include/gsl "$gsl_only/gsl" # GSL is header-only; the rest of /usr/include is Linux's
 mapfile -t windows_branches < <(
-  { grep -rl --include='*.cpp' 'Q_OS_WIN' service shared configurator; ls service/app/windows/*.cpp; } | sort -u
+  { grep -rlE --include='*.cpp' 'Q_OS_(WIN|UNIX|LINUX)' service shared configurator; ls service/app/windows/*.cpp; } | sort -u
 )
 for source in "${windows_branches[@]}"; do
   x86_64-w64-mingw32-g++-posix -std=c++20 -fsyntax-only -w -DUNICODE -D_UNICODE -DWIN32_LEAN_AND_MEAN -DNOMINMAX \

@@ -9,6 +9,7 @@
 #include "inbound/ListenerTls.h"
 #include "log/LogField.h"
 #include "log/Logging.h"
+#include "proxy/HalfCloseWatch.h"
 #include "proxy/LocalReply.h"
 #include "proxy/ProxyWorker.h"
 #include "proxy/UpstreamConnection.h"
@@ -123,6 +124,11 @@ ClientConnection::ClientConnection(ProxyWorker &worker, QTcpSocket *socket, qsiz
     connect(m_socket, &QTcpSocket::disconnected, this, &ClientConnection::onDisconnected);
     m_worker.counters().activeConnections.add(1);
     setDeadline(Deadline::ClientIdle, m_worker.options().limits.clientIdleTimeout);
+    // A TLS client ends its input with close_notify, which QSslSocket handles itself.
+    if (!m_tlsClient) {
+        new HalfCloseWatch(
+            *m_socket, [this] { return responseOwed(); }, [this] { clientHalfClosed(); }, this);
+    }
 }
 
 ClientConnection::~ClientConnection()
@@ -190,6 +196,35 @@ void ClientConnection::onDisconnected()
                                   << LogField::kv("peer", m_peerAddress);
     }
     closeNow();
+}
+
+bool ClientConnection::responseOwed() const
+{
+    switch (m_state) {
+    case State::WaitingToken:
+    case State::WaitingUpstream:
+        return true;
+    case State::Forwarding:
+        return m_requestBodyDone;
+    case State::ReadingHead:
+    case State::BufferingBody:
+    case State::Closed:
+        // The end of input inside a request: the client gave up on it.
+        return false;
+    default:
+        // Idle or closing with a reply still unsent.
+        return m_clientHalfClosed || m_socket->bytesToWrite() > 0;
+    }
+}
+
+void ClientConnection::clientHalfClosed()
+{
+    m_clientHalfClosed = true;
+    qCDebug(lcProxy).noquote() << "client half-closed; answering what it sent"
+                               << LogField::kv("peer", m_peerAddress);
+    if (m_state == State::Idle && m_in.isEmpty()) {
+        closeAfterFlush();
+    }
 }
 
 bool ClientConnection::readAvailableInto(QByteArray &buffer, qint64 limit)
@@ -960,7 +995,9 @@ void ClientConnection::startNextRequest()
     m_responseHeadRelayed = false;
     m_upstreamHead.resize(0);
     m_upIn.resize(0);
-    if (m_drainRequested || m_worker.isDraining()) {
+    // A client that half-closed sends no further request once what it sent is answered.
+    if (m_drainRequested || m_worker.isDraining() ||
+        (m_clientHalfClosed && m_in.isEmpty() && m_socket->bytesAvailable() == 0)) {
         closeAfterFlush();
         return;
     }

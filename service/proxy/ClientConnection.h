@@ -101,6 +101,9 @@ private:
     void onReadyRead();
     void onBytesWritten();
     void onDisconnected();
+    // A response is still owed to the client, so the end of its input must not close the connection.
+    [[nodiscard]] bool responseOwed() const;
+    void clientHalfClosed();
 
     void processInput();
     bool readAvailableInto(QByteArray &buffer, qint64 limit);
@@ -176,7 +179,8 @@ private:
     bool m_drainRequested = false;
     qsizetype m_routeIndex = -1;
     qsizetype m_fixedRoute = -1;
-    bool m_tlsClient = false; // the listener speaks TLS
+    bool m_tlsClient = false;        // the listener speaks TLS
+    bool m_clientHalfClosed = false; // the client sent all it will send (HalfCloseWatch)
     bool m_peerChecked = false;
     std::optional<inbound::InboundRejection> m_peerRejection; // decided once per connection
 

@@ -283,6 +283,48 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(h.counters().snapshot().activeConnections, 0, 10'000);
         QTRY_VERIFY_WITH_TIMEOUT(h.counters().snapshot().memoryTrims >= 1u, 5000);
     }
+    // A client that half-closes after its requests (`nc -N`) gets every response, then the close.
+    void halfClosedClientGetsItsResponses_data()
+    {
+        QTest::addColumn<QByteArray>("requests");
+        QTest::addColumn<QList<int>>("statuses");
+        QTest::addColumn<int>("forwarded");
+        const QByteArray get = "GET /x HTTP/1.1\r\nHost: x\r\n\r\n";
+        QTest::newRow("forwarded GET") << get << QList<int>{200} << 1;
+        QTest::newRow("POST with its body")
+            << QByteArray("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello") << QList<int>{200}
+            << 1;
+        QTest::newRow("HTTP/1.0") << QByteArray("GET /x HTTP/1.0\r\n\r\n") << QList<int>{200} << 1;
+        QTest::newRow("local /health")
+            << QByteArray("GET /health HTTP/1.1\r\nHost: x\r\n\r\n") << QList<int>{200} << 0;
+        QTest::newRow("two pipelined") << get + get << QList<int>{200, 200} << 2;
+    }
+    void halfClosedClientGetsItsResponses()
+    {
+#ifndef Q_OS_UNIX
+        QSKIP("half-closing is shown on Unix");
+#endif
+        QFETCH(QByteArray, requests);
+        QFETCH(QList<int>, statuses);
+        QFETCH(int, forwarded);
+        ProxyTestHarness h;
+        h.publishToken();
+        // The end of input reaches the proxy while it waits for the target.
+        h.upstream.answerEveryRequest({.body = "answer", .delayMs = 300});
+        QVERIFY(h.start());
+        ProxyTestClient &client = h.connectedClient();
+        QVERIFY(client.isConnected());
+        client.send(requests);
+        QVERIFY(client.shutdownSending());
+        for (const int status : statuses) {
+            const auto response = client.readResponse(10'000);
+            QVERIFY(response);
+            QCOMPARE(response->status, status);
+        }
+        QVERIFY(client.waitForDisconnected(10'000));
+        QCOMPARE(h.upstream.requests().size(), forwarded);
+        QCOMPARE(h.counters().snapshot().errorCount(ProxyErrorKind::ClientAborted), 0u);
+    }
 };
 
 QTEST_GUILESS_MAIN(tst_ProxyHardening)

@@ -7,6 +7,10 @@
 #include <QSslSocket>
 #include <QTimer>
 
+#ifdef Q_OS_UNIX
+#include <sys/socket.h>
+#endif
+
 namespace aap::test {
 
 std::optional<QByteArray> ProxyTestClient::Response::header(QByteArrayView name) const
@@ -52,6 +56,18 @@ QSslCertificate ProxyTestClient::serverCertificate() const
 void ProxyTestClient::send(const QByteArray &bytes)
 {
     m_socket->write(bytes);
+}
+
+bool ProxyTestClient::shutdownSending(int timeoutMs)
+{
+    if (!spinUntil([this] { return m_socket->bytesToWrite() == 0; }, timeoutMs)) {
+        return false;
+    }
+#ifdef Q_OS_UNIX
+    return ::shutdown(static_cast<int>(m_socket->socketDescriptor()), SHUT_WR) == 0;
+#else
+    return false;
+#endif
 }
 
 bool ProxyTestClient::sendPattern(qint64 size, int timeoutMs)

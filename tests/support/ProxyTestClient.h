@@ -42,6 +42,9 @@ public:
     // The certificate the server presented (TLS only).
     [[nodiscard]] QSslCertificate serverCertificate() const;
     void send(const QByteArray &bytes);
+    // Flushes what was sent, then shuts the sending side (shutdown(SHUT_WR), as `nc -N` does); the
+    // client still reads. False on time-out, or where the platform has no such call here.
+    bool shutdownSending(int timeoutMs = 10000);
     // Writes `size` pattern bytes with back-pressure, spinning the event loop; false on time-out or
     // disconnect.
     bool sendPattern(qint64 size, int timeoutMs = 120000);
