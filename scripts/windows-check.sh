@@ -28,9 +28,10 @@ fail() {
 }
 
 # 0. The Qt program's Windows branches (its SCM host in app/windows, the control pipe's client
-#    check, the code that branches on Q_OS_WIN, Q_OS_UNIX or Q_OS_LINUX) need Qt for Windows to build, which Debian lacks. mingw-w64
-#    compiles them against Debian's Qt headers with -fsyntax-only: no objects, but every name and
-#    type is checked, so a slip there fails here rather than on a Windows build machine.
+#    check, all code that branches on Q_OS_WIN, Q_OS_UNIX or Q_OS_LINUX) need Qt for Windows to
+#    build, which Debian lacks. mingw-w64 compiles them against Debian's Qt headers with
+#    -fsyntax-only: no objects, but every name and type is checked, so a slip there fails here
+#    rather than on a Windows build machine.
 qt_include=$(qtpaths6 --query QT_INSTALL_HEADERS 2>/dev/null || echo /usr/include/x86_64-linux-gnu/qt6)
 gsl_only=$(mktemp -d)
 ln -s /usr/include/gsl "$gsl_only/gsl" # GSL is header-only; the rest of /usr/include is Linux's

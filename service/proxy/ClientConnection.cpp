@@ -1116,8 +1116,7 @@ void ClientConnection::closeAfterFirstResponse()
 
 void ClientConnection::startDrain()
 {
-    m_drainRequested = true;
-    m_closeAfterResponse = true;
+    closeAfterFirstResponse();
     if (m_state == State::Idle) {
         closeNow();
     }

@@ -7,6 +7,7 @@
 #include "log/Logging.h"
 #include "proxy/ClientConnection.h"
 #include "proxy/MemoryReturn.h"
+#include "proxy/PendingDescriptor.h"
 #include "proxy/ProxyCounters.h"
 #include "proxy/UpstreamPool.h"
 
@@ -110,8 +111,10 @@ ProxyWorker::~ProxyWorker()
 
 void ProxyWorker::adoptSocketLater(qintptr descriptor, qsizetype fixedRoute)
 {
+    auto pending = std::make_shared<PendingDescriptor>(descriptor);
     QMetaObject::invokeMethod(
-        this, [this, descriptor, fixedRoute] { adoptSocket(descriptor, fixedRoute); }, Qt::QueuedConnection);
+        this, [this, pending, fixedRoute] { adoptSocket(pending->take(), fixedRoute); },
+        Qt::QueuedConnection);
 }
 
 void ProxyWorker::drainLater(std::function<void()> done, HandOver handOver)
