@@ -110,6 +110,7 @@ quint16 defaultPort(QByteArrayView scheme)
 ClientConnection::ClientConnection(ProxyWorker &worker, QTcpSocket *socket, qsizetype fixedRoute)
     : m_worker(worker), m_socket(socket), m_requestParser(limitsFrom(worker.options().limits)),
       m_requestChunks(limitsFrom(worker.options().limits)), m_bodyScan(limitsFrom(worker.options().limits)),
+      m_bodyClock(worker.options().limits.requestBodyTimeout, worker.options().limits.requestBodyMinRate),
       m_fixedRoute(fixedRoute), m_tlsClient(qobject_cast<QSslSocket *>(socket) != nullptr),
       m_responseParser(limitsFrom(worker.options().limits)),
       m_responseChunks(limitsFrom(worker.options().limits))
@@ -295,7 +296,7 @@ void ClientConnection::handleHead()
     m_upstreamEof = false;
     m_closeAfterResponse = !m_request.keepAlive() || m_drainRequested || m_worker.isDraining();
     m_bodyBytesRelayed = 0;
-    m_bodyClockRunning = false;
+    m_bodyClock.stop();
 
     switch (m_request.framing()) {
     case http::BodyFraming::ContentLength:
@@ -347,7 +348,7 @@ void ClientConnection::handleHead()
     }
     // A client that asked for 100 Continue sends its body only after it: the clock starts then.
     if (!m_request.expectContinue()) {
-        restartBodyClock(std::chrono::steady_clock::now());
+        m_bodyClock.start(std::chrono::steady_clock::now(), bodyBytesReceived());
     }
     if (m_request.framing() == http::BodyFraming::Chunked) {
         m_bodyScan.reset();
@@ -390,42 +391,30 @@ bool ClientConnection::requestBodyBuffered()
     return false;
 }
 
-void ClientConnection::restartBodyClock(SteadyTime now)
+quint64 ClientConnection::bodyBytesReceived() const
 {
-    m_bodyClockRunning = true;
-    m_bodyClockStart = now;
-    m_bodyBytesAtClockStart = m_bodyBytesRelayed + static_cast<quint64>(m_in.size());
+    return m_bodyBytesRelayed + static_cast<quint64>(m_in.size());
 }
 
 bool ClientConnection::checkBodyRate(SteadyTime now)
 {
-    if (!m_bodyClockRunning || m_requestBodyDone || m_responseHeadRelayed ||
-        (m_state != State::BufferingBody && m_state != State::Forwarding)) {
-        return false;
-    }
-    const auto &limits = m_worker.options().limits;
-    const quint64 received = m_bodyBytesRelayed + static_cast<quint64>(m_in.size()) - m_bodyBytesAtClockStart;
-    auto allowed = limits.requestBodyTimeout;
-    if (limits.requestBodyMinRate > 0) {
-        const auto rate = static_cast<quint64>(limits.requestBodyMinRate);
-        const quint64 earnedMs =
-            std::min<quint64>(received / rate, quint64{1} << 32) * 1000 + (received % rate) * 1000 / rate;
-        allowed += std::chrono::milliseconds(static_cast<std::chrono::milliseconds::rep>(earnedMs));
-    }
-    if (now < m_bodyClockStart + allowed) {
+    if (m_requestBodyDone || m_responseHeadRelayed ||
+        (m_state != State::BufferingBody && m_state != State::Forwarding) ||
+        !m_bodyClock.expired(now, bodyBytesReceived())) {
         return false;
     }
     if (m_state == State::Forwarding && m_upstream != nullptr && m_upstream->socket()->bytesToWrite() > 0) {
         // The target, not the client, holds the body back (the body idle time-out watches it): the
         // client's time starts again.
-        restartBodyClock(now);
+        m_bodyClock.start(now, bodyBytesReceived());
         return false;
     }
+    const auto &limits = m_worker.options().limits;
     failRequest(408, "request_timeout",
                 QStringLiteral("the request body arrived too slowly (%1 bytes in %2 ms; the limit is %3 ms "
                                "plus a second per %4 bytes)")
-                    .arg(received)
-                    .arg(ms(std::chrono::duration_cast<std::chrono::milliseconds>(now - m_bodyClockStart)))
+                    .arg(m_bodyClock.receivedSinceStart(bodyBytesReceived()))
+                    .arg(ms(m_bodyClock.elapsed(now)))
                     .arg(ms(limits.requestBodyTimeout))
                     .arg(limits.requestBodyMinRate),
                 ProxyErrorKind::ClientBodyTimeout);
@@ -638,7 +627,7 @@ void ClientConnection::sendRequestHead()
         // Only now is it certain the request is forwarded: the client may send its body.
         m_socket->write(LocalReply::continueResponse().data(), LocalReply::continueResponse().size());
         m_sent100 = true;
-        restartBodyClock(std::chrono::steady_clock::now());
+        m_bodyClock.start(std::chrono::steady_clock::now(), bodyBytesReceived());
     }
     if (m_requestBodyDone) {
         setDeadline(Deadline::ResponseHead, m_worker.options().upstream.responseHeadersTimeout);

@@ -7,6 +7,7 @@
 #include "http/ResponseHead.h"
 #include "http/ResponseHeadParser.h"
 #include "inbound/InboundGuard.h"
+#include "proxy/BodyRateClock.h"
 #include "proxy/ExchangeRecorder.h"
 #include "proxy/LocalReply.h"
 #include "proxy/ProxyCounters.h"
@@ -118,7 +119,8 @@ private:
     [[nodiscard]] bool requestBodyBuffered();
     // 408 when the body arrives slower than the limits allow; true when the request failed.
     bool checkBodyRate(SteadyTime now);
-    void restartBodyClock(SteadyTime now);
+    // Body bytes received for the current request: relayed, plus buffered in m_in.
+    [[nodiscard]] quint64 bodyBytesReceived() const;
     void acquireToken();
     void acquireUpstream(bool fresh);
     void sendRequestHead();
@@ -169,10 +171,7 @@ private:
     bool m_requestBodyDone = false;
     http::ChunkedDecoder m_bodyScan; // finds a buffered chunked body's end; m_requestChunks relays it
     qsizetype m_bodyScanned = 0;
-    // Body rate: measured from m_bodyClockStart over the bytes received since then.
-    bool m_bodyClockRunning = false;
-    SteadyTime m_bodyClockStart{};
-    quint64 m_bodyBytesAtClockStart = 0;
+    BodyRateClock m_bodyClock;
     quint64 m_bodyBytesRelayed = 0;
     bool m_holdsBodyStream = false; // counted in the pool's streamingBodies()
     bool m_closeAfterResponse = false;
