@@ -118,25 +118,9 @@ void ServiceMetrics::addRequestMetrics(std::vector<MetricFamily> &out) const
 
     auto errors = family("aad_auth_proxy_request_errors_total", Type::Counter, "1",
                          "Requests answered by the proxy itself or cut, by reason.");
-    // In ProxyErrorKind's order; the size check catches a kind added without a name.
-    static constexpr std::array kErrorNames{"bad_request",
-                                            "no_route",
-                                            "misdirected",
-                                            "no_token",
-                                            "upstream_connect",
-                                            "upstream_tls",
-                                            "upstream_reset",
-                                            "upstream_timeout",
-                                            "upstream_body_aborted",
-                                            "client_header_timeout",
-                                            "client_aborted",
-                                            "shutting_down",
-                                            "inbound_rejected",
-                                            "client_body_timeout",
-                                            "upstream_pool_exhausted"};
-    static_assert(kErrorNames.size() == proxy::kErrorKinds);
     for (std::size_t k = 0; k < proxy::kErrorKinds; ++k) {
-        point(errors, {{"kind", kErrorNames[k]}}, asDouble(s.errors[k]));
+        point(errors, {{"kind", proxy::errorKindName(static_cast<proxy::ProxyErrorKind>(k))}},
+              asDouble(s.errors[k]));
     }
     out.push_back(std::move(errors));
 

@@ -382,6 +382,13 @@ void ServiceRunner::startControl()
         totals.localReplies = counters.localReplies;
         totals.activeConnections = counters.activeConnections;
         totals.errors = counters.errorTotal();
+        for (std::size_t k = 0; k < proxy::kErrorKinds; ++k) {
+            if (counters.errors[k] > 0) {
+                totals.errorsByKind.append(
+                    {QString::fromLatin1(proxy::errorKindName(static_cast<proxy::ProxyErrorKind>(k))),
+                     counters.errors[k]});
+            }
+        }
         return totals;
     };
     view.port = [this] { return port(); };

@@ -4,6 +4,8 @@
 #include "status/TokenStatus.h"
 
 #include <QList>
+#include <QPair>
+#include <QString>
 
 #include <cstdint>
 #include <functional>
@@ -17,6 +19,7 @@ struct CounterTotals {
     std::uint64_t localReplies = 0;
     std::uint64_t errors = 0;
     std::int64_t activeConnections = 0;
+    QList<QPair<QString, std::uint64_t>> errorsByKind; // the kinds seen so far, in a fixed order
 };
 
 // What the control socket reads from the running service. The runner fills it with functions over

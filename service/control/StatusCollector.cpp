@@ -216,6 +216,10 @@ QJsonObject StatusCollector::countersJson() const
             {u"requests"_s, static_cast<qint64>(m_samples[i].requests - m_samples[i - 1].requests)},
             {u"errors"_s, static_cast<qint64>(m_samples[i].errors - m_samples[i - 1].errors)}});
     }
+    QJsonObject byKind;
+    for (const auto &[kind, count] : totals.errorsByKind) {
+        byKind.insert(kind, static_cast<qint64>(count));
+    }
     return QJsonObject{{u"requests"_s, static_cast<qint64>(totals.requests)},
                        {u"forwarded"_s, static_cast<qint64>(totals.forwarded)},
                        {u"errors"_s, static_cast<qint64>(totals.errors)},
@@ -223,6 +227,7 @@ QJsonObject StatusCollector::countersJson() const
                        {u"request_rate"_s, requestRate},
                        {u"error_rate"_s, errorRate},
                        {u"rate_window_s"_s, kRateWindowSeconds},
+                       {u"errors_by_kind"_s, byKind},
                        {u"history"_s, history}};
 }
 

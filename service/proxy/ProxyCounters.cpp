@@ -54,6 +54,28 @@ QByteArrayView statusClassName(StatusClass status) noexcept
     return names[static_cast<std::size_t>(status)];
 }
 
+const char *errorKindName(ProxyErrorKind kind) noexcept
+{
+    // In ProxyErrorKind's order; the size check catches a kind added without a name.
+    static constexpr std::array kNames{"bad_request",
+                                       "no_route",
+                                       "misdirected",
+                                       "no_token",
+                                       "upstream_connect",
+                                       "upstream_tls",
+                                       "upstream_reset",
+                                       "upstream_timeout",
+                                       "upstream_body_aborted",
+                                       "client_header_timeout",
+                                       "client_aborted",
+                                       "shutting_down",
+                                       "inbound_rejected",
+                                       "client_body_timeout",
+                                       "upstream_pool_exhausted"};
+    static_assert(kNames.size() == kErrorKinds);
+    return kNames[static_cast<std::size_t>(kind)];
+}
+
 void WorkerCounters::recordExchange(std::ptrdiff_t routeIndex, MethodClass method, int status,
                                     std::chrono::microseconds duration, std::uint64_t bytesIn,
                                     std::uint64_t bytesOut) noexcept

@@ -48,6 +48,8 @@ enum class StatusClass : std::uint8_t {
 [[nodiscard]] StatusClass statusClassOf(int status) noexcept;
 [[nodiscard]] QByteArrayView methodClassName(MethodClass method) noexcept;
 [[nodiscard]] QByteArrayView statusClassName(StatusClass status) noexcept;
+// The kind's name in /metrics, OTLP and the control socket's status.
+[[nodiscard]] const char *errorKindName(ProxyErrorKind kind) noexcept;
 
 // Upper bounds (milliseconds) of the request duration histogram; the +Inf bucket follows.
 inline constexpr std::array<double, 14> kDurationBucketsMs{1,   2,   5,    10,   25,   50,    100,

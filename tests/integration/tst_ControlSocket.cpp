@@ -13,12 +13,14 @@
 #include "support/process/ServiceProcess.h"
 
 #include <QCoreApplication>
+#include <QHostAddress>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLocalSocket>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QSignalSpy>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -267,6 +269,13 @@ private Q_SLOTS:
 
         // Counters move with traffic, and a subscriber gets a push (at most one a second).
         QCOMPARE(ServiceProcess::get(m_port, u"/x"_s).status, 200);
+        // A refused request shows under its kind (QNetworkAccessManager would tidy this path away).
+        QTcpSocket raw;
+        raw.connectToHost(QHostAddress::LocalHost, m_port);
+        QVERIFY(raw.waitForConnected(5000));
+        raw.write("GET /../x HTTP/1.1\r\nHost: x\r\n\r\n");
+        QVERIFY(raw.waitForReadyRead(5000));
+        QVERIFY(raw.readAll().startsWith("HTTP/1.1 400"));
         client.send(6, u"subscribe"_s);
         QVERIFY(client.answer(6));
         QElapsedTimer timer;
@@ -284,6 +293,10 @@ private Q_SLOTS:
         QCOMPARE(push->type, u"status.push"_s);
         QVERIFY(pushes <= 3);
         QVERIFY(push->payload.value(u"counters"_s).toObject().value(u"requests"_s).toInt() >= 1);
+        const QJsonObject byKind =
+            push->payload.value(u"counters"_s).toObject().value(u"errors_by_kind"_s).toObject();
+        QCOMPARE(byKind.value(u"bad_request"_s).toInt(), 1);
+        QCOMPARE(byKind.keys(), QStringList{u"bad_request"_s});
         stopService();
     }
 
