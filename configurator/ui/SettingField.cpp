@@ -68,10 +68,14 @@ void SettingField::build()
         m_spin = new QSpinBox(this);
         const qint64 maximum = std::min<qint64>(m_setting.maximum, std::numeric_limits<int>::max());
         m_spin->setRange(static_cast<int>(m_setting.minimum), static_cast<int>(maximum));
+        // Sizes and rates say their unit, as durations do; a count or a port needs none.
+        const bool bytes = m_setting.valueName.startsWith(u"bytes"_s);
         if (m_setting.type == SettingType::Duration)
             m_spin->setSuffix(tr(" ms"));
+        else if (bytes)
+            m_spin->setSuffix(u" "_s + m_setting.valueName);
         // 60,000 ms reads better than 60000 ms; a port is a name, not an amount.
-        m_spin->setGroupSeparatorShown(m_setting.type == SettingType::Duration);
+        m_spin->setGroupSeparatorShown(m_setting.type == SettingType::Duration || bytes);
         m_spin->setKeyboardTracking(false);
         m_spin->setMinimumWidth(140);
         row->addWidget(m_spin);
