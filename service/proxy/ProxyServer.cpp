@@ -3,6 +3,7 @@
 #include "auth/credentials/TlsIdentity.h"
 #include "config/ConfigValidator.h"
 #include "config/SecretFile.h"
+#include "eventloop/WorkerEventDispatcher.h"
 #include "health/ReadinessProbe.h"
 #include "inbound/ExposureWarning.h"
 #include "inbound/InboundGuard.h"
@@ -74,6 +75,9 @@ Expected<void, QString> ProxyServer::start(ProxyServer *listenerDonor)
     for (int i = 0; i < count; ++i) {
         auto *thread = new QThread;
         thread->setObjectName(QStringLiteral("proxy-worker-%1").arg(i));
+        if (auto dispatcher = eventloop::createWorkerEventDispatcher()) {
+            thread->setEventDispatcher(dispatcher.release()); // the thread owns it
+        }
         auto *worker = new ProxyWorker(m_options, m_transports, *m_guard, m_listenerTls.get(),
                                        m_counters.addWorker(), *m_probe, m_clock, i);
         worker->moveToThread(thread);
