@@ -242,6 +242,12 @@ bool ClientConnection::readAvailableInto(QByteArray &buffer, qint64 limit)
     if (wanted <= 0) {
         return false;
     }
+    if (buffer.isEmpty() && wanted == source->bytesAvailable()) {
+        // All that is buffered, taken without a copy (see moveBodyBytes): a head and the body bytes
+        // that came with it then go on to the other socket uncopied too.
+        buffer = source->read(wanted);
+        return !buffer.isEmpty();
+    }
     const qsizetype old = buffer.size();
     buffer.resize(old + wanted);
     const qint64 got = source->read(buffer.data() + old, wanted);
@@ -645,6 +651,8 @@ qint64 ClientConnection::moveBodyBytes(QByteArray &pending, QAbstractSocket *sou
     qint64 total = 0;
     while (!done && sink->bytesToWrite() < kHighWaterBytes) {
         const bool fromPending = !pending.isEmpty();
+        // A chunk taken whole from the source's buffer, written on without a copy.
+        QByteArray block;
         QByteArrayView input;
         if (fromPending) {
             input = pending;
@@ -652,20 +660,40 @@ qint64 ClientConnection::moveBodyBytes(QByteArray &pending, QAbstractSocket *sou
             if (source == nullptr) {
                 break;
             }
-            qint64 wanted = scratch.size();
+            const qint64 available = source->bytesAvailable();
+            qint64 wanted = available;
             if (framing == http::BodyFraming::ContentLength) {
                 wanted = static_cast<qint64>(std::min<quint64>(static_cast<quint64>(wanted), remaining));
             }
-            const qint64 got = source->read(scratch.data(), wanted);
-            if (got <= 0) {
+            if (wanted <= 0) {
                 break;
             }
-            input = QByteArrayView(scratch.constData(), got);
+            if (wanted == available) {
+                // Qt hands its read buffer's first chunk over without copying it when asked for
+                // exactly that chunk's size, which is all that is buffered after one socket read.
+                block = source->read(wanted);
+                input = block;
+            } else {
+                const qint64 got = source->read(scratch.data(), std::min<qint64>(wanted, scratch.size()));
+                input = QByteArrayView(scratch.constData(), std::max<qint64>(got, 0));
+            }
+            if (input.isEmpty()) {
+                break;
+            }
         }
+        // Qt's write buffer keeps a whole QByteArray of 4 KiB or more by reference; a part is copied.
+        const auto forward = [&](qsizetype count) {
+            const QByteArray &whole = fromPending ? pending : block;
+            if (count == whole.size()) {
+                sink->write(whole);
+            } else {
+                sink->write(input.data(), count);
+            }
+        };
         qsizetype used = 0;
         if (framing == http::BodyFraming::ContentLength) {
             used = static_cast<qsizetype>(std::min<quint64>(static_cast<quint64>(input.size()), remaining));
-            sink->write(input.data(), used);
+            forward(used);
             remaining -= static_cast<quint64>(used);
             done = remaining == 0;
         } else if (framing == http::BodyFraming::Chunked) {
@@ -701,11 +729,13 @@ qint64 ClientConnection::moveBodyBytes(QByteArray &pending, QAbstractSocket *sou
             }
             used = input.size() - rest.size();
         } else {
-            sink->write(input.data(), input.size());
+            forward(input.size());
             used = input.size();
         }
         total += used;
-        if (fromPending) {
+        if (fromPending && used == pending.size()) {
+            pending.clear(); // it may be shared with the sink's write buffer now: drop it, do not detach
+        } else if (fromPending) {
             pending.remove(0, used);
         } else if (used < input.size()) {
             // The next message (or trailing garbage) follows the body: keep it for later.
