@@ -1,10 +1,13 @@
 #include "eventloop/EpollEventDispatcher.h"
 
+#include "eventloop/SanitizerHandOver.h"
+
 #ifdef Q_OS_LINUX
 
 #include <QCoreApplication>
 #include <QEvent>
 #include <QSocketNotifier>
+#include <QThread>
 
 #include <gsl/assert>
 #include <gsl/narrow>
@@ -63,6 +66,12 @@ EpollEventDispatcher::EpollEventDispatcher(int epoll, int wake) : m_epoll(epoll)
 
 EpollEventDispatcher::~EpollEventDispatcher()
 {
+    // Qt deletes a thread's dispatcher last on that thread, under the mutex QThread::exit() holds
+    // while it wakes us, and before QThread::wait() returns: see SanitizerHandOver.h.
+    handOverAcquire(this);
+    if (QThread *thread = QThread::currentThread(); thread != nullptr) {
+        handOverRelease(thread);
+    }
     ::close(m_wake);
     ::close(m_epoll);
 }
@@ -77,6 +86,7 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
     m_interrupted.store(false, std::memory_order_relaxed);
     m_selfWoken = false;
     emit awake();
+    handOverAcquire(this); // what the posting threads did before wakeUp()
     QCoreApplication::sendPostedEvents();
     if (m_interrupted.load(std::memory_order_relaxed)) {
         return false;
@@ -200,6 +210,7 @@ void EpollEventDispatcher::wakeUp()
         const std::uint64_t one = 1;
         [[maybe_unused]] const auto written = ::write(m_wake, &one, sizeof one);
     }
+    handOverRelease(this); // after the write too: the destructor closes the descriptor
 }
 
 void EpollEventDispatcher::interrupt()

@@ -12,19 +12,20 @@ namespace aap::proxy {
 
 PendingDescriptor::~PendingDescriptor()
 {
-    if (m_descriptor < 0) {
+    const qintptr descriptor = m_descriptor.load();
+    if (descriptor < 0) {
         return;
     }
 #ifdef Q_OS_UNIX
-    ::close(static_cast<int>(m_descriptor));
+    ::close(static_cast<int>(descriptor));
 #elif defined(Q_OS_WIN)
-    ::closesocket(static_cast<SOCKET>(m_descriptor));
+    ::closesocket(static_cast<SOCKET>(descriptor));
 #endif
 }
 
 qintptr PendingDescriptor::take()
 {
-    return std::exchange(m_descriptor, -1);
+    return m_descriptor.exchange(-1);
 }
 
 } // namespace aap::proxy

@@ -2,6 +2,8 @@
 
 #include <QtGlobal>
 
+#include <atomic>
+
 namespace aap::proxy {
 
 // An accepted descriptor on its way to a worker in a queued call. Qt drops a queued call whose
@@ -20,7 +22,8 @@ public:
     [[nodiscard]] qintptr take();
 
 private:
-    qintptr m_descriptor;
+    // Made on the accepting thread, taken on the worker's, closed on whichever drops it last.
+    std::atomic<qintptr> m_descriptor;
 };
 
 } // namespace aap::proxy

@@ -3,6 +3,7 @@
 #include "auth/credentials/TlsIdentity.h"
 #include "config/ConfigValidator.h"
 #include "config/SecretFile.h"
+#include "eventloop/SanitizerHandOver.h"
 #include "eventloop/WorkerEventDispatcher.h"
 #include "health/ReadinessProbe.h"
 #include "inbound/ExposureWarning.h"
@@ -447,6 +448,7 @@ void ProxyServer::stop()
     }
     for (QThread *thread : m_threads) {
         thread->wait();
+        eventloop::handOverAcquire(thread);
         delete thread;
     }
     m_threads.clear();

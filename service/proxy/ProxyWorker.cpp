@@ -1,6 +1,7 @@
 #include "proxy/ProxyWorker.h"
 
 #include "auth/TokenStore.h"
+#include "eventloop/SanitizerHandOver.h"
 #include "inbound/InboundGuard.h"
 #include "inbound/ListenerTls.h"
 #include "log/LogField.h"
@@ -112,8 +113,15 @@ ProxyWorker::~ProxyWorker()
 void ProxyWorker::adoptSocketLater(qintptr descriptor, qsizetype fixedRoute)
 {
     auto pending = std::make_shared<PendingDescriptor>(descriptor);
+    // The worker may be inside sendPostedEvents() and run this without passing its dispatcher's
+    // hand-over point (SanitizerHandOver.h): mark this one.
+    eventloop::handOverRelease(pending.get());
     QMetaObject::invokeMethod(
-        this, [this, pending, fixedRoute] { adoptSocket(pending->take(), fixedRoute); },
+        this,
+        [this, pending, fixedRoute] {
+            eventloop::handOverAcquire(pending.get());
+            adoptSocket(pending->take(), fixedRoute);
+        },
         Qt::QueuedConnection);
 }
 

@@ -1,5 +1,7 @@
 #include "telemetry/ExportPipeline.h"
 
+#include "eventloop/SanitizerHandOver.h"
+#include "eventloop/WorkerEventDispatcher.h"
 #include "log/LogField.h"
 #include "log/Logging.h"
 #include "telemetry/Tracer.h"
@@ -17,6 +19,9 @@ ExportPipeline::ExportPipeline(Settings settings, Tracer &tracer, MetricsSource 
       m_context(std::make_unique<QObject>())
 {
     m_thread.setObjectName(QStringLiteral("otlp-exporter"));
+    if (auto dispatcher = eventloop::createWorkerEventDispatcher()) {
+        m_thread.setEventDispatcher(dispatcher.release()); // the thread owns it
+    }
     m_context->moveToThread(&m_thread);
 }
 
@@ -72,6 +77,7 @@ void ExportPipeline::shutdown()
         Qt::BlockingQueuedConnection);
     m_thread.quit();
     m_thread.wait();
+    eventloop::handOverAcquire(&m_thread);
     // Destroyed only once its thread has finished: the thread's last posted events may still refer
     // to the transport's objects (an HTTP transport's network replies), and a finished thread's
     // objects may be deleted from any thread.
