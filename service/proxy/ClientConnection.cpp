@@ -140,7 +140,7 @@ ClientConnection::~ClientConnection()
 void ClientConnection::setDeadline(Deadline kind, std::chrono::milliseconds after)
 {
     m_deadlineKind = kind;
-    m_deadline = std::chrono::steady_clock::now() + after;
+    m_deadline = m_worker.clock().steadyNow() + after;
 }
 
 // ---- client side -------------------------------------------------------------------------------
@@ -354,7 +354,7 @@ void ClientConnection::handleHead()
     }
     // A client that asked for 100 Continue sends its body only after it: the clock starts then.
     if (!m_request.expectContinue()) {
-        m_bodyClock.start(std::chrono::steady_clock::now(), bodyBytesReceived());
+        m_bodyClock.start(m_worker.clock().steadyNow(), bodyBytesReceived());
     }
     if (m_request.framing() == http::BodyFraming::Chunked) {
         m_bodyScan.reset();
@@ -633,7 +633,7 @@ void ClientConnection::sendRequestHead()
         // Only now is it certain the request is forwarded: the client may send its body.
         m_socket->write(LocalReply::continueResponse().data(), LocalReply::continueResponse().size());
         m_sent100 = true;
-        m_bodyClock.start(std::chrono::steady_clock::now(), bodyBytesReceived());
+        m_bodyClock.start(m_worker.clock().steadyNow(), bodyBytesReceived());
     }
     if (m_requestBodyDone) {
         setDeadline(Deadline::ResponseHead, m_worker.options().upstream.responseHeadersTimeout);

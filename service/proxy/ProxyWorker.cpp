@@ -91,7 +91,7 @@ ProxyWorker::ProxyWorker(const ProxyOptions &options, const std::vector<RouteTra
         auto state = std::make_unique<Route>(
             Route{route.config.name.toUtf8(), route.store, auth::TokenReader(*route.store),
                   http::HeadRewriter(upstreamTargetOf(route.config.target), editsOf(route.config, guard)),
-                  std::make_unique<UpstreamPool>(route.config.target, options.upstream,
+                  std::make_unique<UpstreamPool>(route.config.target, options.upstream, clock,
                                                  transports[gsl::narrow<std::size_t>(i)], counters, this)});
         m_routes.push_back(std::move(state));
         // Queued onto this worker's thread: requests waiting for a first token resume at once.
@@ -267,7 +267,7 @@ void ProxyWorker::checkDrained()
 
 void ProxyWorker::sweep()
 {
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = m_clock.steadyNow();
     for (ClientConnection *connection : std::vector<ClientConnection *>(m_connections)) {
         connection->checkDeadline(now);
     }

@@ -14,8 +14,9 @@
 namespace aap::proxy {
 
 UpstreamPool::UpstreamPool(config::TargetUrl target, const config::UpstreamConfig &upstream,
-                           RouteTransport transport, WorkerCounters &counters, QObject *connectionParent)
-    : m_target(std::move(target)), m_host(m_target.host), m_upstream(upstream),
+                           const Clock &clock, RouteTransport transport, WorkerCounters &counters,
+                           QObject *connectionParent)
+    : m_target(std::move(target)), m_host(m_target.host), m_upstream(upstream), m_clock(clock),
       m_transport(std::move(transport)), m_counters(counters), m_connectionParent(connectionParent)
 {}
 
@@ -110,7 +111,7 @@ void UpstreamPool::release(gsl::not_null<UpstreamConnection *> connection, bool 
         remove(connection);
         return;
     }
-    connection->idleSince = std::chrono::steady_clock::now();
+    connection->idleSince = m_clock.steadyNow();
     m_idle.push_back(connection);
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/ServiceConfig.h"
+#include "core/Clock.h"
 #include "proxy/RouteTransport.h"
 #include "proxy/UpstreamHandler.h"
 
@@ -23,8 +24,8 @@ struct WorkerCounters;
 // target. At most maxConnectionsPerWorker connections exist; exchanges beyond that wait in order.
 class UpstreamPool {
 public:
-    UpstreamPool(config::TargetUrl target, const config::UpstreamConfig &upstream, RouteTransport transport,
-                 WorkerCounters &counters, QObject *connectionParent);
+    UpstreamPool(config::TargetUrl target, const config::UpstreamConfig &upstream, const Clock &clock,
+                 RouteTransport transport, WorkerCounters &counters, QObject *connectionParent);
     UpstreamPool(const UpstreamPool &) = delete;
     UpstreamPool &operator=(const UpstreamPool &) = delete;
     UpstreamPool(UpstreamPool &&) = delete;
@@ -68,6 +69,7 @@ private:
     config::TargetUrl m_target;
     QString m_host;
     const config::UpstreamConfig &m_upstream;
+    const Clock &m_clock; // idle connections' age
     RouteTransport m_transport;
     WorkerCounters &m_counters;
     QObject *m_connectionParent;

@@ -11,6 +11,7 @@ namespace aap {
 class Clock {
 public:
     using TimePoint = std::chrono::system_clock::time_point;
+    using SteadyTimePoint = std::chrono::steady_clock::time_point;
     using Duration = std::chrono::milliseconds;
     using TimerId = std::uint64_t;
 
@@ -22,6 +23,8 @@ public:
     virtual ~Clock() = default;
 
     [[nodiscard]] virtual TimePoint now() const = 0;
+    // Monotonic time, for deadlines: it never jumps when the wall clock is set.
+    [[nodiscard]] virtual SteadyTimePoint steadyNow() const = 0;
 
     // Calls callback once, on the calling thread's event loop, after delay. Returns an id for cancel().
     virtual TimerId startTimer(Duration delay, std::function<void()> callback) = 0;

@@ -18,6 +18,11 @@ Clock::TimePoint SystemClock::now() const
     return std::chrono::system_clock::now();
 }
 
+Clock::SteadyTimePoint SystemClock::steadyNow() const
+{
+    return std::chrono::steady_clock::now();
+}
+
 Clock::TimerId SystemClock::startTimer(Duration delay, std::function<void()> callback)
 {
     const TimerId id = m_nextId++;

@@ -19,6 +19,7 @@ public:
     ~SystemClock() override;
 
     [[nodiscard]] TimePoint now() const override;
+    [[nodiscard]] SteadyTimePoint steadyNow() const override;
     TimerId startTimer(Duration delay, std::function<void()> callback) override;
     void cancel(TimerId id) override;
 

@@ -45,6 +45,7 @@ private Q_SLOTS:
             QVERIFY(ready);
             QCOMPARE(ready->status, 503);
             client.send("GET /data HTTP/1.1\r\nHost: x\r\n\r\n");
+            QVERIFY(h.advanceUntilAnswered(client, 1ms));
             const auto data = client.readResponse();
             QVERIFY(data);
             QCOMPARE(data->status, 503);
@@ -113,12 +114,14 @@ private Q_SLOTS:
     {
         ProxyTestHarness h;
         h.publishToken();
-        h.options.upstream.responseHeadersTimeout = 300ms;
+        // Ten minutes: only the injected clock can make them pass within the test.
+        h.options.upstream.responseHeadersTimeout = 10min;
         h.upstream.answerEveryRequest({.action = FakeUpstream::Action::Hang});
         QVERIFY(h.start());
         ProxyTestClient &client = h.connectedClient();
         QVERIFY(client.isConnected());
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        QVERIFY(h.advanceUntilAnswered(client, 10min));
         ProxyTestHarness::verifyError(client.readResponse(), 504, "upstream_timeout");
         QCOMPARE(h.counters().snapshot().errorCount(ProxyErrorKind::UpstreamTimeout), 1u);
         // The hung upstream connection is not reused: it was closed.
@@ -135,7 +138,7 @@ private Q_SLOTS:
         ProxyTestClient &client = h.connectedClient();
         QVERIFY(client.isConnected());
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-        QVERIFY(client.waitForDisconnected());
+        QVERIFY(h.advanceUntil([&client] { return !client.isConnected(); }, 300ms));
         QVERIFY(client.pending().contains("partial"));
         QCOMPARE(h.counters().snapshot().errorCount(ProxyErrorKind::UpstreamTimeout), 1u);
         QTRY_COMPARE_WITH_TIMEOUT(h.upstream.openConnections(), 0, 10000);
@@ -157,6 +160,7 @@ private Q_SLOTS:
         ProxyTestClient &client = h.connectedClient();
         QVERIFY(client.isConnected());
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        QVERIFY(h.advanceUntilAnswered(client, 300ms));
         const auto response = client.readResponse();
         QVERIFY(response);
         QVERIFY2(response->status == 504 || response->status == 502, response->body.constData());
@@ -242,11 +246,13 @@ private Q_SLOTS:
         ProxyTestClient &client = h.connectedClient();
         QVERIFY(client.isConnected());
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        QVERIFY(h.advanceUntilAnswered(client, 200ms));
         ProxyTestHarness::verifyError(client.readResponse(), 503, "no_token");
         QCOMPARE(h.counters().snapshot().errorCount(ProxyErrorKind::NoToken), 1u);
         // Expired tokens are no tokens.
         h.store.publish(aap::auth::TokenSnapshot{ProxyTestHarness::tokenHeaderValue(), h.clock.now() - 1s});
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        QVERIFY(h.advanceUntilAnswered(client, 200ms));
         ProxyTestHarness::verifyError(client.readResponse(), 503, "no_token");
         QCOMPARE(h.upstream.requests().size(), 0);
     }
@@ -438,6 +444,7 @@ private Q_SLOTS:
                 ++served;
             }
             QTest::qWait(20);
+            h.clock.advance(20ms); // the head's deadline reads the fake clock
         }
         QVERIFY(slow.waitForDisconnected());
         QVERIFY(sent < head.size());
@@ -459,7 +466,7 @@ private Q_SLOTS:
         QVERIFY(client.isConnected());
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         QVERIFY(client.readResponse());
-        QVERIFY(client.waitForDisconnected());
+        QVERIFY(h.advanceUntil([&client] { return !client.isConnected(); }, 300ms));
         QTRY_COMPARE_WITH_TIMEOUT(h.counters().snapshot().activeConnections, 0, 10000);
     }
 

@@ -239,6 +239,7 @@ private Q_SLOTS:
         ProxyTestClient &client = h.connectedClient();
         QVERIFY(client.isConnected());
         client.send("PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+        QVERIFY(h.advanceUntilAnswered(client, 300ms));
         const auto response = client.readResponse();
         QVERIFY(response);
         QCOMPARE(response->status, 503);

@@ -162,6 +162,7 @@ private Q_SLOTS:
         ProxyTestClient &client = h.connectedClient();
         QVERIFY(client.isConnected());
         client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n\r\n" + QByteArray(sent, 'b'));
+        QVERIFY(h.advanceUntilAnswered(client, 300ms));
         const auto response = client.readResponse(10'000);
         ProxyTestHarness::verifyError(response, 408, "request_timeout");
         QCOMPARE(response->header("Connection").value_or(""), QByteArray("close"));
@@ -181,9 +182,11 @@ private Q_SLOTS:
         ProxyTestClient &client = h.connectedClient();
         QVERIFY(client.isConnected());
         client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n");
+        // 2 s on the proxy's clock in all: twice the time-out alone.
         for (int piece = 0; piece < 4; ++piece) {
             client.send(QByteArray(1000, 'r'));
-            QTest::qWait(500);
+            QTest::qWait(100);
+            h.clock.advance(500ms);
         }
         const auto response = client.readResponse(5000);
         QVERIFY(response);
@@ -212,6 +215,7 @@ private Q_SLOTS:
         ProxyTestClient queued;
         QVERIFY(queued.connectTo(h.port()));
         queued.send("GET /queued HTTP/1.1\r\nHost: x\r\n\r\n");
+        QVERIFY(h.advanceUntilAnswered(queued, 300ms));
         ProxyTestHarness::verifyError(queued.readResponse(5000), 503, "upstream_pool_exhausted");
         QCOMPARE(h.counters().snapshot().errorCount(ProxyErrorKind::UpstreamPoolExhausted), 1u);
         QCOMPARE(h.counters().snapshot().errorCount(ProxyErrorKind::UpstreamTimeout), 0u);

@@ -4,11 +4,17 @@
 
 namespace aap::test {
 
-FakeClock::FakeClock(TimePoint start) : m_now(start) {}
+FakeClock::FakeClock(TimePoint start) : m_start(start), m_now(start) {}
 
 Clock::TimePoint FakeClock::now() const
 {
     return m_now.load();
+}
+
+Clock::SteadyTimePoint FakeClock::steadyNow() const
+{
+    return SteadyTimePoint{std::chrono::hours{1}} +
+           std::chrono::duration_cast<SteadyTimePoint::duration>(m_now.load() - m_start);
 }
 
 Clock::TimerId FakeClock::startTimer(Duration delay, std::function<void()> callback)

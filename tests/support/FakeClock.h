@@ -16,6 +16,8 @@ public:
     explicit FakeClock(TimePoint start = TimePoint{std::chrono::seconds{1'800'000'000}});
 
     [[nodiscard]] TimePoint now() const override;
+    // Moves with now(): advance() moves both.
+    [[nodiscard]] SteadyTimePoint steadyNow() const override;
     TimerId startTimer(Duration delay, std::function<void()> callback) override;
     void cancel(TimerId id) override;
 
@@ -31,6 +33,7 @@ private:
         TimePoint due;
         std::function<void()> callback;
     };
+    TimePoint m_start;
     std::atomic<TimePoint> m_now;
     TimerId m_nextId = 1;
     std::map<TimerId, Timer> m_timers;

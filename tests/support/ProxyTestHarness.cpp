@@ -12,8 +12,8 @@ ProxyTestHarness::ProxyTestHarness()
     options.listener.address = QHostAddress(QHostAddress::LocalHost);
     options.listener.port = 0;
     options.workerThreads = 2;
-    // Generous: the sanitizer build on a loaded CI machine can take seconds for a TLS handshake.
-    // Tests of these time-outs set short ones themselves.
+    // The data path's deadlines read the fake clock, so they expire only when a test moves it
+    // (advanceUntil()), however slow the machine.
     options.upstream.connectTimeout = 20s;
     options.upstream.tlsHandshakeTimeout = 20s;
     options.upstream.responseHeadersTimeout = 30s;
@@ -32,6 +32,26 @@ ProxyTestHarness::~ProxyTestHarness()
 {
     m_clients.clear();
     proxy.reset();
+}
+
+bool ProxyTestHarness::advanceUntil(const std::function<bool()> &done, Clock::Duration step, int steps)
+{
+    for (int i = 0; i < steps; ++i) {
+        if (done()) {
+            return true;
+        }
+        clock.advance(step);
+        // One sweep is at most 250 ms away; the answer then needs a few event loop passes.
+        if (QTest::qWaitFor(done, 1000)) {
+            return true;
+        }
+    }
+    return done();
+}
+
+bool ProxyTestHarness::advanceUntilAnswered(ProxyTestClient &client, Clock::Duration step)
+{
+    return advanceUntil([&client] { return !client.pending().isEmpty() || !client.isConnected(); }, step);
 }
 
 ProxyTestClient &ProxyTestHarness::connectedClient()

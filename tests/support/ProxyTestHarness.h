@@ -9,6 +9,7 @@
 
 #include <QByteArray>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -52,6 +53,13 @@ public:
     static void verifyError(const std::optional<ProxyTestClient::Response> &response, int status,
                             const char *code);
     [[nodiscard]] const proxy::ProxyCounters &counters() const { return proxy->counters(); }
+    // Data-path deadlines read the fake clock: this moves it on by `step` until `done` holds,
+    // letting the workers' sweep (at most every 250 ms) see each step. A step that came before the
+    // proxy set its deadline is followed by another, so the test need not know when that was.
+    // False if `done` never held within `steps` steps.
+    bool advanceUntil(const std::function<bool()> &done, Clock::Duration step, int steps = 20);
+    // advanceUntil() the client has received something or was closed.
+    bool advanceUntilAnswered(ProxyTestClient &client, Clock::Duration step);
 
     static QByteArray tokenHeaderValue() { return QByteArrayLiteral("Bearer test-token-0123456789"); }
 
