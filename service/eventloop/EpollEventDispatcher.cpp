@@ -93,7 +93,7 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
     }
 
     int timeout = 0;
-    if (flags.testFlag(QEventLoop::WaitForMoreEvents) && !m_selfWoken && m_freshWrites.empty()) {
+    if (flags.testFlag(QEventLoop::WaitForMoreEvents) && !m_selfWoken) {
         const auto limit = m_timers.sleepLimit(now());
         timeout =
             limit ? gsl::narrow<int>(std::min<std::chrono::milliseconds::rep>(limit->count(), INT_MAX)) : -1;
@@ -107,7 +107,6 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
     int handled = 0;
     if (!flags.testFlag(QEventLoop::ExcludeSocketNotifiers)) {
         handled += activateSockets(std::max(ready, 0));
-        handled += activateFreshWrites();
     } else {
         for (int i = 0; i < ready; ++i) {
             if (m_ready.at(gsl::narrow<std::size_t>(i)).data.u64 == tag(m_wake, 0)) {
@@ -134,11 +133,6 @@ void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
         }
     }
     slot(watch, notifier->type()) = notifier;
-    if (notifier->type() == QSocketNotifier::Write && (watch.applied & EPOLLOUT) == 0U && !watch.freshWrite) {
-        watch.freshWrite = true;
-        m_freshWrites.emplace_back(descriptor, watch.generation);
-        return;
-    }
     queueChange(descriptor, watch);
 }
 
@@ -156,10 +150,7 @@ void EpollEventDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier)
         return;
     }
     registered = nullptr;
-    if (notifier->type() == QSocketNotifier::Write) {
-        watch.freshWrite = false;
-    }
-    if (wanted(watch) != 0U || watch.write != nullptr) {
+    if (wanted(watch) != 0U) {
         queueChange(descriptor, watch);
         return;
     }
@@ -225,7 +216,7 @@ std::uint32_t EpollEventDispatcher::wanted(const Watch &watch)
     if (watch.read != nullptr) {
         events |= EPOLLIN;
     }
-    if (watch.write != nullptr && !watch.freshWrite) {
+    if (watch.write != nullptr) {
         events |= EPOLLOUT;
     }
     if (watch.exception != nullptr) {
@@ -320,31 +311,6 @@ int EpollEventDispatcher::activateSockets(int ready)
             activate(descriptor, generation, QSocketNotifier::Exception)) {
             ++handled;
         }
-    }
-    return handled;
-}
-
-int EpollEventDispatcher::activateFreshWrites()
-{
-    int handled = 0;
-    // Handlers may switch new write notifiers on: they wait for the next pass.
-    std::vector<std::pair<int, std::uint32_t>> fresh;
-    fresh.swap(m_freshWrites);
-    for (const auto &[descriptor, generation] : fresh) {
-        const auto it = m_watches.find(descriptor);
-        if (it == m_watches.end() || it->second.generation != generation || !it->second.freshWrite) {
-            continue;
-        }
-        // From now on epoll watches it, if it is still on after this activation.
-        it->second.freshWrite = false;
-        queueChange(descriptor, it->second);
-        if (activate(descriptor, generation, QSocketNotifier::Write)) {
-            ++handled;
-        }
-    }
-    if (m_freshWrites.empty()) {
-        fresh.clear();
-        m_freshWrites.swap(fresh); // keep the capacity
     }
     return handled;
 }

@@ -28,10 +28,7 @@ namespace aap::eventloop {
 // what a small proxied request costs; this one keeps the descriptors in one epoll set, so a pass
 // costs what is ready, and applies notifier switches just before it sleeps, so a write notifier
 // turned on and off within one pass costs no system call. Wake-ups from the loop's own thread
-// (Qt's posted events) only shorten the next sleep to zero. A write notifier just switched on is
-// activated on the next pass without asking the kernel: a socket Qt has just written to can almost
-// always take more, and Qt treats a write that would block as nothing written; only a notifier
-// still on after that is watched by epoll. So a response written in one go costs no epoll_ctl.
+// (Qt's posted events) only shorten the next sleep to zero.
 class EpollEventDispatcher final : public QAbstractEventDispatcher {
 public:
     // Nothing when the kernel refuses an epoll set or an eventfd: the thread keeps Qt's dispatcher.
@@ -66,7 +63,6 @@ private:
         std::uint32_t generation = 0;
         std::uint32_t applied = 0; // the events the kernel watches for
         bool queued = false;       // in m_changed
-        bool freshWrite = false;   // in m_freshWrites: not yet offered to the kernel
     };
 
     EpollEventDispatcher(int epoll, int wake);
@@ -77,7 +73,6 @@ private:
     void applyChanges();
     bool control(int operation, int descriptor, std::uint32_t events, std::uint32_t generation);
     int activateSockets(int ready);
-    int activateFreshWrites();
     bool activate(int descriptor, std::uint32_t generation, int type);
     int activateTimers();
     void drainWake();
@@ -86,7 +81,6 @@ private:
     int m_wake; // eventfd: wake-ups from other threads
     std::unordered_map<int, Watch> m_watches;
     std::vector<int> m_changed;
-    std::vector<std::pair<int, std::uint32_t>> m_freshWrites; // descriptor, generation
     std::uint32_t m_generation = 0;
     TimerSchedule m_timers;
     std::atomic<bool> m_interrupted{false};

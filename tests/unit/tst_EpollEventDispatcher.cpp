@@ -233,11 +233,9 @@ private Q_SLOTS:
                 }
             });
         });
-        // The fresh notifier is tried once without asking the kernel; the write would block, so
-        // from then on epoll watches it, and it stays quiet while the buffer is full.
-        QTRY_COMPARE_WITH_TIMEOUT(activations.load(), 1, 5000);
-        QTest::qWait(100);
-        QCOMPARE(activations.load(), 1);
+        // Quiet while the buffer is full: no spinning on a socket that cannot take more.
+        QTest::qWait(200);
+        QCOMPARE(activations.load(), 0);
         QVERIFY(!writable.load());
         drain(pair.far);
         QTRY_VERIFY_WITH_TIMEOUT(writable.load(), 5000);
