@@ -91,7 +91,10 @@ private Q_SLOTS:
             FakeTokenServer::Fault::withStatus(500, R"({"error":"unknown","error_description":"boom"})"), -1);
         startService();
         QTRY_VERIFY_WITH_TIMEOUT(m_imds.requestCount() > 0, 15'000);
-        const Reply ready = m_service.get(u"/ready"_s);
+        // IMDS counts the request before its answer reaches the service, which says "acquiring"
+        // until then: wait for the failure itself.
+        Reply ready;
+        QTRY_VERIFY_WITH_TIMEOUT((ready = m_service.get(u"/ready"_s)).body.contains("500"), 15'000);
         QCOMPARE(ready.status, 503);
         QVERIFY2(ready.body.contains("not_ready"), ready.body.constData());
         // The reason names the token source's last error, so an operator can act on it.
