@@ -3,9 +3,9 @@
 
 A file is skipped when an earlier run found it clean with the same key: the file preprocessed with
 comments kept (so headers and NOLINT comments count) and without line markers (so the clone's path
-does not), its compile flags, .clang-tidy and the clang-tidy version. Only clean results are cached,
-so a finding is reported on every run. The cache lives outside the clone, so later CI runs on the
-same machine reuse it.
+does not), its compile flags, .clang-tidy (and any nested one above the file) and the clang-tidy
+version. Only clean results are cached, so a finding is reported on every run. The cache lives
+outside the clone, so later CI runs on the same machine reuse it.
 
   scripts/tidy.py [BUILD_DIR]    (default build/; needs its compile_commands.json)
   AAP_TIDY_CACHE=DIR             cache folder (default /var/cache/aad-auth-proxy/clang-tidy, or
@@ -44,6 +44,18 @@ def tracked_sources() -> set:
     out = subprocess.run(["git", "ls-files", "*.cpp"], cwd=ROOT, check=True, capture_output=True, text=True)
     # Test programs are not tidied (as before): QTest macros trip many checks.
     return {str(ROOT / f) for f in out.stdout.split() if not ("/tst_" in f and f.startswith("tests/"))}
+
+
+def nested_configs(source: str) -> bytes:
+    """The .clang-tidy files between the source and the root (InheritParentConfig) change its checks."""
+    found = b""
+    folder = pathlib.Path(source).parent
+    while folder != ROOT and ROOT in folder.parents:
+        nested = folder / ".clang-tidy"
+        if nested.is_file():
+            found += nested.read_bytes()
+        folder = folder.parent
+    return found
 
 
 def preprocess_key(entry: dict, salt: bytes) -> str:
@@ -88,7 +100,7 @@ def main() -> int:
 
     def check(entry: dict):
         source = str(pathlib.Path(entry["directory"], entry["file"]).resolve())
-        key = preprocess_key(entry, salt)
+        key = preprocess_key(entry, salt + nested_configs(source))
         if key and (cache / key).exists():
             return source, True, True, ""
         result = subprocess.run(["clang-tidy", "-p", str(build), "--quiet", source],

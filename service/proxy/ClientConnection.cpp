@@ -2,10 +2,6 @@
 
 #include "auth/TokenStore.h"
 #include "health/ReadinessProbe.h"
-#include "http/DotSegments.h"
-#include "http/HttpStatus.h"
-#include "http/HttpSyntax.h"
-#include "http/RequestAuthority.h"
 #include "inbound/ListenerTls.h"
 #include "log/LogField.h"
 #include "log/Logging.h"
@@ -15,12 +11,12 @@
 #include "proxy/UpstreamConnection.h"
 #include "proxy/UpstreamPool.h"
 
-#include <QHostAddress>
 #include <QSslSocket>
 #include <QTcpSocket>
 
-#include <algorithm>
 #include <utility>
+
+#include <gsl/assert>
 
 #ifdef Q_OS_UNIX
 #include <fcntl.h>
@@ -32,16 +28,12 @@ using log::LogField;
 
 namespace {
 
-// Data accepted into one socket's write buffer before reading from the other side pauses.
-constexpr qint64 kHighWaterBytes = qint64{256} * 1024;
 // What Qt may read ahead from a client; beyond it TCP flow control holds the client back.
 constexpr qint64 kClientReadBufferBytes = qint64{64} * 1024;
 // A request body is read ahead up to this size before an upstream connection is taken.
 constexpr qsizetype kBodyBufferBytes = qsizetype{64} * 1024;
 // Room above the head limit, so the parser (not the buffer) decides when a head is too large.
 constexpr qsizetype kHeadSlackBytes = 1024;
-// Sent with every 405: the methods this proxy forwards (it also forwards other extension methods).
-constexpr QByteArrayView kAllowField = "Allow: GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS\r\n";
 
 http::Limits limitsFrom(const config::LimitsConfig &limits)
 {
@@ -51,75 +43,26 @@ http::Limits limitsFrom(const config::LimitsConfig &limits)
     return result;
 }
 
-QByteArrayView errorCode(http::HttpError error)
-{
-    switch (error) {
-    case http::HttpError::UriTooLong:
-        return "uri_too_long";
-    case http::HttpError::HeaderFieldsTooLarge:
-        return "header_fields_too_large";
-    case http::HttpError::LengthRequired:
-        return "length_required";
-    case http::HttpError::NotImplemented:
-        return "not_implemented";
-    case http::HttpError::MethodNotAllowed:
-        return "method_not_allowed";
-    case http::HttpError::VersionNotSupported:
-        return "http_version_not_supported";
-    case http::HttpError::BadChunk:
-        return "bad_chunked_body";
-    case http::HttpError::BodyTooLarge:
-        return "body_too_large";
-    case http::HttpError::ExpectationFailed:
-        return "expectation_failed";
-    default:
-        return "bad_request";
-    }
-}
-
-// Whether the chunked body bytes that arrived together with a response head decode cleanly.
-bool chunkedPrefixIsValid(QByteArrayView bytes, const http::Limits &limits)
-{
-    http::ChunkedDecoder decoder(limits);
-    while (!bytes.isEmpty()) {
-        QByteArrayView payload;
-        const http::ParseResult result = decoder.decode(bytes, payload);
-        if (result.status == http::ParseStatus::Error) {
-            return false;
-        }
-        if (result.status == http::ParseStatus::Complete || result.consumed == 0) {
-            return true;
-        }
-        bytes = bytes.sliced(result.consumed);
-    }
-    return true;
-}
-
-qint64 ms(std::chrono::milliseconds duration)
-{
-    return duration.count();
-}
-
-quint16 defaultPort(QByteArrayView scheme)
-{
-    return http::syntax::equalsIgnoreCase(scheme, "https") ? 443 : 80;
-}
-
 } // namespace
 
 ClientConnection::ClientConnection(ProxyWorker &worker, QTcpSocket *socket, qsizetype fixedRoute)
     : m_worker(worker), m_socket(socket), m_requestParser(limitsFrom(worker.options().limits)),
-      m_requestChunks(limitsFrom(worker.options().limits)), m_bodyScan(limitsFrom(worker.options().limits)),
+      m_requestBody(m_in, worker.scratch(), limitsFrom(worker.options().limits)),
+      m_bodyScan(limitsFrom(worker.options().limits)),
       m_bodyClock(worker.options().limits.requestBodyTimeout, worker.options().limits.requestBodyMinRate),
       m_fixedRoute(fixedRoute), m_tlsClient(qobject_cast<QSslSocket *>(socket) != nullptr),
       m_responseParser(limitsFrom(worker.options().limits)),
-      m_responseChunks(limitsFrom(worker.options().limits))
+      m_responseBody(m_upIn, worker.scratch(), limitsFrom(worker.options().limits))
 {
     m_socket->setParent(this);
     m_socket->setReadBufferSize(kClientReadBufferBytes);
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     m_peerAddress = m_socket->peerAddress().toString().toLatin1();
     m_in.reserve(4096);
+    m_admission.options = &worker.options();
+    m_admission.routes = &worker.routeTable();
+    m_admission.guard = &worker.inboundGuard();
+    m_admission.fixedRoute = fixedRoute;
     connect(m_socket, &QTcpSocket::readyRead, this, &ClientConnection::onReadyRead);
     connect(m_socket, &QTcpSocket::bytesWritten, this, &ClientConnection::onBytesWritten);
     connect(m_socket, &QTcpSocket::disconnected, this, &ClientConnection::onDisconnected);
@@ -228,43 +171,16 @@ void ClientConnection::clientHalfClosed()
     }
 }
 
-bool ClientConnection::readAvailableInto(QByteArray &buffer, qint64 limit)
-{
-    QAbstractSocket *source = m_socket;
-    if (&buffer == &m_upIn) {
-        if (m_upstream == nullptr) {
-            return false;
-        }
-        source = m_upstream->socket();
-    }
-    const qint64 room = limit - buffer.size();
-    const qint64 wanted = std::min(source->bytesAvailable(), room);
-    if (wanted <= 0) {
-        return false;
-    }
-    if (buffer.isEmpty() && wanted == source->bytesAvailable()) {
-        // All that is buffered, taken without a copy (see moveBodyBytes): a head and the body bytes
-        // that came with it then go on to the other socket uncopied too.
-        buffer = source->read(wanted);
-        return !buffer.isEmpty();
-    }
-    const qsizetype old = buffer.size();
-    buffer.resize(old + wanted);
-    const qint64 got = source->read(buffer.data() + old, wanted);
-    buffer.resize(old + std::max<qint64>(got, 0));
-    return got > 0;
-}
-
 void ClientConnection::processInput()
 {
     const qint64 limit = m_worker.options().limits.maxHeaderBytes + kHeadSlackBytes;
     // A loop, not recursion: many pipelined requests answered locally must not deepen the stack.
     while (m_state == State::Idle || m_state == State::ReadingHead) {
-        if (m_socket->bytesToWrite() >= kHighWaterBytes) {
+        if (m_socket->bytesToWrite() >= BodyRelay::kHighWaterBytes) {
             // Local replies to pipelined requests pile up unread: stop reading until onBytesWritten().
             return;
         }
-        readAvailableInto(m_in, limit);
+        BodyRelay::readAvailable(*m_socket, m_in, limit);
         if (m_in.isEmpty()) {
             return;
         }
@@ -279,13 +195,10 @@ void ClientConnection::processInput()
         if (result.status == http::ParseStatus::Error) {
             qCWarning(lcHttp).noquote() << "bad request head" << LogField::kv("peer", m_peerAddress)
                                         << LogField::kv("detail", result.detail);
-            const int status = http::statusCodeFor(result.error);
             // The bad bytes stay unparsed: nothing after them can be trusted to start a request.
             m_closeAfterResponse = true;
-            failRequest(status, errorCode(result.error),
-                        QStringLiteral("the request was rejected: %1").arg(QString::fromUtf8(result.detail)),
-                        ProxyErrorKind::BadRequest,
-                        result.error == http::HttpError::MethodNotAllowed ? kAllowField : QByteArrayView());
+            failRequest(FailureTable::of(result.error),
+                        QStringLiteral("the request was rejected: %1").arg(QString::fromUtf8(result.detail)));
             return;
         }
         m_in.remove(0, result.consumed);
@@ -295,7 +208,6 @@ void ClientConnection::processInput()
 
 void ClientConnection::handleHead()
 {
-    m_requestBodyDone = false;
     m_responseHeadRelayed = false;
     m_retried = false;
     m_sent100 = false;
@@ -303,51 +215,30 @@ void ClientConnection::handleHead()
     m_closeAfterResponse = !m_request.keepAlive() || m_drainRequested || m_worker.isDraining();
     m_bodyBytesRelayed = 0;
     m_bodyClock.stop();
+    const auto framing = m_request.framing();
+    m_requestBody.start(framing, m_request.contentLength(), BodyRelay::Output::RawNoTrailers);
+    m_requestBodyDone = framing != http::BodyFraming::Chunked &&
+                        (framing != http::BodyFraming::ContentLength || m_request.contentLength() == 0);
 
-    switch (m_request.framing()) {
-    case http::BodyFraming::ContentLength:
-        m_requestRemaining = m_request.contentLength();
-        m_requestBodyDone = m_requestRemaining == 0;
-        break;
-    case http::BodyFraming::Chunked:
-        m_requestChunks.reset();
-        break;
-    default:
-        m_requestBodyDone = true;
-        break;
+    checkPeerOnce();
+    const auto decision = Admission::decide(m_request, m_admission);
+    if (const auto *local = std::get_if<Admission::Local>(&decision)) {
+        answerLocally(local->endpoint);
+        return;
     }
-
-    QByteArrayView path = m_request.pathAndQuery();
-    if (const auto query = path.indexOf('?'); query >= 0) {
-        path = path.first(query);
-    }
-    if (rejectedInbound(path) || answerLocally(path)) {
+    if (const auto *rejected = std::get_if<Admission::Rejected>(&decision)) {
+        rejectInbound(rejected->rejection);
         return;
     }
     m_worker.counters().requests.add();
     m_worker.recorder().begin(m_exchange, m_request);
-
-    const auto route =
-        m_fixedRoute >= 0 ? std::optional<qsizetype>(m_fixedRoute) : m_worker.routeTable().match(path);
-    if (m_request.targetForm() == http::TargetForm::Absolute && !authorityIsOurs(route.value_or(-1))) {
-        failRequest(421, "misdirected_request",
-                    QStringLiteral("the absolute request-target names another host; this is a reverse proxy, "
-                                   "never an open proxy"),
-                    ProxyErrorKind::MisdirectedRequest);
+    if (const auto *refused = std::get_if<Admission::Refused>(&decision)) {
+        failRequest(refused->failure, refused->message);
         return;
     }
-    if (!route) {
-        failRequest(404, "no_route", QStringLiteral("no route matches the request path"),
-                    ProxyErrorKind::NoRoute);
-        return;
-    }
-    if (http::DotSegments::climbAbovePrefix(path, m_worker.routeTable().prefixLength(*route))) {
-        failRequest(400, "path_escapes_route",
-                    QStringLiteral("the path's dot-segments climb above the route's prefix"),
-                    ProxyErrorKind::BadRequest);
-        return;
-    }
-    m_routeIndex = *route;
+    const auto *forward = std::get_if<Admission::Forward>(&decision);
+    Expects(forward != nullptr);
+    m_routeIndex = forward->route;
     if (m_requestBodyDone) {
         acquireToken();
         return;
@@ -356,7 +247,7 @@ void ClientConnection::handleHead()
     if (!m_request.expectContinue()) {
         m_bodyClock.start(m_worker.clock().steadyNow(), bodyBytesReceived());
     }
-    if (m_request.framing() == http::BodyFraming::Chunked) {
+    if (framing == http::BodyFraming::Chunked) {
         m_bodyScan.reset();
         m_bodyScanned = 0;
     }
@@ -367,7 +258,7 @@ void ClientConnection::handleHead()
 
 void ClientConnection::bufferRequestBody()
 {
-    readAvailableInto(m_in, kBodyBufferBytes);
+    BodyRelay::readAvailable(*m_socket, m_in, kBodyBufferBytes);
     if (m_request.expectContinue() || requestBodyBuffered()) {
         acquireToken();
     }
@@ -379,7 +270,7 @@ bool ClientConnection::requestBodyBuffered()
         return true;
     }
     if (m_request.framing() == http::BodyFraming::ContentLength) {
-        return static_cast<quint64>(m_in.size()) >= m_requestRemaining;
+        return static_cast<quint64>(m_in.size()) >= m_requestBody.remaining();
     }
     while (m_bodyScanned < m_in.size()) {
         QByteArrayView payload;
@@ -415,100 +306,54 @@ bool ClientConnection::checkBodyRate(SteadyTime now)
         m_bodyClock.start(now, bodyBytesReceived());
         return false;
     }
-    const auto &limits = m_worker.options().limits;
-    failRequest(408, "request_timeout",
-                QStringLiteral("the request body arrived too slowly (%1 bytes in %2 ms; the limit is %3 ms "
-                               "plus a second per %4 bytes)")
-                    .arg(m_bodyClock.receivedSinceStart(bodyBytesReceived()))
-                    .arg(ms(m_bodyClock.elapsed(now)))
-                    .arg(ms(limits.requestBodyTimeout))
-                    .arg(limits.requestBodyMinRate),
-                ProxyErrorKind::ClientBodyTimeout);
+    failRequest(Failure::ClientBodyTooSlow,
+                DeadlineExpiry::bodyTooSlow(m_bodyClock.receivedSinceStart(bodyBytesReceived()),
+                                            m_bodyClock.elapsed(now), m_worker.options()));
     return true;
 }
 
-bool ClientConnection::authorityIsOurs(qsizetype routeIndex) const
+void ClientConnection::checkPeerOnce()
 {
-    const QByteArrayView target = m_request.target();
-    const auto authority = http::RequestAuthority::parse(m_request.authority());
-    if (!authority) {
-        return false;
+    if (m_peerChecked) {
+        return;
     }
-    const QByteArrayView scheme = target.first(target.indexOf(':'));
-    // This proxy, by a name or address that reaches its listener.
-    if (authority->port.value_or(defaultPort(scheme)) == m_socket->localPort()) {
-        if (http::syntax::equalsIgnoreCase(authority->host, "localhost")) {
-            return true;
-        }
-        const QHostAddress address(QString::fromLatin1(authority->host));
-        if (!address.isNull() &&
-            (address.isLoopback() || address.isEqual(m_worker.options().listener.address) ||
-             address.isEqual(m_socket->localAddress()))) {
-            return true;
-        }
+    m_peerChecked = true;
+    m_admission.localPort = m_socket->localPort();
+    m_admission.localAddress = m_socket->localAddress();
+    inbound::InboundGuard::Peer peer{m_socket->peerAddress()};
+    const auto *tls = qobject_cast<const QSslSocket *>(m_socket);
+    if (tls != nullptr && m_worker.listenerTls() != nullptr) {
+        peer.certificatePresented = !tls->peerCertificate().isNull();
+        peer.certificateTrusted =
+            peer.certificatePresented && m_worker.listenerTls()->trustsClient(tls->peerCertificateChain());
     }
-    // The target itself, as a client configured to use this proxy as an HTTP proxy names it.
-    if (routeIndex < 0) {
-        return false;
-    }
-    const auto &targetUrl = m_worker.options().routes[routeIndex].config.target;
-    return http::syntax::equalsIgnoreCase(authority->host, targetUrl.host.toLatin1()) &&
-           authority->port.value_or(defaultPort(targetUrl.scheme.toLatin1())) == targetUrl.port;
+    m_admission.peerRejection = m_worker.inboundGuard().checkPeer(peer);
 }
 
-bool ClientConnection::rejectedInbound(QByteArrayView path)
+void ClientConnection::rejectInbound(const inbound::InboundRejection &rejection)
 {
-    const inbound::InboundGuard &guard = m_worker.inboundGuard();
-    if (!m_peerChecked) {
-        m_peerChecked = true;
-        inbound::InboundGuard::Peer peer{m_socket->peerAddress()};
-        const auto *tls = qobject_cast<const QSslSocket *>(m_socket);
-        if (tls != nullptr && m_worker.listenerTls() != nullptr) {
-            peer.certificatePresented = !tls->peerCertificate().isNull();
-            peer.certificateTrusted = peer.certificatePresented &&
-                                      m_worker.listenerTls()->trustsClient(tls->peerCertificateChain());
-        }
-        m_peerRejection = guard.checkPeer(peer);
-    }
-    auto rejection = m_peerRejection;
-    // /health and /ready reveal nothing and must work for probes that carry no key.
-    const bool local = path == QByteArrayView("/health") || path == QByteArrayView("/ready");
-    if (!rejection && !local) {
-        rejection = guard.checkRequest(m_request);
-    }
-    if (!rejection) {
-        return false;
-    }
     m_worker.counters().count(ProxyErrorKind::InboundRejected);
     if (const auto suppressed = m_worker.rejectedLog().admit()) {
         qCWarning(lcProxy).noquote() << "request rejected" << LogField::kv("peer", m_peerAddress)
-                                     << LogField::kv("status", rejection->status)
-                                     << LogField::kv("code", rejection->code)
-                                     << LogField::kv("reason", rejection->message)
+                                     << LogField::kv("status", rejection.status)
+                                     << LogField::kv("code", rejection.code)
+                                     << LogField::kv("reason", rejection.message)
                                      << LogField::kv("suppressed", *suppressed);
     }
     // A client that fails the check gets no second try on this connection.
     m_closeAfterResponse = true;
-    replyError(rejection->status, rejection->code, rejection->message);
-    return true;
+    replyError(rejection.status, rejection.code, rejection.message);
 }
 
-bool ClientConnection::answerLocally(QByteArrayView path)
+void ClientConnection::answerLocally(Admission::LocalEndpoint endpoint)
 {
-    const bool health = path == QByteArrayView("/health");
-    const bool ready = !health && path == QByteArrayView("/ready");
-    const bool metrics =
-        !health && !ready && path == QByteArrayView("/metrics") && m_worker.options().telemetry.metricsText;
-    if (!health && !ready && !metrics) {
-        return false;
-    }
     m_worker.counters().localReplies.add();
     // A body sent to a local endpoint is not read: close afterwards instead.
     const bool close = m_closeAfterResponse || !m_requestBodyDone;
     m_out.resize(0);
-    if (health) {
+    if (endpoint == Admission::LocalEndpoint::Health) {
         LocalReply::appendJson(m_out, 200, R"({"status":"ok"})", replyConnection(close));
-    } else if (metrics) {
+    } else if (endpoint == Admission::LocalEndpoint::Metrics) {
         LocalReply::appendBody(m_out, 200, "text/plain; version=0.0.4; charset=utf-8",
                                m_worker.options().telemetry.metricsText(), replyConnection(close));
     } else {
@@ -522,14 +367,7 @@ bool ClientConnection::answerLocally(QByteArrayView path)
     if (m_request.isHead()) {
         m_out.truncate(m_out.indexOf("\r\n\r\n") + 4);
     }
-    m_socket->write(m_out);
-    m_worker.counters().notePendingWrite(m_socket->bytesToWrite());
-    if (close) {
-        closeAfterFlush();
-    } else {
-        startNextRequest();
-    }
-    return true;
+    sendReply(close);
 }
 
 void ClientConnection::acquireToken()
@@ -541,11 +379,10 @@ void ClientConnection::acquireToken()
     }
     if (route.store->hasEverPublished()) {
         // Waiting is for start-up only; an expired or withdrawn token is not about to appear.
-        failRequest(503, "no_token",
+        failRequest(Failure::NoToken,
                     QStringLiteral("no valid access token for route %1 (it expired or was withdrawn and no "
                                    "refresh succeeded yet)")
-                        .arg(QString::fromUtf8(route.name)),
-                    ProxyErrorKind::NoToken);
+                        .arg(QString::fromUtf8(route.name)));
         return;
     }
     if (m_state != State::WaitingToken) {
@@ -574,12 +411,11 @@ void ClientConnection::acquireUpstream(bool fresh)
         // The body did not fit the read-ahead buffer: it streams through an upstream connection, and
         // such streams may take only part of the pool, so slow uploads cannot starve other requests.
         if (!m_pool->beginBodyStream()) {
-            failRequest(503, "upstream_pool_exhausted",
+            failRequest(Failure::PoolExhausted,
                         QStringLiteral("too many request bodies are streaming to the target %1 (%2 "
                                        "connections); try again later")
                             .arg(m_pool->host())
-                            .arg(m_pool->streamingBodies()),
-                        ProxyErrorKind::UpstreamPoolExhausted);
+                            .arg(m_pool->streamingBodies()));
             return;
         }
         m_holdsBodyStream = true;
@@ -615,9 +451,8 @@ void ClientConnection::sendRequestHead()
     auto &route = m_worker.route(m_routeIndex);
     const auth::TokenSnapshot *token = route.reader.current(m_worker.clock().now());
     if (token == nullptr) {
-        failRequest(503, "no_token",
-                    QStringLiteral("the access token expired before the request could be sent"),
-                    ProxyErrorKind::NoToken);
+        failRequest(Failure::NoToken,
+                    QStringLiteral("the access token expired before the request could be sent"));
         return;
     }
     m_upstreamHead.resize(0);
@@ -643,137 +478,29 @@ void ClientConnection::sendRequestHead()
     }
 }
 
-qint64 ClientConnection::moveBodyBytes(QByteArray &pending, QAbstractSocket *source, QAbstractSocket *sink,
-                                       http::ChunkedDecoder &decoder, http::BodyFraming framing,
-                                       quint64 &remaining, ChunkOutput output, bool &done)
-{
-    QByteArray &scratch = m_worker.scratch();
-    qint64 total = 0;
-    while (!done && sink->bytesToWrite() < kHighWaterBytes) {
-        const bool fromPending = !pending.isEmpty();
-        // A chunk taken whole from the source's buffer, written on without a copy.
-        QByteArray block;
-        QByteArrayView input;
-        if (fromPending) {
-            input = pending;
-        } else {
-            if (source == nullptr) {
-                break;
-            }
-            const qint64 available = source->bytesAvailable();
-            qint64 wanted = available;
-            if (framing == http::BodyFraming::ContentLength) {
-                wanted = static_cast<qint64>(std::min<quint64>(static_cast<quint64>(wanted), remaining));
-            }
-            if (wanted <= 0) {
-                break;
-            }
-            if (wanted == available) {
-                // Qt hands its read buffer's first chunk over without copying it when asked for
-                // exactly that chunk's size, which is all that is buffered after one socket read.
-                block = source->read(wanted);
-                input = block;
-            } else {
-                const qint64 got = source->read(scratch.data(), std::min<qint64>(wanted, scratch.size()));
-                input = QByteArrayView(scratch.constData(), std::max<qint64>(got, 0));
-            }
-            if (input.isEmpty()) {
-                break;
-            }
-        }
-        // Qt's write buffer keeps a whole QByteArray of 4 KiB or more by reference; a part is copied.
-        const auto forward = [&](qsizetype count) {
-            const QByteArray &whole = fromPending ? pending : block;
-            if (count == whole.size()) {
-                sink->write(whole);
-            } else {
-                sink->write(input.data(), count);
-            }
-        };
-        qsizetype used = 0;
-        if (framing == http::BodyFraming::ContentLength) {
-            used = static_cast<qsizetype>(std::min<quint64>(static_cast<quint64>(input.size()), remaining));
-            forward(used);
-            remaining -= static_cast<quint64>(used);
-            done = remaining == 0;
-        } else if (framing == http::BodyFraming::Chunked) {
-            QByteArrayView rest = input;
-            while (!rest.isEmpty()) {
-                QByteArrayView payload;
-                const bool trailerBytes = decoder.inTrailers();
-                const http::ParseResult result = decoder.decode(rest, payload);
-                if (result.status == http::ParseStatus::Error) {
-                    qCWarning(lcHttp).noquote()
-                        << "bad chunked body" << LogField::kv("detail", result.detail);
-                    return -1;
-                }
-                if (output == ChunkOutput::Payload) {
-                    if (!payload.isEmpty()) {
-                        sink->write(payload.data(), payload.size());
-                    }
-                } else if (result.consumed > 0 && !(trailerBytes && output == ChunkOutput::RawNoTrailers)) {
-                    sink->write(rest.data(), result.consumed);
-                }
-                rest = rest.sliced(result.consumed);
-                if (result.status == http::ParseStatus::Complete) {
-                    if (output == ChunkOutput::RawNoTrailers) {
-                        // The empty line after the last chunk, without the trailer fields before it.
-                        sink->write("\r\n", 2);
-                    }
-                    done = true;
-                    break;
-                }
-                if (result.consumed == 0) {
-                    break;
-                }
-            }
-            used = input.size() - rest.size();
-        } else {
-            forward(input.size());
-            used = input.size();
-        }
-        total += used;
-        if (fromPending && used == pending.size()) {
-            pending.clear(); // it may be shared with the sink's write buffer now: drop it, do not detach
-        } else if (fromPending) {
-            pending.remove(0, used);
-        } else if (used < input.size()) {
-            // The next message (or trailing garbage) follows the body: keep it for later.
-            pending.append(input.sliced(used));
-        }
-        if (used == 0) {
-            break;
-        }
-    }
-    m_worker.counters().notePendingWrite(sink->bytesToWrite());
-    return total;
-}
-
 void ClientConnection::pumpRequestBody()
 {
     if (m_state != State::Forwarding || m_requestBodyDone || m_upstream == nullptr) {
         return;
     }
-    bool done = false;
     // Trailers could carry fields the proxy must control (Authorization) or that the removed Trailer
-    // field no longer declares: the upstream never sees them.
-    const qint64 moved =
-        moveBodyBytes(m_in, m_socket, m_upstream->socket(), m_requestChunks, m_request.framing(),
-                      m_requestRemaining, ChunkOutput::RawNoTrailers, done);
-    if (moved < 0) {
-        failRequest(400, "bad_chunked_body", QStringLiteral("the chunked request body is malformed"),
-                    ProxyErrorKind::BadRequest);
+    // field no longer declares: the upstream never sees them (BodyRelay::Output::RawNoTrailers).
+    QAbstractSocket *sink = m_upstream->socket();
+    const auto moved = m_requestBody.move(m_socket, *sink);
+    if (!moved) {
+        failRequest(Failure::BadChunkedRequestBody, QStringLiteral("the chunked request body is malformed"));
         return;
     }
-    if (moved > 0) {
-        m_bodyBytesRelayed += static_cast<quint64>(moved);
-        m_exchange.bytesIn += static_cast<std::uint64_t>(moved);
+    m_worker.counters().notePendingWrite(sink->bytesToWrite());
+    if (moved->bytes > 0) {
+        m_bodyBytesRelayed += static_cast<quint64>(moved->bytes);
+        m_exchange.bytesIn += static_cast<std::uint64_t>(moved->bytes);
         m_bodyBytesSent = true;
         if (!m_responseHeadRelayed) {
             setDeadline(Deadline::BodyIdle, m_worker.options().upstream.idleBodyTimeout);
         }
     }
-    if (done) {
+    if (moved->done) {
         requestBodyFinished();
     }
 }
@@ -811,48 +538,53 @@ void ClientConnection::handleResponseHead()
 {
     const qint64 limit = m_worker.options().limits.maxHeaderBytes + kHeadSlackBytes;
     while (m_state == State::Forwarding && !m_responseHeadRelayed) {
-        readAvailableInto(m_upIn, limit);
+        if (m_upstream != nullptr) {
+            BodyRelay::readAvailable(*m_upstream->socket(), m_upIn, limit);
+        }
         if (m_upIn.isEmpty()) {
             return;
         }
         const http::ParseResult result = m_responseParser.parse(m_upIn, m_request.method(), m_response);
         if (result.status == http::ParseStatus::Incomplete) {
             if (m_upstreamEof) {
-                failRequest(502, "upstream_reset",
-                            QStringLiteral("the target closed the connection inside the response head"),
-                            ProxyErrorKind::UpstreamReset);
+                failRequest(Failure::UpstreamReset,
+                            QStringLiteral("the target closed the connection inside the response head"));
             }
             return;
         }
         if (result.status == http::ParseStatus::Error) {
             qCWarning(lcUpstream).noquote() << "bad response head" << LogField::kv("host", m_pool->host())
                                             << LogField::kv("detail", result.detail);
-            failRequest(502, "upstream_bad_response",
-                        QStringLiteral("the target sent an invalid response head"),
-                        ProxyErrorKind::UpstreamReset);
+            failRequest(Failure::UpstreamBadResponse,
+                        QStringLiteral("the target sent an invalid response head"));
             return;
         }
         m_upIn.remove(0, result.consumed);
-        if (m_response.isInterim()) {
-            if (m_response.status() == 101) {
-                failRequest(502, "upstream_bad_response",
-                            QStringLiteral("the target switched protocols, which this proxy does not relay"),
-                            ProxyErrorKind::UpstreamReset);
-                return;
-            }
-            // 100 Continue is the proxy's own business with the client; other 1xx are relayed.
-            if (m_response.status() != 100) {
-                const auto plan = http::HeadRewriter::planResponse(m_response, m_request, false);
-                if (plan.forwardHead) {
-                    m_out.resize(0);
-                    http::HeadRewriter::appendDownstreamResponse(m_response, m_request, plan, m_out);
-                    m_socket->write(m_out);
-                }
-            }
-            continue;
+        if (!m_response.isInterim()) {
+            handleFinalResponseHead();
+        } else if (!relayInterimResponse()) {
+            return;
         }
-        handleFinalResponseHead();
     }
+}
+
+bool ClientConnection::relayInterimResponse()
+{
+    if (m_response.status() == 101) {
+        failRequest(Failure::UpstreamBadResponse,
+                    QStringLiteral("the target switched protocols, which this proxy does not relay"));
+        return false;
+    }
+    // 100 Continue is the proxy's own business with the client; other 1xx are relayed.
+    if (m_response.status() != 100) {
+        const auto plan = http::HeadRewriter::planResponse(m_response, m_request, false);
+        if (plan.forwardHead) {
+            m_out.resize(0);
+            http::HeadRewriter::appendDownstreamResponse(m_response, m_request, plan, m_out);
+            m_socket->write(m_out);
+        }
+    }
+    return true;
 }
 
 void ClientConnection::handleFinalResponseHead()
@@ -867,10 +599,9 @@ void ClientConnection::handleFinalResponseHead()
     const bool willClose = m_closeAfterResponse || !m_requestBodyDone || m_worker.isDraining();
     m_plan = http::HeadRewriter::planResponse(m_response, m_request, willClose);
     if (m_plan.body != http::DownstreamBody::None && m_response.framing() == http::BodyFraming::Chunked &&
-        !chunkedPrefixIsValid(m_upIn, limitsFrom(m_worker.options().limits))) {
+        !BodyRelay::chunkedPrefixIsValid(m_upIn, limitsFrom(m_worker.options().limits))) {
         // Nothing is relayed yet, so the client can still get an error instead of a cut connection.
-        failRequest(502, "upstream_bad_response", QStringLiteral("the target sent an invalid chunked body"),
-                    ProxyErrorKind::UpstreamReset);
+        failRequest(Failure::UpstreamBadResponse, QStringLiteral("the target sent an invalid chunked body"));
         return;
     }
     m_closeAfterResponse = m_closeAfterResponse || m_plan.closeDownstream;
@@ -886,8 +617,9 @@ void ClientConnection::handleFinalResponseHead()
         finishExchange(true);
         return;
     }
-    m_responseRemaining = m_response.contentLength();
-    m_responseChunks.reset();
+    m_responseBody.start(m_response.framing(), m_response.contentLength(),
+                         m_plan.body == http::DownstreamBody::Dechunk ? BodyRelay::Output::Payload
+                                                                      : BodyRelay::Output::Raw);
     setDeadline(Deadline::BodyIdle, m_worker.options().upstream.idleBodyTimeout);
     pumpResponseBody();
 }
@@ -897,29 +629,25 @@ void ClientConnection::pumpResponseBody()
     if (m_state != State::Forwarding || !m_responseHeadRelayed) {
         return;
     }
-    bool done = false;
-    const auto framing = m_response.framing();
-    const qint64 moved = moveBodyBytes(
-        m_upIn, m_upstream != nullptr ? m_upstream->socket() : nullptr, m_socket, m_responseChunks, framing,
-        m_responseRemaining,
-        m_plan.body == http::DownstreamBody::Dechunk ? ChunkOutput::Payload : ChunkOutput::Raw, done);
-    if (moved < 0) {
+    const auto moved = m_responseBody.move(m_upstream != nullptr ? m_upstream->socket() : nullptr, *m_socket);
+    if (!moved) {
         m_worker.counters().count(ProxyErrorKind::UpstreamBodyAborted);
         qCWarning(lcUpstream).noquote() << "malformed chunked response body, client connection cut"
                                         << LogField::kv("route", m_worker.route(m_routeIndex).name);
         closeNow();
         return;
     }
-    if (moved > 0) {
-        m_exchange.bytesOut += static_cast<std::uint64_t>(moved);
+    m_worker.counters().notePendingWrite(m_socket->bytesToWrite());
+    if (moved->bytes > 0) {
+        m_exchange.bytesOut += static_cast<std::uint64_t>(moved->bytes);
         setDeadline(Deadline::BodyIdle, m_worker.options().upstream.idleBodyTimeout);
     }
-    if (done) {
+    if (moved->done) {
         finishExchange(true);
         return;
     }
     if (m_upstreamEof && m_upIn.isEmpty()) {
-        if (framing == http::BodyFraming::UntilClose) {
+        if (m_response.framing() == http::BodyFraming::UntilClose) {
             finishExchange(false);
             return;
         }
@@ -937,14 +665,12 @@ void ClientConnection::upstreamFailed(UpstreamFailure failure)
         const auto &target = m_worker.route(m_routeIndex).pool->host();
         if (failure == UpstreamFailure::Tls) {
             failRequest(
-                502, "upstream_tls_failed",
+                Failure::UpstreamTls,
                 QStringLiteral("TLS with the target %1 failed (certificate not trusted or name mismatch)")
-                    .arg(target),
-                ProxyErrorKind::UpstreamTls);
+                    .arg(target));
         } else {
-            failRequest(502, "upstream_connect_failed",
-                        QStringLiteral("cannot connect to the target %1").arg(target),
-                        ProxyErrorKind::UpstreamConnect);
+            failRequest(Failure::UpstreamConnect,
+                        QStringLiteral("cannot connect to the target %1").arg(target));
         }
         return;
     }
@@ -981,8 +707,7 @@ void ClientConnection::upstreamFailed(UpstreamFailure failure)
         acquireUpstream(true);
         return;
     }
-    failRequest(502, "upstream_reset", QStringLiteral("the target closed the connection before answering"),
-                ProxyErrorKind::UpstreamReset);
+    failRequest(Failure::UpstreamReset, QStringLiteral("the target closed the connection before answering"));
 }
 
 bool ClientConnection::isIdempotent() const
@@ -1029,23 +754,30 @@ void ClientConnection::startNextRequest()
     }
 }
 
-void ClientConnection::failRequest(int status, QByteArrayView code, const QString &message,
-                                   ProxyErrorKind kind, QByteArrayView extraFields)
+void ClientConnection::failRequest(Failure failure, const QString &message)
 {
-    m_worker.counters().count(kind);
-    recordExchange(m_responseHeadRelayed ? 0 : status, code);
+    failRequest(FailureTable::of(failure), message);
+}
+
+void ClientConnection::failRequest(const FailureSpec &failure, const QString &message)
+{
+    m_worker.counters().count(failure.kind);
+    recordExchange(m_responseHeadRelayed ? 0 : failure.status, failure.code);
     if (const auto suppressed = m_worker.requestFailedLog().admit()) {
-        qCWarning(lcProxy).noquote()
-            << "request failed" << LogField::kv("status", status) << LogField::kv("code", code.toByteArray())
-            << LogField::kv("route", m_routeIndex >= 0 ? m_worker.route(m_routeIndex).name : QByteArray("-"))
-            << LogField::kv("message", message) << LogField::kv("suppressed", *suppressed);
+        qCWarning(lcProxy).noquote() << "request failed" << LogField::kv("status", failure.status)
+                                     << LogField::kv("code", failure.code.toByteArray())
+                                     << LogField::kv("route", m_routeIndex >= 0
+                                                                  ? m_worker.route(m_routeIndex).name
+                                                                  : QByteArray("-"))
+                                     << LogField::kv("message", message)
+                                     << LogField::kv("suppressed", *suppressed);
     }
     releaseUpstream(false);
     if (m_responseHeadRelayed) {
         closeNow();
         return;
     }
-    replyError(status, code, message, extraFields);
+    replyError(failure.status, failure.code, message, failure.extraFields);
 }
 
 void ClientConnection::replyError(int status, QByteArrayView code, const QString &message,
@@ -1055,6 +787,11 @@ void ClientConnection::replyError(int status, QByteArrayView code, const QString
         !m_requestBodyDone || m_closeAfterResponse || m_drainRequested || m_worker.isDraining();
     m_out.resize(0);
     LocalReply::appendError(m_out, status, code, message.toUtf8(), replyConnection(close), extraFields);
+    sendReply(close);
+}
+
+void ClientConnection::sendReply(bool close)
+{
     m_socket->write(m_out);
     m_worker.counters().notePendingWrite(m_socket->bytesToWrite());
     if (close) {
@@ -1169,9 +906,8 @@ void ClientConnection::abortNow()
         m_state == State::BufferingBody) {
         // Nothing reached the target yet, so the client may safely send it again elsewhere.
         m_closeAfterResponse = true;
-        failRequest(503, "shutting_down",
-                    QStringLiteral("the proxy is shutting down; the request was not forwarded"),
-                    ProxyErrorKind::ShuttingDown);
+        failRequest(Failure::ShuttingDown,
+                    QStringLiteral("the proxy is shutting down; the request was not forwarded"));
         // The reply goes to the kernel now: the worker's loop ends right after this.
         m_socket->flush();
     }
@@ -1189,87 +925,35 @@ bool ClientConnection::closeIfIdle()
 
 void ClientConnection::checkDeadline(SteadyTime now)
 {
-    if (checkBodyRate(now)) {
+    if (checkBodyRate(now) || m_deadlineKind == Deadline::None || now < m_deadline) {
         return;
     }
-    if (m_deadlineKind == Deadline::None || now < m_deadline) {
-        return;
+    const Deadline kind = std::exchange(m_deadlineKind, Deadline::None);
+    DeadlineFacts facts;
+    if (m_routeIndex >= 0) {
+        facts.routeName = QString::fromUtf8(m_worker.route(m_routeIndex).name);
+        facts.targetHost = m_worker.route(m_routeIndex).pool->host();
     }
-    const Deadline kind = m_deadlineKind;
-    m_deadlineKind = Deadline::None;
-    const auto &limits = m_worker.options().limits;
-    const auto &upstream = m_worker.options().upstream;
-    switch (kind) {
-    case Deadline::ClientIdle:
+    facts.upstreamAssigned = m_upstream != nullptr;
+    facts.responseHeadRelayed = m_responseHeadRelayed;
+    facts.requestBodyDone = m_requestBodyDone;
+    facts.targetHoldsBody = m_upstream != nullptr && m_upstream->socket()->bytesToWrite() > 0;
+    const auto verdict = DeadlineExpiry::of(kind, facts, m_worker.options());
+    switch (verdict.action) {
+    case DeadlineExpiry::Action::CloseIdle:
         qCDebug(lcProxy).noquote() << "idle client connection closed" << LogField::kv("peer", m_peerAddress);
         closeNow();
         break;
-    case Deadline::ClientHeader:
-        // The partial head cannot be completed into a request any more.
-        m_closeAfterResponse = true;
-        failRequest(
-            408, "request_timeout",
-            QStringLiteral("the request head did not arrive within %1 ms").arg(ms(limits.headerTimeout)),
-            ProxyErrorKind::ClientHeaderTimeout);
+    case DeadlineExpiry::Action::CutResponse:
+        m_worker.counters().count(FailureTable::of(verdict.failure).kind);
+        qCWarning(lcUpstream).noquote()
+            << "response body stalled, connection cut" << LogField::kv("route", facts.routeName)
+            << LogField::kv("idle_ms", m_worker.options().upstream.idleBodyTimeout.count());
+        closeNow();
         break;
-    case Deadline::TokenWait:
-        failRequest(503, "no_token",
-                    QStringLiteral("no access token for route %1 is available yet (waited %2 ms)")
-                        .arg(QString::fromUtf8(m_worker.route(m_routeIndex).name))
-                        .arg(ms(limits.tokenWaitTimeout)),
-                    ProxyErrorKind::NoToken);
-        break;
-    case Deadline::Connect:
-        if (m_upstream == nullptr) {
-            // Queued behind busy connections: the target is not at fault, this proxy's pool is full.
-            failRequest(503, "upstream_pool_exhausted",
-                        QStringLiteral("all %1 connections to the target %2 stayed busy for %3 ms")
-                            .arg(upstream.maxConnectionsPerWorker)
-                            .arg(m_worker.route(m_routeIndex).pool->host())
-                            .arg(ms(upstream.connectTimeout)),
-                        ProxyErrorKind::UpstreamPoolExhausted);
-            break;
-        }
-        failRequest(504, "upstream_timeout",
-                    QStringLiteral("connecting to the target %1 timed out after %2 ms")
-                        .arg(m_worker.route(m_routeIndex).pool->host())
-                        .arg(ms(upstream.connectTimeout)),
-                    ProxyErrorKind::UpstreamTimeout);
-        break;
-    case Deadline::TlsHandshake:
-        failRequest(504, "upstream_timeout",
-                    QStringLiteral("the TLS handshake with the target %1 timed out after %2 ms")
-                        .arg(m_worker.route(m_routeIndex).pool->host())
-                        .arg(ms(upstream.tlsHandshakeTimeout)),
-                    ProxyErrorKind::UpstreamTimeout);
-        break;
-    case Deadline::ResponseHead:
-        failRequest(504, "upstream_timeout",
-                    QStringLiteral("the target sent no response head within %1 ms")
-                        .arg(ms(upstream.responseHeadersTimeout)),
-                    ProxyErrorKind::UpstreamTimeout);
-        break;
-    case Deadline::BodyIdle:
-        if (m_responseHeadRelayed) {
-            m_worker.counters().count(ProxyErrorKind::UpstreamTimeout);
-            qCWarning(lcUpstream).noquote() << "response body stalled, connection cut"
-                                            << LogField::kv("route", m_worker.route(m_routeIndex).name)
-                                            << LogField::kv("idle_ms", ms(upstream.idleBodyTimeout));
-            closeNow();
-        } else if (!m_requestBodyDone &&
-                   (m_upstream == nullptr || m_upstream->socket()->bytesToWrite() == 0)) {
-            failRequest(
-                408, "request_timeout",
-                QStringLiteral("the request body stalled for %1 ms").arg(ms(upstream.idleBodyTimeout)),
-                ProxyErrorKind::ClientAborted);
-        } else {
-            failRequest(504, "upstream_timeout",
-                        QStringLiteral("the target stopped reading the request body for %1 ms")
-                            .arg(ms(upstream.idleBodyTimeout)),
-                        ProxyErrorKind::UpstreamTimeout);
-        }
-        break;
-    case Deadline::None:
+    case DeadlineExpiry::Action::Fail:
+        m_closeAfterResponse = m_closeAfterResponse || verdict.closeConnection;
+        failRequest(verdict.failure, verdict.message);
         break;
     }
 }

@@ -7,8 +7,12 @@
 #include "http/ResponseHead.h"
 #include "http/ResponseHeadParser.h"
 #include "inbound/InboundGuard.h"
+#include "proxy/Admission.h"
 #include "proxy/BodyRateClock.h"
+#include "proxy/BodyRelay.h"
+#include "proxy/DeadlineExpiry.h"
 #include "proxy/ExchangeRecorder.h"
+#include "proxy/FailureTable.h"
 #include "proxy/LocalReply.h"
 #include "proxy/ProxyCounters.h"
 #include "proxy/UpstreamHandler.h"
@@ -74,22 +78,6 @@ private:
         Closing,         // final bytes are being flushed, then the socket closes
         Closed,
     };
-    // What moveBodyBytes() writes of a chunked body.
-    enum class ChunkOutput {
-        Raw,           // the chunk bytes as received, trailer section included
-        RawNoTrailers, // the chunk bytes, then the final CRLF without the trailer fields
-        Payload,       // only the decoded payload
-    };
-    enum class Deadline {
-        None,
-        ClientIdle,
-        ClientHeader,
-        TokenWait,
-        Connect,
-        TlsHandshake,
-        ResponseHead,
-        BodyIdle
-    };
 
     // UpstreamHandler
     void upstreamAssigned(gsl::not_null<UpstreamConnection *> connection) override;
@@ -107,12 +95,13 @@ private:
     void clientHalfClosed();
 
     void processInput();
-    bool readAvailableInto(QByteArray &buffer, qint64 limit);
     void handleHead();
-    bool answerLocally(QByteArrayView path);
+    // The peer's address and certificate are checked at the first request, when TLS is complete.
+    void checkPeerOnce();
+    void answerLocally(Admission::LocalEndpoint endpoint);
     // The listener's inbound protection (inbound::InboundGuard) turned the request away: answered
     // with 401/403 and closed, never forwarded, never waiting for a token.
-    bool rejectedInbound(QByteArrayView path);
+    void rejectInbound(const inbound::InboundRejection &rejection);
     // Reads the request body ahead (up to a buffer's worth) so a client that trickles it holds no
     // upstream connection; then goes on to the token.
     void bufferRequestBody();
@@ -128,6 +117,8 @@ private:
     void requestBodyFinished();
     void handleUpstreamInput();
     void handleResponseHead();
+    // A 1xx response; false when it failed the request.
+    bool relayInterimResponse();
     void handleFinalResponseHead();
     void pumpResponseBody();
     void finishExchange(bool upstreamReusable);
@@ -137,23 +128,18 @@ private:
 
     // Error reply before any response byte was relayed; closes when the request body was not
     // consumed. After the response head was relayed only the connection can be cut.
-    // `extraFields`: complete header lines for the reply (Allow for a 405).
-    void failRequest(int status, QByteArrayView code, const QString &message, ProxyErrorKind kind,
-                     QByteArrayView extraFields = {});
+    void failRequest(Failure failure, const QString &message);
+    void failRequest(const FailureSpec &failure, const QString &message);
     // The reply part of failRequest(), without counting or logging.
     void replyError(int status, QByteArrayView code, const QString &message, QByteArrayView extraFields = {});
+    // Sends the reply built in m_out, then closes or waits for the next request.
+    void sendReply(bool close);
     [[nodiscard]] LocalReply::Connection replyConnection(bool close) const;
-    // An absolute-form authority names this proxy (a loopback or listener address, or localhost, on
-    // the listener's port) or the target of `routeIndex` (-1: no route).
-    [[nodiscard]] bool authorityIsOurs(qsizetype routeIndex) const;
     void releaseUpstream(bool reusable);
     void closeAfterFlush();
     void closeNow();
     void setDeadline(Deadline kind, std::chrono::milliseconds after);
     [[nodiscard]] bool isIdempotent() const;
-    [[nodiscard]] qint64 moveBodyBytes(QByteArray &pending, QAbstractSocket *source, QAbstractSocket *sink,
-                                       http::ChunkedDecoder &decoder, http::BodyFraming framing,
-                                       quint64 &remaining, ChunkOutput output, bool &done);
 
     ProxyWorker &m_worker;
     QTcpSocket *m_socket;
@@ -166,8 +152,7 @@ private:
     QByteArray m_in; // request head being parsed, then body bytes / pipelined requests not yet used
     http::RequestHeadParser m_requestParser;
     http::RequestHead m_request;
-    http::ChunkedDecoder m_requestChunks;
-    quint64 m_requestRemaining = 0;
+    BodyRelay m_requestBody; // relays m_in and the socket to the upstream
     bool m_requestBodyDone = false;
     http::ChunkedDecoder m_bodyScan; // finds a buffered chunked body's end; m_requestChunks relays it
     qsizetype m_bodyScanned = 0;
@@ -181,7 +166,7 @@ private:
     bool m_tlsClient = false;        // the listener speaks TLS
     bool m_clientHalfClosed = false; // the client sent all it will send (HalfCloseWatch)
     bool m_peerChecked = false;
-    std::optional<inbound::InboundRejection> m_peerRejection; // decided once per connection
+    AdmissionContext m_admission;
 
     // Upstream side.
     UpstreamPool *m_pool = nullptr;
@@ -191,8 +176,7 @@ private:
     http::ResponseHeadParser m_responseParser;
     http::ResponseHead m_response;
     http::ResponsePlan m_plan;
-    http::ChunkedDecoder m_responseChunks;
-    quint64 m_responseRemaining = 0;
+    BodyRelay m_responseBody; // relays m_upIn and the upstream socket to the client
     bool m_responseHeadRelayed = false;
     bool m_responseStarted = false; // any response byte arrived on this upstream connection
     bool m_retried = false;

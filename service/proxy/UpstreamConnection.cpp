@@ -25,62 +25,77 @@ UpstreamConnection::UpstreamConnection(UpstreamPool &pool, bool tls, QObject *pa
         m_socket = ssl;
         m_ssl = ssl;
         connect(ssl, &QSslSocket::encrypted, this, &UpstreamConnection::onReady);
-        connect(ssl, &QSslSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
-            m_tlsFailed = true;
-            QStringList texts;
-            for (const auto &error : errors) {
-                texts << error.errorString();
-            }
-            qCWarning(lcUpstream).noquote()
-                << "TLS verification failed" << log::LogField::kv("host", m_pool.host())
-                << log::LogField::kv("errors", texts.join(QStringLiteral("; ")));
-        });
-        connect(ssl, &QAbstractSocket::connected, this, [this] {
-            if (m_handler != nullptr && !m_discarded) {
-                m_handler->upstreamTcpConnected();
-            }
-        });
+        connect(ssl, &QSslSocket::sslErrors, this, &UpstreamConnection::onTlsErrors);
+        connect(ssl, &QAbstractSocket::connected, this, &UpstreamConnection::onTcpConnected);
     } else {
         m_socket = new QTcpSocket(this);
         connect(m_socket, &QAbstractSocket::connected, this, &UpstreamConnection::onReady);
     }
     m_socket->setReadBufferSize(kReadBufferBytes);
-    connect(m_socket, &QAbstractSocket::readyRead, this, [this] {
-        if (m_discarded) {
-            return;
-        }
-        if (m_handler != nullptr) {
-            m_handler->upstreamReadyRead();
-        } else {
-            // Idle connections must stay silent: data means the upstream is out of step.
-            qCWarning(lcUpstream).noquote() << "unexpected data on idle upstream connection, dropped"
-                                            << log::LogField::kv("host", m_pool.host());
-            m_pool.dropIdle(this);
-        }
-    });
-    connect(m_socket, &QAbstractSocket::bytesWritten, this, [this] {
-        if (!m_discarded && m_handler != nullptr) {
-            m_handler->upstreamBytesWritten();
-        }
-    });
-    connect(m_socket, &QAbstractSocket::errorOccurred, this, [this](QAbstractSocket::SocketError error) {
-        if (m_discarded) {
-            return;
-        }
-        if (m_tlsFailed || error == QAbstractSocket::SslHandshakeFailedError ||
-            error == QAbstractSocket::SslInternalError || error == QAbstractSocket::SslInvalidUserDataError) {
-            onFailed(UpstreamFailure::Tls);
-        } else if (!m_ready) {
-            onFailed(UpstreamFailure::Connect);
-        } else {
-            onFailed(UpstreamFailure::Closed);
-        }
-    });
-    connect(m_socket, &QAbstractSocket::disconnected, this, [this] {
-        if (!m_discarded) {
-            onFailed(m_ready ? UpstreamFailure::Closed : UpstreamFailure::Connect);
-        }
-    });
+    connect(m_socket, &QAbstractSocket::readyRead, this, &UpstreamConnection::onReadyRead);
+    connect(m_socket, &QAbstractSocket::bytesWritten, this, &UpstreamConnection::onBytesWritten);
+    connect(m_socket, &QAbstractSocket::errorOccurred, this, &UpstreamConnection::onError);
+    connect(m_socket, &QAbstractSocket::disconnected, this, &UpstreamConnection::onDisconnected);
+}
+
+void UpstreamConnection::onTlsErrors(const QList<QSslError> &errors)
+{
+    m_tlsFailed = true;
+    QStringList texts;
+    for (const auto &error : errors) {
+        texts << error.errorString();
+    }
+    qCWarning(lcUpstream).noquote() << "TLS verification failed" << log::LogField::kv("host", m_pool.host())
+                                    << log::LogField::kv("errors", texts.join(QStringLiteral("; ")));
+}
+
+void UpstreamConnection::onTcpConnected()
+{
+    if (m_handler != nullptr && !m_discarded) {
+        m_handler->upstreamTcpConnected();
+    }
+}
+
+void UpstreamConnection::onReadyRead()
+{
+    if (m_discarded) {
+        return;
+    }
+    if (m_handler != nullptr) {
+        m_handler->upstreamReadyRead();
+        return;
+    }
+    // Idle connections must stay silent: data means the upstream is out of step.
+    qCWarning(lcUpstream).noquote() << "unexpected data on idle upstream connection, dropped"
+                                    << log::LogField::kv("host", m_pool.host());
+    m_pool.dropIdle(this);
+}
+
+void UpstreamConnection::onBytesWritten()
+{
+    if (!m_discarded && m_handler != nullptr) {
+        m_handler->upstreamBytesWritten();
+    }
+}
+
+void UpstreamConnection::onError(QAbstractSocket::SocketError error)
+{
+    if (m_discarded) {
+        return;
+    }
+    if (m_tlsFailed || error == QAbstractSocket::SslHandshakeFailedError ||
+        error == QAbstractSocket::SslInternalError || error == QAbstractSocket::SslInvalidUserDataError) {
+        onFailed(UpstreamFailure::Tls);
+    } else {
+        onFailed(m_ready ? UpstreamFailure::Closed : UpstreamFailure::Connect);
+    }
+}
+
+void UpstreamConnection::onDisconnected()
+{
+    if (!m_discarded) {
+        onFailed(m_ready ? UpstreamFailure::Closed : UpstreamFailure::Connect);
+    }
 }
 
 void UpstreamConnection::connectTo(const QString &host, quint16 port,

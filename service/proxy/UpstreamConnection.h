@@ -2,13 +2,15 @@
 
 #include "proxy/UpstreamHandler.h"
 
+#include <QAbstractSocket>
+#include <QList>
 #include <QObject>
 
 #include <chrono>
 
-class QAbstractSocket;
 class QNetworkProxy;
 class QSslConfiguration;
+class QSslError;
 class QSslSocket;
 
 namespace aap::proxy {
@@ -45,6 +47,12 @@ public:
 
 private:
     void onReady();
+    void onTlsErrors(const QList<QSslError> &errors);
+    void onTcpConnected();
+    void onReadyRead();
+    void onBytesWritten();
+    void onError(QAbstractSocket::SocketError error);
+    void onDisconnected();
     void onFailed(UpstreamFailure failure);
 
     UpstreamPool &m_pool;

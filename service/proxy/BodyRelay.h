@@ -1,0 +1,70 @@
+#pragma once
+
+#include "core/Expected.h"
+#include "http/ChunkedDecoder.h"
+#include "http/HttpTypes.h"
+
+#include <QByteArray>
+
+class QIODevice;
+
+namespace aap::proxy {
+
+// One message body in flight from a source device to a sink: its framing, the chunked decoder,
+// the bytes still owed, and the pending buffer that holds bytes read before the body started (they
+// came with the head) or after it ended (the next message). Moves without copying where Qt allows.
+class BodyRelay {
+public:
+    // What is written of a chunked body.
+    enum class Output {
+        Raw,           // the chunk bytes as received, trailer section included
+        RawNoTrailers, // the chunk bytes, then the final CRLF without the trailer fields
+        Payload,       // only the decoded payload
+    };
+    struct Progress {
+        qint64 bytes = 0;  // body bytes taken from pending and source
+        bool done = false; // the body ended
+    };
+
+    // Data accepted into a sink's write buffer before reading from the source pauses.
+    static constexpr qint64 kHighWaterBytes = qint64{256} * 1024;
+
+    // `pending` and `scratch` outlive the relay; scratch is any reusable buffer with capacity.
+    BodyRelay(QByteArray &pending, QByteArray &scratch, const http::Limits &limits);
+
+    void start(http::BodyFraming framing, quint64 contentLength, Output output);
+    // Moves what is pending, then what `source` has buffered (null: nothing more comes), into
+    // `sink` until the body ends or the sink holds kHighWaterBytes. BadChunk for a malformed body.
+    Expected<Progress, http::HttpError> move(QIODevice *source, QIODevice &sink);
+    [[nodiscard]] quint64 remaining() const { return m_remaining; }
+
+    // Appends what `source` has buffered to `buffer`, up to `limit` bytes in all; true when any
+    // byte arrived.
+    static bool readAvailable(QIODevice &source, QByteArray &buffer, qint64 limit);
+    // Whether the chunked body bytes that arrived together with a head decode cleanly so far.
+    [[nodiscard]] static bool chunkedPrefixIsValid(QByteArrayView bytes, const http::Limits &limits);
+
+private:
+    // Qt hands its read buffer's first chunk over without copying it when asked for exactly that
+    // chunk's size, which is all that is buffered after one socket read. Reads nothing and returns
+    // false unless `wanted` is all that is buffered (`available`).
+    static bool takeWhole(QIODevice &source, qint64 wanted, qint64 available, QByteArray &into);
+    // The next input: pending bytes, else the source's; empty when there is none.
+    QByteArrayView nextInput(QIODevice *source, QByteArray &block);
+    // Writes the body bytes at the start of `input`; returns how many were used, -1 on a bad chunk.
+    qsizetype relay(QByteArrayView input, const QByteArray &whole, QIODevice &sink);
+    qsizetype relayChunked(QByteArrayView input, QIODevice &sink);
+    void writeChunkBytes(QIODevice &sink, QByteArrayView raw, QByteArrayView payload,
+                         bool trailerBytes) const;
+    void dropUsed(QByteArrayView input, bool fromPending, qsizetype used);
+
+    QByteArray &m_pending;
+    QByteArray &m_scratch;
+    http::ChunkedDecoder m_decoder;
+    http::BodyFraming m_framing = http::BodyFraming::None;
+    Output m_output = Output::Raw;
+    quint64 m_remaining = 0;
+    bool m_done = false;
+};
+
+} // namespace aap::proxy
