@@ -8,7 +8,6 @@
 #include "proxy/HalfCloseWatch.h"
 #include "proxy/LocalReply.h"
 #include "proxy/ProxyWorker.h"
-#include "proxy/UpstreamConnection.h"
 #include "proxy/UpstreamPool.h"
 
 #include <QSslSocket>
@@ -30,29 +29,14 @@ namespace {
 
 // What Qt may read ahead from a client; beyond it TCP flow control holds the client back.
 constexpr qint64 kClientReadBufferBytes = qint64{64} * 1024;
-// A request body is read ahead up to this size before an upstream connection is taken.
-constexpr qsizetype kBodyBufferBytes = qsizetype{64} * 1024;
-// Room above the head limit, so the parser (not the buffer) decides when a head is too large.
-constexpr qsizetype kHeadSlackBytes = 1024;
-
-http::Limits limitsFrom(const config::LimitsConfig &limits)
-{
-    http::Limits result;
-    result.maxHeadBytes = limits.maxHeaderBytes;
-    result.maxTargetBytes = limits.maxRequestTargetBytes;
-    return result;
-}
 
 } // namespace
 
 ClientConnection::ClientConnection(ProxyWorker &worker, QTcpSocket *socket, qsizetype fixedRoute)
-    : m_worker(worker), m_socket(socket), m_requestParser(limitsFrom(worker.options().limits)),
-      m_requestBody(m_in, worker.scratch(), limitsFrom(worker.options().limits)),
-      m_bodyScan(limitsFrom(worker.options().limits)),
-      m_bodyClock(worker.options().limits.requestBodyTimeout, worker.options().limits.requestBodyMinRate),
-      m_fixedRoute(fixedRoute), m_tlsClient(qobject_cast<QSslSocket *>(socket) != nullptr),
-      m_responseParser(limitsFrom(worker.options().limits)),
-      m_responseBody(m_upIn, worker.scratch(), limitsFrom(worker.options().limits))
+    : m_worker(worker), m_socket(socket), m_requestParser(httpLimits(worker.options().limits)),
+      m_body(m_in, worker.scratch(), worker.options()), m_fixedRoute(fixedRoute),
+      m_tlsClient(qobject_cast<QSslSocket *>(socket) != nullptr),
+      m_upstream(worker, *this, *socket, m_request, m_exchange, m_out, m_peerAddress)
 {
     m_socket->setParent(this);
     m_socket->setReadBufferSize(kClientReadBufferBytes);
@@ -98,7 +82,7 @@ void ClientConnection::onReadyRead()
     case State::BufferingBody:
         bufferRequestBody();
         break;
-    case State::Forwarding:
+    case State::Exchanging:
         pumpRequestBody();
         break;
     case State::Closing:
@@ -113,8 +97,8 @@ void ClientConnection::onReadyRead()
 
 void ClientConnection::onBytesWritten()
 {
-    if (m_state == State::Forwarding && m_responseHeadRelayed) {
-        pumpResponseBody();
+    if (m_state == State::Exchanging) {
+        m_upstream.pumpResponseBody();
     } else if (m_state == State::Idle || m_state == State::ReadingHead) {
         // Pipelined requests paused while local replies waited for the client to read them.
         processInput();
@@ -126,15 +110,13 @@ void ClientConnection::onDisconnected()
     if (m_state == State::Closed) {
         return;
     }
-    if (m_state == State::Forwarding || m_state == State::WaitingUpstream || m_state == State::WaitingToken ||
-        m_state == State::BufferingBody) {
+    if (m_state == State::Exchanging || m_state == State::WaitingToken || m_state == State::BufferingBody) {
         m_worker.counters().count(ProxyErrorKind::ClientAborted);
         qCWarning(lcProxy).noquote() << "client disconnected during an exchange"
                                      << LogField::kv("route", m_worker.route(m_routeIndex).name)
-                                     << LogField::kv("request_body_complete",
-                                                     m_requestBodyDone ? "yes" : "no")
+                                     << LogField::kv("request_body_complete", m_body.done() ? "yes" : "no")
                                      << LogField::kv("response_started",
-                                                     m_responseHeadRelayed ? "yes" : "no");
+                                                     m_upstream.responseHeadRelayed() ? "yes" : "no");
     } else if (m_state == State::ReadingHead) {
         qCInfo(lcProxy).noquote() << "client disconnected inside a request head"
                                   << LogField::kv("peer", m_peerAddress);
@@ -146,10 +128,9 @@ bool ClientConnection::responseOwed() const
 {
     switch (m_state) {
     case State::WaitingToken:
-    case State::WaitingUpstream:
         return true;
-    case State::Forwarding:
-        return m_requestBodyDone;
+    case State::Exchanging:
+        return !m_upstream.forwarding() || m_body.done();
     case State::ReadingHead:
     case State::BufferingBody:
     case State::Closed:
@@ -173,7 +154,7 @@ void ClientConnection::clientHalfClosed()
 
 void ClientConnection::processInput()
 {
-    const qint64 limit = m_worker.options().limits.maxHeaderBytes + kHeadSlackBytes;
+    const qint64 limit = headBufferBytes(m_worker.options().limits);
     // A loop, not recursion: many pipelined requests answered locally must not deepen the stack.
     while (m_state == State::Idle || m_state == State::ReadingHead) {
         if (m_socket->bytesToWrite() >= BodyRelay::kHighWaterBytes) {
@@ -185,7 +166,7 @@ void ClientConnection::processInput()
             return;
         }
         if (m_state == State::Idle) {
-            m_state = State::ReadingHead;
+            setState(State::ReadingHead);
             setDeadline(Deadline::ClientHeader, m_worker.options().limits.headerTimeout);
         }
         const http::ParseResult result = m_requestParser.parse(m_in, m_request);
@@ -208,17 +189,9 @@ void ClientConnection::processInput()
 
 void ClientConnection::handleHead()
 {
-    m_responseHeadRelayed = false;
-    m_retried = false;
-    m_sent100 = false;
-    m_upstreamEof = false;
+    m_upstream.begin();
     m_closeAfterResponse = !m_request.keepAlive() || m_drainRequested || m_worker.isDraining();
-    m_bodyBytesRelayed = 0;
-    m_bodyClock.stop();
-    const auto framing = m_request.framing();
-    m_requestBody.start(framing, m_request.contentLength(), BodyRelay::Output::RawNoTrailers);
-    m_requestBodyDone = framing != http::BodyFraming::Chunked &&
-                        (framing != http::BodyFraming::ContentLength || m_request.contentLength() == 0);
+    m_body.begin(m_request);
 
     checkPeerOnce();
     const auto decision = Admission::decide(m_request, m_admission);
@@ -239,76 +212,39 @@ void ClientConnection::handleHead()
     const auto *forward = std::get_if<Admission::Forward>(&decision);
     Expects(forward != nullptr);
     m_routeIndex = forward->route;
-    if (m_requestBodyDone) {
+    if (m_body.done()) {
         acquireToken();
         return;
     }
     // A client that asked for 100 Continue sends its body only after it: the clock starts then.
     if (!m_request.expectContinue()) {
-        m_bodyClock.start(m_worker.clock().steadyNow(), bodyBytesReceived());
+        m_body.startClock(m_worker.clock().steadyNow());
     }
-    if (framing == http::BodyFraming::Chunked) {
-        m_bodyScan.reset();
-        m_bodyScanned = 0;
-    }
-    m_state = State::BufferingBody;
+    setState(State::BufferingBody);
     m_deadlineKind = Deadline::None;
     bufferRequestBody();
 }
 
 void ClientConnection::bufferRequestBody()
 {
-    BodyRelay::readAvailable(*m_socket, m_in, kBodyBufferBytes);
-    if (m_request.expectContinue() || requestBodyBuffered()) {
+    m_body.readAhead(*m_socket);
+    if (m_request.expectContinue() || m_body.buffered()) {
         acquireToken();
     }
 }
 
-bool ClientConnection::requestBodyBuffered()
-{
-    if (m_in.size() >= kBodyBufferBytes) {
-        return true;
-    }
-    if (m_request.framing() == http::BodyFraming::ContentLength) {
-        return static_cast<quint64>(m_in.size()) >= m_requestBody.remaining();
-    }
-    while (m_bodyScanned < m_in.size()) {
-        QByteArrayView payload;
-        const http::ParseResult result =
-            m_bodyScan.decode(QByteArrayView(m_in).sliced(m_bodyScanned), payload);
-        // A malformed body goes on too: the relay answers it with 400.
-        if (result.status != http::ParseStatus::Incomplete) {
-            return true;
-        }
-        if (result.consumed == 0) {
-            break;
-        }
-        m_bodyScanned += result.consumed;
-    }
-    return false;
-}
-
-quint64 ClientConnection::bodyBytesReceived() const
-{
-    return m_bodyBytesRelayed + static_cast<quint64>(m_in.size());
-}
-
 bool ClientConnection::checkBodyRate(SteadyTime now)
 {
-    if (m_requestBodyDone || m_responseHeadRelayed ||
-        (m_state != State::BufferingBody && m_state != State::Forwarding) ||
-        !m_bodyClock.expired(now, bodyBytesReceived())) {
+    const bool forwarding = m_state == State::Exchanging && m_upstream.forwarding();
+    if (m_upstream.responseHeadRelayed() || (m_state != State::BufferingBody && !forwarding)) {
         return false;
     }
-    if (m_state == State::Forwarding && m_upstream != nullptr && m_upstream->socket()->bytesToWrite() > 0) {
-        // The target, not the client, holds the body back (the body idle time-out watches it): the
-        // client's time starts again.
-        m_bodyClock.start(now, bodyBytesReceived());
+    const auto message = m_body.tooSlow(now, forwarding && m_upstream.socket() != nullptr &&
+                                                 m_upstream.socket()->bytesToWrite() > 0);
+    if (!message) {
         return false;
     }
-    failRequest(Failure::ClientBodyTooSlow,
-                DeadlineExpiry::bodyTooSlow(m_bodyClock.receivedSinceStart(bodyBytesReceived()),
-                                            m_bodyClock.elapsed(now), m_worker.options()));
+    failRequest(Failure::ClientBodyTooSlow, *message);
     return true;
 }
 
@@ -349,7 +285,7 @@ void ClientConnection::answerLocally(Admission::LocalEndpoint endpoint)
 {
     m_worker.counters().localReplies.add();
     // A body sent to a local endpoint is not read: close afterwards instead.
-    const bool close = m_closeAfterResponse || !m_requestBodyDone;
+    const bool close = m_closeAfterResponse || !m_body.done();
     m_out.resize(0);
     if (endpoint == Admission::LocalEndpoint::Health) {
         LocalReply::appendJson(m_out, 200, R"({"status":"ok"})", replyConnection(close));
@@ -374,7 +310,8 @@ void ClientConnection::acquireToken()
 {
     auto &route = m_worker.route(m_routeIndex);
     if (route.reader.current(m_worker.clock().now()) != nullptr) {
-        acquireUpstream(false);
+        setState(State::Exchanging);
+        m_upstream.start(m_routeIndex);
         return;
     }
     if (route.store->hasEverPublished()) {
@@ -386,7 +323,7 @@ void ClientConnection::acquireToken()
         return;
     }
     if (m_state != State::WaitingToken) {
-        m_state = State::WaitingToken;
+        setState(State::WaitingToken);
         setDeadline(Deadline::TokenWait, m_worker.options().limits.tokenWaitTimeout);
         qCInfo(lcProxy).noquote() << "request waits for a token" << LogField::kv("route", route.name);
     }
@@ -399,104 +336,24 @@ void ClientConnection::tokenChanged(qsizetype routeIndex)
     }
 }
 
-// ---- upstream side -----------------------------------------------------------------------------
-
-void ClientConnection::acquireUpstream(bool fresh)
-{
-    m_state = State::WaitingUpstream;
-    m_worker.recorder().upstreamStarting(m_exchange);
-    m_pool = m_worker.route(m_routeIndex).pool.get();
-    m_upstream = nullptr;
-    if (!m_requestBodyDone && !m_holdsBodyStream) {
-        // The body did not fit the read-ahead buffer: it streams through an upstream connection, and
-        // such streams may take only part of the pool, so slow uploads cannot starve other requests.
-        if (!m_pool->beginBodyStream()) {
-            failRequest(Failure::PoolExhausted,
-                        QStringLiteral("too many request bodies are streaming to the target %1 (%2 "
-                                       "connections); try again later")
-                            .arg(m_pool->host())
-                            .arg(m_pool->streamingBodies()));
-            return;
-        }
-        m_holdsBodyStream = true;
-    }
-    setDeadline(Deadline::Connect, m_worker.options().upstream.connectTimeout);
-    const auto acquired = m_pool->acquire(this, fresh);
-    if (acquired.connection != nullptr && acquired.ready) {
-        upstreamReady(acquired.connection);
-    }
-}
-
-void ClientConnection::upstreamAssigned(gsl::not_null<UpstreamConnection *> connection)
-{
-    m_upstream = connection;
-    setDeadline(Deadline::Connect, m_worker.options().upstream.connectTimeout);
-}
-
-void ClientConnection::upstreamTcpConnected()
-{
-    setDeadline(Deadline::TlsHandshake, m_worker.options().upstream.tlsHandshakeTimeout);
-}
-
-void ClientConnection::upstreamReady(gsl::not_null<UpstreamConnection *> connection)
-{
-    m_upstream = connection;
-    m_upstreamWasReused = connection->reused;
-    m_state = State::Forwarding;
-    sendRequestHead();
-}
-
-void ClientConnection::sendRequestHead()
-{
-    auto &route = m_worker.route(m_routeIndex);
-    const auth::TokenSnapshot *token = route.reader.current(m_worker.clock().now());
-    if (token == nullptr) {
-        failRequest(Failure::NoToken,
-                    QStringLiteral("the access token expired before the request could be sent"));
-        return;
-    }
-    m_upstreamHead.resize(0);
-    route.rewriter.appendUpstreamRequest(m_request, token->authorization, m_peerAddress,
-                                         m_tlsClient ? QByteArrayView("https") : QByteArrayView("http"),
-                                         m_upstreamHead, m_worker.recorder().traceparent(m_exchange));
-    m_upIn.resize(0);
-    m_responseParser.reset();
-    m_responseStarted = false;
-    m_bodyBytesSent = false;
-    m_upstream->socket()->write(m_upstreamHead);
-    if (m_request.expectContinue() && !m_requestBodyDone && !m_sent100) {
-        // Only now is it certain the request is forwarded: the client may send its body.
-        m_socket->write(LocalReply::continueResponse().data(), LocalReply::continueResponse().size());
-        m_sent100 = true;
-        m_bodyClock.start(m_worker.clock().steadyNow(), bodyBytesReceived());
-    }
-    if (m_requestBodyDone) {
-        setDeadline(Deadline::ResponseHead, m_worker.options().upstream.responseHeadersTimeout);
-    } else {
-        setDeadline(Deadline::BodyIdle, m_worker.options().upstream.idleBodyTimeout);
-        pumpRequestBody();
-    }
-}
+// ---- the exchange with the target ---------------------------------------------------------------
 
 void ClientConnection::pumpRequestBody()
 {
-    if (m_state != State::Forwarding || m_requestBodyDone || m_upstream == nullptr) {
+    QAbstractSocket *sink = m_upstream.socket();
+    if (m_state != State::Exchanging || !m_upstream.forwarding() || m_body.done() || sink == nullptr) {
         return;
     }
-    // Trailers could carry fields the proxy must control (Authorization) or that the removed Trailer
-    // field no longer declares: the upstream never sees them (BodyRelay::Output::RawNoTrailers).
-    QAbstractSocket *sink = m_upstream->socket();
-    const auto moved = m_requestBody.move(m_socket, *sink);
+    const auto moved = m_body.relay(*m_socket, *sink);
     if (!moved) {
         failRequest(Failure::BadChunkedRequestBody, QStringLiteral("the chunked request body is malformed"));
         return;
     }
     m_worker.counters().notePendingWrite(sink->bytesToWrite());
     if (moved->bytes > 0) {
-        m_bodyBytesRelayed += static_cast<quint64>(moved->bytes);
         m_exchange.bytesIn += static_cast<std::uint64_t>(moved->bytes);
-        m_bodyBytesSent = true;
-        if (!m_responseHeadRelayed) {
+        m_upstream.noteBodyBytesSent();
+        if (!m_upstream.responseHeadRelayed()) {
             setDeadline(Deadline::BodyIdle, m_worker.options().upstream.idleBodyTimeout);
         }
     }
@@ -507,225 +364,49 @@ void ClientConnection::pumpRequestBody()
 
 void ClientConnection::requestBodyFinished()
 {
-    m_requestBodyDone = true;
-    if (std::exchange(m_holdsBodyStream, false)) {
-        m_pool->endBodyStream();
-    }
-    if (!m_responseHeadRelayed) {
+    m_upstream.endBodyStream();
+    if (!m_upstream.responseHeadRelayed()) {
         setDeadline(Deadline::ResponseHead, m_worker.options().upstream.responseHeadersTimeout);
     }
 }
 
-void ClientConnection::upstreamBytesWritten()
+void ClientConnection::exchangeFailed(Failure failure, const QString &message)
 {
-    pumpRequestBody();
+    failRequest(failure, message);
 }
 
-void ClientConnection::upstreamReadyRead()
+void ClientConnection::exchangeFinished(bool upstreamReusable)
 {
-    if (m_state != State::Forwarding) {
-        return;
-    }
-    m_responseStarted = true;
-    if (m_responseHeadRelayed) {
-        pumpResponseBody();
-    } else {
-        handleResponseHead();
-    }
+    finishExchange(upstreamReusable);
 }
 
-void ClientConnection::handleResponseHead()
+void ClientConnection::exchangeCut()
 {
-    const qint64 limit = m_worker.options().limits.maxHeaderBytes + kHeadSlackBytes;
-    while (m_state == State::Forwarding && !m_responseHeadRelayed) {
-        if (m_upstream != nullptr) {
-            BodyRelay::readAvailable(*m_upstream->socket(), m_upIn, limit);
-        }
-        if (m_upIn.isEmpty()) {
-            return;
-        }
-        const http::ParseResult result = m_responseParser.parse(m_upIn, m_request.method(), m_response);
-        if (result.status == http::ParseStatus::Incomplete) {
-            if (m_upstreamEof) {
-                failRequest(Failure::UpstreamReset,
-                            QStringLiteral("the target closed the connection inside the response head"));
-            }
-            return;
-        }
-        if (result.status == http::ParseStatus::Error) {
-            qCWarning(lcUpstream).noquote() << "bad response head" << LogField::kv("host", m_pool->host())
-                                            << LogField::kv("detail", result.detail);
-            failRequest(Failure::UpstreamBadResponse,
-                        QStringLiteral("the target sent an invalid response head"));
-            return;
-        }
-        m_upIn.remove(0, result.consumed);
-        if (!m_response.isInterim()) {
-            handleFinalResponseHead();
-        } else if (!relayInterimResponse()) {
-            return;
-        }
-    }
+    closeNow();
 }
 
-bool ClientConnection::relayInterimResponse()
+void ClientConnection::exchangeDeadline(Deadline deadline, std::chrono::milliseconds after)
 {
-    if (m_response.status() == 101) {
-        failRequest(Failure::UpstreamBadResponse,
-                    QStringLiteral("the target switched protocols, which this proxy does not relay"));
-        return false;
-    }
-    // 100 Continue is the proxy's own business with the client; other 1xx are relayed.
-    if (m_response.status() != 100) {
-        const auto plan = http::HeadRewriter::planResponse(m_response, m_request, false);
-        if (plan.forwardHead) {
-            m_out.resize(0);
-            http::HeadRewriter::appendDownstreamResponse(m_response, m_request, plan, m_out);
-            m_socket->write(m_out);
-        }
-    }
-    return true;
+    setDeadline(deadline, after);
 }
 
-void ClientConnection::handleFinalResponseHead()
+void ClientConnection::continueSent()
 {
-    auto &route = m_worker.route(m_routeIndex);
-    if (m_response.status() == 401) {
-        m_worker.counters().unauthorizedFromTarget.add();
-        qCWarning(lcUpstream).noquote()
-            << "target answered 401, asking for a token refresh" << LogField::kv("route", route.name);
-        route.store->reportUnauthorized();
-    }
-    const bool willClose = m_closeAfterResponse || !m_requestBodyDone || m_worker.isDraining();
-    m_plan = http::HeadRewriter::planResponse(m_response, m_request, willClose);
-    if (m_plan.body != http::DownstreamBody::None && m_response.framing() == http::BodyFraming::Chunked &&
-        !BodyRelay::chunkedPrefixIsValid(m_upIn, limitsFrom(m_worker.options().limits))) {
-        // Nothing is relayed yet, so the client can still get an error instead of a cut connection.
-        failRequest(Failure::UpstreamBadResponse, QStringLiteral("the target sent an invalid chunked body"));
-        return;
-    }
-    m_closeAfterResponse = m_closeAfterResponse || m_plan.closeDownstream;
-    m_out.resize(0);
-    http::HeadRewriter::appendDownstreamResponse(m_response, m_request, m_plan, m_out);
-    m_socket->write(m_out);
-    m_exchange.upstreamStatus = m_response.status();
-    m_exchange.bytesOut += static_cast<std::uint64_t>(m_out.size());
-    m_responseHeadRelayed = true;
-    m_upstreamHead.resize(0);
-    m_worker.counters().forwarded.add();
-    if (m_plan.body == http::DownstreamBody::None) {
-        finishExchange(true);
-        return;
-    }
-    m_responseBody.start(m_response.framing(), m_response.contentLength(),
-                         m_plan.body == http::DownstreamBody::Dechunk ? BodyRelay::Output::Payload
-                                                                      : BodyRelay::Output::Raw);
-    setDeadline(Deadline::BodyIdle, m_worker.options().upstream.idleBodyTimeout);
-    pumpResponseBody();
+    m_body.startClock(m_worker.clock().steadyNow());
 }
 
-void ClientConnection::pumpResponseBody()
+bool ClientConnection::closesAfterResponse() const
 {
-    if (m_state != State::Forwarding || !m_responseHeadRelayed) {
-        return;
-    }
-    const auto moved = m_responseBody.move(m_upstream != nullptr ? m_upstream->socket() : nullptr, *m_socket);
-    if (!moved) {
-        m_worker.counters().count(ProxyErrorKind::UpstreamBodyAborted);
-        qCWarning(lcUpstream).noquote() << "malformed chunked response body, client connection cut"
-                                        << LogField::kv("route", m_worker.route(m_routeIndex).name);
-        closeNow();
-        return;
-    }
-    m_worker.counters().notePendingWrite(m_socket->bytesToWrite());
-    if (moved->bytes > 0) {
-        m_exchange.bytesOut += static_cast<std::uint64_t>(moved->bytes);
-        setDeadline(Deadline::BodyIdle, m_worker.options().upstream.idleBodyTimeout);
-    }
-    if (moved->done) {
-        finishExchange(true);
-        return;
-    }
-    if (m_upstreamEof && m_upIn.isEmpty()) {
-        if (m_response.framing() == http::BodyFraming::UntilClose) {
-            finishExchange(false);
-            return;
-        }
-        m_worker.counters().count(ProxyErrorKind::UpstreamBodyAborted);
-        qCWarning(lcUpstream).noquote() << "target closed the connection inside the response body"
-                                        << LogField::kv("route", m_worker.route(m_routeIndex).name);
-        closeNow();
-    }
-}
-
-void ClientConnection::upstreamFailed(UpstreamFailure failure)
-{
-    if (m_state == State::WaitingUpstream) {
-        m_upstream = nullptr;
-        const auto &target = m_worker.route(m_routeIndex).pool->host();
-        if (failure == UpstreamFailure::Tls) {
-            failRequest(
-                Failure::UpstreamTls,
-                QStringLiteral("TLS with the target %1 failed (certificate not trusted or name mismatch)")
-                    .arg(target));
-        } else {
-            failRequest(Failure::UpstreamConnect,
-                        QStringLiteral("cannot connect to the target %1").arg(target));
-        }
-        return;
-    }
-    if (m_state != State::Forwarding || m_upstream == nullptr) {
-        return;
-    }
-    // What arrived before the close is still valid (a close-delimited body, a last chunk).
-    QAbstractSocket *socket = m_upstream->socket();
-    if (socket->bytesAvailable() > 0) {
-        m_responseStarted = true;
-        m_upIn.append(socket->readAll());
-    }
-    m_upstreamEof = true;
-    releaseUpstream(false);
-    if (m_responseHeadRelayed) {
-        pumpResponseBody();
-        return;
-    }
-    if (!m_upIn.isEmpty()) {
-        handleResponseHead();
-        return;
-    }
-    const bool noBody =
-        m_request.framing() == http::BodyFraming::None ||
-        (m_request.framing() == http::BodyFraming::ContentLength && m_request.contentLength() == 0);
-    if (!m_responseStarted && m_upstreamWasReused && !m_retried && isIdempotent() && noBody &&
-        !m_bodyBytesSent) {
-        // A kept-alive connection the target had already closed: one fresh attempt is safe.
-        m_retried = true;
-        m_worker.counters().upstreamRetries.add();
-        qCWarning(lcUpstream).noquote() << "reused upstream connection was closed, retrying once"
-                                        << LogField::kv("route", m_worker.route(m_routeIndex).name);
-        m_upstreamEof = false;
-        acquireUpstream(true);
-        return;
-    }
-    failRequest(Failure::UpstreamReset, QStringLiteral("the target closed the connection before answering"));
-}
-
-bool ClientConnection::isIdempotent() const
-{
-    const auto method = m_request.method();
-    return method == QByteArrayView("GET") || method == QByteArrayView("HEAD") ||
-           method == QByteArrayView("OPTIONS") || method == QByteArrayView("TRACE") ||
-           method == QByteArrayView("PUT") || method == QByteArrayView("DELETE");
+    return m_closeAfterResponse || !m_body.done() || m_worker.isDraining();
 }
 
 // ---- end of an exchange ------------------------------------------------------------------------
 
 void ClientConnection::finishExchange(bool upstreamReusable)
 {
-    recordExchange(m_response.status(), {});
-    releaseUpstream(upstreamReusable && m_response.keepAlive() && m_requestBodyDone && m_upIn.isEmpty() &&
-                    !m_upstreamEof);
-    if (m_closeAfterResponse || !m_requestBodyDone) {
+    recordExchange(m_upstream.status(), {});
+    m_upstream.release(upstreamReusable && m_upstream.reusableAfterResponse() && m_body.done());
+    if (m_closeAfterResponse || m_upstream.closesClient() || !m_body.done()) {
         closeAfterFlush();
         return;
     }
@@ -735,10 +416,7 @@ void ClientConnection::finishExchange(bool upstreamReusable)
 void ClientConnection::startNextRequest()
 {
     m_routeIndex = -1;
-    // An error before the next head is parsed must be answered, not taken for a cut mid-response.
-    m_responseHeadRelayed = false;
-    m_upstreamHead.resize(0);
-    m_upIn.resize(0);
+    m_upstream.clear();
     // A client that half-closed sends no further request once what it sent is answered.
     if (m_drainRequested || m_worker.isDraining() ||
         (m_clientHalfClosed && m_in.isEmpty() && m_socket->bytesAvailable() == 0)) {
@@ -746,7 +424,7 @@ void ClientConnection::startNextRequest()
         return;
     }
     const bool wasInHead = m_state == State::ReadingHead;
-    m_state = State::Idle;
+    setState(State::Idle);
     setDeadline(Deadline::ClientIdle, m_worker.options().limits.clientIdleTimeout);
     // Within processInput() its loop picks up pipelined bytes; otherwise look at them now.
     if (!wasInHead && (!m_in.isEmpty() || m_socket->bytesAvailable() > 0)) {
@@ -762,7 +440,7 @@ void ClientConnection::failRequest(Failure failure, const QString &message)
 void ClientConnection::failRequest(const FailureSpec &failure, const QString &message)
 {
     m_worker.counters().count(failure.kind);
-    recordExchange(m_responseHeadRelayed ? 0 : failure.status, failure.code);
+    recordExchange(m_upstream.responseHeadRelayed() ? 0 : failure.status, failure.code);
     if (const auto suppressed = m_worker.requestFailedLog().admit()) {
         qCWarning(lcProxy).noquote() << "request failed" << LogField::kv("status", failure.status)
                                      << LogField::kv("code", failure.code.toByteArray())
@@ -772,8 +450,8 @@ void ClientConnection::failRequest(const FailureSpec &failure, const QString &me
                                      << LogField::kv("message", message)
                                      << LogField::kv("suppressed", *suppressed);
     }
-    releaseUpstream(false);
-    if (m_responseHeadRelayed) {
+    m_upstream.release(false);
+    if (m_upstream.responseHeadRelayed()) {
         closeNow();
         return;
     }
@@ -783,8 +461,7 @@ void ClientConnection::failRequest(const FailureSpec &failure, const QString &me
 void ClientConnection::replyError(int status, QByteArrayView code, const QString &message,
                                   QByteArrayView extraFields)
 {
-    const bool close =
-        !m_requestBodyDone || m_closeAfterResponse || m_drainRequested || m_worker.isDraining();
+    const bool close = !m_body.done() || m_closeAfterResponse || m_drainRequested || m_worker.isDraining();
     m_out.resize(0);
     LocalReply::appendError(m_out, status, code, message.toUtf8(), replyConnection(close), extraFields);
     sendReply(close);
@@ -816,25 +493,12 @@ LocalReply::Connection ClientConnection::replyConnection(bool close) const
                                          : LocalReply::Connection::Persistent;
 }
 
-void ClientConnection::releaseUpstream(bool reusable)
+void ClientConnection::setState(State state)
 {
-    if (m_pool == nullptr) {
-        return;
+    if (m_state == State::Exchanging && state != State::Exchanging) {
+        m_upstream.leave();
     }
-    if (std::exchange(m_holdsBodyStream, false)) {
-        m_pool->endBodyStream();
-    }
-    if (m_upstream == nullptr) {
-        if (m_state == State::WaitingUpstream) {
-            m_pool->cancel(this, nullptr);
-        }
-        return;
-    }
-    UpstreamConnection *connection = m_upstream;
-    m_upstream = nullptr;
-    if (connection->handler() == this) {
-        m_pool->release(connection, reusable);
-    }
+    m_state = state;
 }
 
 void ClientConnection::closeAfterFlush()
@@ -842,7 +506,7 @@ void ClientConnection::closeAfterFlush()
     if (m_state == State::Closed || m_state == State::Closing) {
         return;
     }
-    m_state = State::Closing;
+    setState(State::Closing);
     setDeadline(Deadline::ClientIdle, m_worker.options().limits.clientIdleTimeout);
     // Flushes what is queued, then closes; disconnected() finishes the clean-up.
     m_socket->disconnectFromHost();
@@ -857,8 +521,8 @@ void ClientConnection::closeNow()
         return;
     }
     recordExchange(0, "connection_closed");
-    releaseUpstream(false);
-    m_state = State::Closed;
+    m_upstream.release(false);
+    setState(State::Closed);
     m_deadlineKind = Deadline::None;
     m_socket->abort();
     m_worker.connectionClosed(this);
@@ -902,8 +566,8 @@ qintptr ClientConnection::detachIdleSocket()
 
 void ClientConnection::abortNow()
 {
-    if (m_state == State::WaitingToken || m_state == State::WaitingUpstream ||
-        m_state == State::BufferingBody) {
+    if (m_state == State::WaitingToken || m_state == State::BufferingBody ||
+        (m_state == State::Exchanging && !m_upstream.forwarding())) {
         // Nothing reached the target yet, so the client may safely send it again elsewhere.
         m_closeAfterResponse = true;
         failRequest(Failure::ShuttingDown,
@@ -934,10 +598,10 @@ void ClientConnection::checkDeadline(SteadyTime now)
         facts.routeName = QString::fromUtf8(m_worker.route(m_routeIndex).name);
         facts.targetHost = m_worker.route(m_routeIndex).pool->host();
     }
-    facts.upstreamAssigned = m_upstream != nullptr;
-    facts.responseHeadRelayed = m_responseHeadRelayed;
-    facts.requestBodyDone = m_requestBodyDone;
-    facts.targetHoldsBody = m_upstream != nullptr && m_upstream->socket()->bytesToWrite() > 0;
+    facts.upstreamAssigned = m_upstream.socket() != nullptr;
+    facts.responseHeadRelayed = m_upstream.responseHeadRelayed();
+    facts.requestBodyDone = m_body.done();
+    facts.targetHoldsBody = facts.upstreamAssigned && m_upstream.socket()->bytesToWrite() > 0;
     const auto verdict = DeadlineExpiry::of(kind, facts, m_worker.options());
     switch (verdict.action) {
     case DeadlineExpiry::Action::CloseIdle:

@@ -1,21 +1,16 @@
 #pragma once
 
-#include "http/ChunkedDecoder.h"
-#include "http/HeadRewriter.h"
 #include "http/RequestHead.h"
 #include "http/RequestHeadParser.h"
-#include "http/ResponseHead.h"
-#include "http/ResponseHeadParser.h"
 #include "inbound/InboundGuard.h"
 #include "proxy/Admission.h"
-#include "proxy/BodyRateClock.h"
-#include "proxy/BodyRelay.h"
 #include "proxy/DeadlineExpiry.h"
 #include "proxy/ExchangeRecorder.h"
 #include "proxy/FailureTable.h"
 #include "proxy/LocalReply.h"
 #include "proxy/ProxyCounters.h"
-#include "proxy/UpstreamHandler.h"
+#include "proxy/RequestBody.h"
+#include "proxy/UpstreamExchange.h"
 
 #include <QByteArray>
 #include <QObject>
@@ -29,13 +24,13 @@ class QTcpSocket;
 namespace aap::proxy {
 
 class ProxyWorker;
-class UpstreamPool;
 
-// One client connection and the exchange in progress on it: reads request heads (one at a time, so
-// pipelined requests are answered in order), answers local endpoints and errors, forwards everything
-// else through an upstream connection from the worker's pool, and streams both bodies with
-// back-pressure. Lives on its worker's thread.
-class ClientConnection : public QObject, private UpstreamHandler {
+// One client connection as a state machine: reads request heads (one at a time, so pipelined
+// requests are answered in order), lets Admission decide on each, answers local endpoints and
+// errors, reads a request body ahead, waits for a token, then hands the request to its
+// UpstreamExchange and streams the request body to it with back-pressure. Deadlines and failures
+// go through DeadlineExpiry and FailureTable. Lives on its worker's thread.
+class ClientConnection : public QObject, private UpstreamExchange::Client {
     Q_OBJECT
 
 public:
@@ -69,23 +64,24 @@ public:
 
 private:
     enum class State {
-        Idle,            // keep-alive: waiting for the first byte of the next request
-        ReadingHead,     // part of a head has arrived
-        BufferingBody,   // the request body is read ahead before a token or an upstream is taken
-        WaitingToken,    // route has no usable token yet
-        WaitingUpstream, // queued for or opening an upstream connection
-        Forwarding,      // request head sent; bodies stream; response pending or in progress
-        Closing,         // final bytes are being flushed, then the socket closes
+        Idle,          // keep-alive: waiting for the first byte of the next request
+        ReadingHead,   // part of a head has arrived
+        BufferingBody, // the request body is read ahead before a token or an upstream is taken
+        WaitingToken,  // route has no usable token yet
+        Exchanging,    // m_upstream has the request (connecting to the target or forwarding)
+        Closing,       // final bytes are being flushed, then the socket closes
         Closed,
     };
 
-    // UpstreamHandler
-    void upstreamAssigned(gsl::not_null<UpstreamConnection *> connection) override;
-    void upstreamReady(gsl::not_null<UpstreamConnection *> connection) override;
-    void upstreamTcpConnected() override;
-    void upstreamReadyRead() override;
-    void upstreamBytesWritten() override;
-    void upstreamFailed(UpstreamFailure failure) override;
+    // UpstreamExchange::Client
+    void exchangeFailed(Failure failure, const QString &message) override;
+    void exchangeFinished(bool upstreamReusable) override;
+    void exchangeCut() override;
+    void exchangeDeadline(Deadline deadline, std::chrono::milliseconds after) override;
+    void pumpRequestBody() override;
+    void continueSent() override;
+    [[nodiscard]] bool requestBodyDone() const override { return m_body.done(); }
+    [[nodiscard]] bool closesAfterResponse() const override;
 
     void onReadyRead();
     void onBytesWritten();
@@ -105,22 +101,10 @@ private:
     // Reads the request body ahead (up to a buffer's worth) so a client that trickles it holds no
     // upstream connection; then goes on to the token.
     void bufferRequestBody();
-    [[nodiscard]] bool requestBodyBuffered();
     // 408 when the body arrives slower than the limits allow; true when the request failed.
     bool checkBodyRate(SteadyTime now);
-    // Body bytes received for the current request: relayed, plus buffered in m_in.
-    [[nodiscard]] quint64 bodyBytesReceived() const;
     void acquireToken();
-    void acquireUpstream(bool fresh);
-    void sendRequestHead();
-    void pumpRequestBody();
     void requestBodyFinished();
-    void handleUpstreamInput();
-    void handleResponseHead();
-    // A 1xx response; false when it failed the request.
-    bool relayInterimResponse();
-    void handleFinalResponseHead();
-    void pumpResponseBody();
     void finishExchange(bool upstreamReusable);
     void startNextRequest();
     // Metrics and spans of the exchange that ends now; status 0: the connection was cut.
@@ -135,11 +119,11 @@ private:
     // Sends the reply built in m_out, then closes or waits for the next request.
     void sendReply(bool close);
     [[nodiscard]] LocalReply::Connection replyConnection(bool close) const;
-    void releaseUpstream(bool reusable);
+    // Leaving Exchanging ends the exchange's part.
+    void setState(State state);
     void closeAfterFlush();
     void closeNow();
     void setDeadline(Deadline kind, std::chrono::milliseconds after);
-    [[nodiscard]] bool isIdempotent() const;
 
     ProxyWorker &m_worker;
     QTcpSocket *m_socket;
@@ -152,13 +136,7 @@ private:
     QByteArray m_in; // request head being parsed, then body bytes / pipelined requests not yet used
     http::RequestHeadParser m_requestParser;
     http::RequestHead m_request;
-    BodyRelay m_requestBody; // relays m_in and the socket to the upstream
-    bool m_requestBodyDone = false;
-    http::ChunkedDecoder m_bodyScan; // finds a buffered chunked body's end; m_requestChunks relays it
-    qsizetype m_bodyScanned = 0;
-    BodyRateClock m_bodyClock;
-    quint64 m_bodyBytesRelayed = 0;
-    bool m_holdsBodyStream = false; // counted in the pool's streamingBodies()
+    RequestBody m_body;
     bool m_closeAfterResponse = false;
     bool m_drainRequested = false;
     qsizetype m_routeIndex = -1;
@@ -168,24 +146,9 @@ private:
     bool m_peerChecked = false;
     AdmissionContext m_admission;
 
-    // Upstream side.
-    UpstreamPool *m_pool = nullptr;
-    UpstreamConnection *m_upstream = nullptr;
-    QByteArray m_upstreamHead; // kept until the first response byte, for the one retry
-    QByteArray m_upIn;         // response head being parsed, then body bytes not yet relayed
-    http::ResponseHeadParser m_responseParser;
-    http::ResponseHead m_response;
-    http::ResponsePlan m_plan;
-    BodyRelay m_responseBody; // relays m_upIn and the upstream socket to the client
-    bool m_responseHeadRelayed = false;
-    bool m_responseStarted = false; // any response byte arrived on this upstream connection
-    bool m_retried = false;
-    bool m_upstreamWasReused = false;
-    bool m_upstreamEof = false; // the target closed; m_upIn holds the last bytes
-    bool m_bodyBytesSent = false;
-    bool m_sent100 = false;
     QByteArray m_out; // heads and local replies are built here
     ExchangeState m_exchange;
+    UpstreamExchange m_upstream; // the target's side of the current request
 };
 
 } // namespace aap::proxy

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/ServiceConfig.h"
+#include "http/HttpTypes.h"
 #include "proxy/ProxyRoute.h"
 
 #include <QByteArray>
@@ -33,5 +34,21 @@ struct ProxyOptions {
     std::chrono::milliseconds certificateCheckInterval{10'000};
     ProxyTelemetry telemetry;
 };
+
+// The parsers' limits, from the configured ones.
+inline http::Limits httpLimits(const config::LimitsConfig &limits)
+{
+    http::Limits result;
+    result.maxHeadBytes = limits.maxHeaderBytes;
+    result.maxTargetBytes = limits.maxRequestTargetBytes;
+    return result;
+}
+
+// What a buffer for a head may hold: room above the head limit, so the parser (not the buffer)
+// decides when a head is too large.
+inline qint64 headBufferBytes(const config::LimitsConfig &limits)
+{
+    return limits.maxHeaderBytes + qint64{1024};
+}
 
 } // namespace aap::proxy
