@@ -176,7 +176,7 @@ private Q_SLOTS:
     {
         m_context.peerRejection = inbound::InboundRejection{403, "forbidden", QStringLiteral("not allowed")};
         for (const char *path : {"/health", "/ready", "/api", "/other"}) {
-            const auto head = QByteArray("GET ") + path + " HTTP/1.1\r\nHost: p\r\n\r\n";
+            const QByteArray head = QByteArray("GET ") + path + " HTTP/1.1\r\nHost: p\r\n\r\n";
             QCOMPARE(describe(Admission::decide(parsed(head), m_context)), QByteArray("rejected 403"));
         }
     }
