@@ -33,7 +33,9 @@ void BodyRelay::start(http::BodyFraming framing, quint64 contentLength, Output o
     m_remaining = contentLength;
     m_output = output;
     m_done = false;
-    m_decoder.reset();
+    if (framing == http::BodyFraming::Chunked) {
+        m_decoder.reset();
+    }
 }
 
 Expected<BodyRelay::Progress, http::HttpError> BodyRelay::move(QIODevice *source, QIODevice &sink)
