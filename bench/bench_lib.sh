@@ -10,7 +10,9 @@
 #                                   sends N GETs of REQ_PATH over one keep-alive connection, stops it with
 #                                   STOP_SIGNAL; sets MEASURED (total Ir). PREP, a function, is called with
 #                                   the port first. BENCH_ENV (array of NAME=value) is the proxy's extra env;
-#                                   CG_LABEL, when set, names its callgrind and log files.
+#                                   CG_LABEL, when set, names its callgrind and log files; CG_ARGS (array)
+#                                   adds valgrind options (--separate-threads=yes: one file per thread,
+#                                   callgrind.NAME.out-NN).
 
 log() { printf '[%s] %s\n' "${BENCH_TAG:-bench}" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -82,7 +84,7 @@ bench_cg_measure() {  # no subshell, so a failure still stops valgrind via the E
   cmd=$(bench_substitute "$template" "$port")
   [[ -n "$prepare" ]] && "$prepare" "$port"
   # env execs valgrind (same PID), which runs the proxy itself: the count is the proxy's alone.
-  env "${BENCH_ENV[@]}" valgrind --tool=callgrind --callgrind-out-file="$WORK_DIR/callgrind.$name.out" $cmd >"$WORK_DIR/logs/cg-$name.log" 2>&1 &
+  env "${BENCH_ENV[@]}" valgrind --tool=callgrind "${CG_ARGS[@]}" --callgrind-out-file="$WORK_DIR/callgrind.$name.out" $cmd >"$WORK_DIR/logs/cg-$name.log" 2>&1 &
   vp=$!; PIDS+=("$vp")
   wait_http "$port" "$vp" || { tail -n 20 "$WORK_DIR/logs/cg-$name.log" >&2; die "proxy did not start under valgrind"; }
   got=$(curl -s --max-time 10 "http://127.0.0.1:$port/echo-auth")

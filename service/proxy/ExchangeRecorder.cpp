@@ -20,7 +20,6 @@ ExchangeRecorder::ExchangeRecorder(const ProxyOptions &options, WorkerCounters &
         m_routes.push_back(
             {route.config.name.toUtf8(), route.config.target.host.toUtf8(), route.config.target.port});
     }
-    m_traceparent.reserve(64);
 }
 
 ExchangeRecorder::~ExchangeRecorder()
@@ -77,9 +76,8 @@ QByteArrayView ExchangeRecorder::traceparent(const ExchangeState &state)
     }
     // The target's parent is the client span, recorded or not, so its own spans nest under it.
     TraceContext context{state.traceId, state.clientSpanId, state.sampled};
-    m_traceparent.resize(0);
-    context.appendTraceparent(m_traceparent);
-    return m_traceparent;
+    context.writeTraceparent(m_traceparent);
+    return {m_traceparent.data(), qsizetype(m_traceparent.size())};
 }
 
 void ExchangeRecorder::finish(ExchangeState &state, const http::RequestHead &request, qsizetype routeIndex,

@@ -74,7 +74,7 @@ private:
     telemetry::SpanProducer *m_producer = nullptr;
     telemetry::IdGenerator m_ids;
     std::vector<RouteInfo> m_routes;
-    QByteArray m_traceparent;
+    telemetry::TraceContext::TraceparentText m_traceparent{};
 };
 
 } // namespace aap::proxy

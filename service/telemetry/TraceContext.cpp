@@ -1,14 +1,25 @@
 #include "telemetry/TraceContext.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace aap::telemetry {
 
 namespace {
 
-constexpr qsizetype kVersion00Length = 55;
+constexpr auto kVersion00Length = static_cast<qsizetype>(TraceContext::kTraceparentLength);
 constexpr int kMaxTraceStateMembers = 32;
 constexpr char kHexDigits[] = "0123456789abcdef";
+// Both hex digits of every byte value: one two-byte copy per byte instead of two lookups and two
+// stores (the traceparent of every request has 24 bytes to write).
+constexpr auto kHexPairs = [] {
+    std::array<char, 512> pairs{};
+    for (std::size_t i = 0; i < 256; ++i) {
+        pairs[2 * i] = kHexDigits[i >> 4];
+        pairs[2 * i + 1] = kHexDigits[i & 0x0f];
+    }
+    return pairs;
+}();
 
 int hexValue(char c)
 {
@@ -42,8 +53,8 @@ bool decodeHex(QByteArrayView text, std::uint8_t *out, std::size_t size)
 char *writeHex(char *out, const std::uint8_t *bytes, std::size_t size)
 {
     for (std::size_t i = 0; i < size; ++i) {
-        *out++ = kHexDigits[bytes[i] >> 4];
-        *out++ = kHexDigits[bytes[i] & 0x0f];
+        std::memcpy(out, &kHexPairs[std::size_t{bytes[i]} * 2], 2);
+        out += 2;
     }
     return out;
 }
@@ -85,13 +96,9 @@ std::optional<TraceContext> TraceContext::parse(QByteArrayView value)
     return context;
 }
 
-void TraceContext::appendTraceparent(QByteArray &out) const
+void TraceContext::writeTraceparent(TraceparentText &out) const noexcept
 {
-    // Written in place after one resize: this runs for every proxied request, and 55 appends of a
-    // character cost ten times as much.
-    const qsizetype at = out.size();
-    out.resize(at + kVersion00Length);
-    char *p = out.data() + at;
+    char *p = out.data();
     *p++ = '0';
     *p++ = '0';
     *p++ = '-';
@@ -105,10 +112,9 @@ void TraceContext::appendTraceparent(QByteArray &out) const
 
 QByteArray TraceContext::traceparent() const
 {
-    QByteArray out;
-    out.reserve(kVersion00Length);
-    appendTraceparent(out);
-    return out;
+    TraceparentText text;
+    writeTraceparent(text);
+    return {text.data(), kVersion00Length};
 }
 
 QByteArrayView TraceContext::truncatedTraceState(QByteArrayView value, qsizetype maxBytes)

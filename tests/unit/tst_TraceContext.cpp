@@ -127,9 +127,20 @@ private Q_SLOTS:
         const auto later = TraceContext::parse(QByteArray(traceparent("42", kTraceId, kSpanId, "ff") + "-x"));
         QVERIFY(later);
         QCOMPARE(later->traceparent(), traceparent("00", kTraceId, kSpanId, "01"));
-        QByteArray appended("prefix:");
-        later->appendTraceparent(appended);
-        QCOMPARE(appended, "prefix:" + traceparent("00", kTraceId, kSpanId, "01"));
+        TraceContext::TraceparentText text;
+        text.fill('x');
+        later->writeTraceparent(text);
+        QCOMPARE(QByteArray(text.data(), qsizetype(text.size())), traceparent("00", kTraceId, kSpanId, "01"));
+    }
+
+    void hexOfEveryByteValue()
+    {
+        std::array<std::uint8_t, 256> bytes{};
+        for (std::size_t i = 0; i < bytes.size(); ++i)
+            bytes[i] = static_cast<std::uint8_t>(i);
+        const QByteArray expected =
+            QByteArray(reinterpret_cast<const char *>(bytes.data()), qsizetype(bytes.size())).toHex();
+        QCOMPARE(TraceContext::hex(bytes.data(), bytes.size()), expected);
     }
 
     void roundTripOfEveryByte()
