@@ -2,6 +2,7 @@
 
 #include "log/LogField.h"
 #include "log/Logging.h"
+#include "proxy/ImmediateWriter.h"
 
 #include <QIODevice>
 
@@ -12,12 +13,12 @@ namespace aap::proxy {
 namespace {
 
 // Qt's write buffer keeps a whole QByteArray of 4 KiB or more by reference; a part is copied.
-void forward(QIODevice &sink, QByteArrayView part, const QByteArray &whole)
+void forward(ImmediateWriter &sink, QByteArrayView part, const QByteArray &whole)
 {
     if (part.size() == whole.size()) {
         sink.write(whole);
     } else {
-        sink.write(part.data(), part.size());
+        sink.write(part);
     }
 }
 
@@ -38,10 +39,10 @@ void BodyRelay::start(http::BodyFraming framing, quint64 contentLength, Output o
     }
 }
 
-Expected<BodyRelay::Progress, http::HttpError> BodyRelay::move(QIODevice *source, QIODevice &sink)
+Expected<BodyRelay::Progress, http::HttpError> BodyRelay::move(QIODevice *source, ImmediateWriter &sink)
 {
     Progress progress;
-    while (!m_done && sink.bytesToWrite() < kHighWaterBytes) {
+    while (!m_done && sink.device().bytesToWrite() < kHighWaterBytes) {
         const bool fromPending = !m_pending.isEmpty();
         // A chunk taken whole from the source's buffer, written on without a copy.
         QByteArray block;
@@ -114,7 +115,7 @@ QByteArrayView BodyRelay::nextInput(QIODevice *source, QByteArray &block)
     return {m_scratch.constData(), std::max<qint64>(got, 0)};
 }
 
-qsizetype BodyRelay::relay(QByteArrayView input, const QByteArray &whole, QIODevice &sink)
+qsizetype BodyRelay::relay(QByteArrayView input, const QByteArray &whole, ImmediateWriter &sink)
 {
     switch (m_framing) {
     case http::BodyFraming::ContentLength: {
@@ -133,7 +134,7 @@ qsizetype BodyRelay::relay(QByteArrayView input, const QByteArray &whole, QIODev
     }
 }
 
-qsizetype BodyRelay::relayChunked(QByteArrayView input, QIODevice &sink)
+qsizetype BodyRelay::relayChunked(QByteArrayView input, ImmediateWriter &sink)
 {
     QByteArrayView rest = input;
     while (!rest.isEmpty()) {
@@ -149,7 +150,7 @@ qsizetype BodyRelay::relayChunked(QByteArrayView input, QIODevice &sink)
         if (result.status == http::ParseStatus::Complete) {
             if (m_output == Output::RawNoTrailers) {
                 // The empty line after the last chunk, without the trailer fields before it.
-                sink.write("\r\n", 2);
+                sink.write(QByteArrayView("\r\n", 2));
             }
             m_done = true;
             break;
@@ -161,15 +162,15 @@ qsizetype BodyRelay::relayChunked(QByteArrayView input, QIODevice &sink)
     return input.size() - rest.size();
 }
 
-void BodyRelay::writeChunkBytes(QIODevice &sink, QByteArrayView raw, QByteArrayView payload,
+void BodyRelay::writeChunkBytes(ImmediateWriter &sink, QByteArrayView raw, QByteArrayView payload,
                                 bool trailerBytes) const
 {
     if (m_output == Output::Payload) {
         if (!payload.isEmpty()) {
-            sink.write(payload.data(), payload.size());
+            sink.write(payload);
         }
     } else if (!raw.isEmpty() && !(trailerBytes && m_output == Output::RawNoTrailers)) {
-        sink.write(raw.data(), raw.size());
+        sink.write(raw);
     }
 }
 

@@ -10,6 +10,8 @@ class QIODevice;
 
 namespace aap::proxy {
 
+class ImmediateWriter;
+
 // One message body in flight from a source device to a sink: its framing, the chunked decoder,
 // the bytes still owed, and the pending buffer that holds bytes read before the body started (they
 // came with the head) or after it ended (the next message). Moves without copying where Qt allows.
@@ -35,7 +37,7 @@ public:
     void start(http::BodyFraming framing, quint64 contentLength, Output output);
     // Moves what is pending, then what `source` has buffered (null: nothing more comes), into
     // `sink` until the body ends or the sink holds kHighWaterBytes. BadChunk for a malformed body.
-    Expected<Progress, http::HttpError> move(QIODevice *source, QIODevice &sink);
+    Expected<Progress, http::HttpError> move(QIODevice *source, ImmediateWriter &sink);
     [[nodiscard]] quint64 remaining() const { return m_remaining; }
 
     // Appends what `source` has buffered to `buffer`, up to `limit` bytes in all; true when any
@@ -52,9 +54,9 @@ private:
     // The next input: pending bytes, else the source's; empty when there is none.
     QByteArrayView nextInput(QIODevice *source, QByteArray &block);
     // Writes the body bytes at the start of `input`; returns how many were used, -1 on a bad chunk.
-    qsizetype relay(QByteArrayView input, const QByteArray &whole, QIODevice &sink);
-    qsizetype relayChunked(QByteArrayView input, QIODevice &sink);
-    void writeChunkBytes(QIODevice &sink, QByteArrayView raw, QByteArrayView payload,
+    qsizetype relay(QByteArrayView input, const QByteArray &whole, ImmediateWriter &sink);
+    qsizetype relayChunked(QByteArrayView input, ImmediateWriter &sink);
+    void writeChunkBytes(ImmediateWriter &sink, QByteArrayView raw, QByteArrayView payload,
                          bool trailerBytes) const;
     void dropUsed(QByteArrayView input, bool fromPending, qsizetype used);
 

@@ -7,6 +7,7 @@
 #include "proxy/DeadlineExpiry.h"
 #include "proxy/ExchangeRecorder.h"
 #include "proxy/FailureTable.h"
+#include "proxy/ImmediateWriter.h"
 #include "proxy/LocalReply.h"
 #include "proxy/ProxyCounters.h"
 #include "proxy/RequestBody.h"
@@ -123,6 +124,7 @@ private:
     void setState(State state);
     void closeAfterFlush();
     void closeNow();
+    void releaseIdleBuffers();
     void setDeadline(Deadline kind, std::chrono::milliseconds after);
 
     ProxyWorker &m_worker;
@@ -142,6 +144,7 @@ private:
     qsizetype m_routeIndex = -1;
     qsizetype m_fixedRoute = -1;
     bool m_tlsClient = false;        // the listener speaks TLS
+    ImmediateWriter m_clientOut;     // every write to the client
     bool m_clientHalfClosed = false; // the client sent all it will send (HalfCloseWatch)
     bool m_peerChecked = false;
     AdmissionContext m_admission;

@@ -77,7 +77,8 @@ std::optional<QString> RequestBody::tooSlow(Time now, bool targetHoldsBody)
                                        m_options);
 }
 
-Expected<BodyRelay::Progress, http::HttpError> RequestBody::relay(QIODevice &client, QIODevice &upstream)
+Expected<BodyRelay::Progress, http::HttpError> RequestBody::relay(QIODevice &client,
+                                                                  ImmediateWriter &upstream)
 {
     auto moved = m_relay.move(&client, upstream);
     if (moved) {

@@ -42,7 +42,7 @@ public:
     [[nodiscard]] std::optional<QString> tooSlow(Time now, bool targetHoldsBody);
     // Relays what the client sent on to the target, without trailers: they could carry fields the
     // proxy must control (Authorization) or that the removed Trailer field no longer declares.
-    Expected<BodyRelay::Progress, http::HttpError> relay(QIODevice &client, QIODevice &upstream);
+    Expected<BodyRelay::Progress, http::HttpError> relay(QIODevice &client, ImmediateWriter &upstream);
 
 private:
     // Body bytes received: relayed, plus buffered in the input buffer.

@@ -102,6 +102,8 @@ void UpstreamConnection::connectTo(const QString &host, quint16 port,
                                    const QSslConfiguration &tlsConfiguration, const QNetworkProxy &proxy)
 {
     m_socket->setProxy(proxy);
+    // Through an HTTP proxy Qt's socket engine tunnels the bytes itself: no direct writes there.
+    m_out.emplace(*m_socket, !m_tls && proxy.type() == QNetworkProxy::NoProxy);
     if (m_tls) {
         m_ssl->setSslConfiguration(tlsConfiguration);
         // The host name is both the SNI value and the name the certificate must carry.

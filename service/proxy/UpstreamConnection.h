@@ -1,5 +1,6 @@
 #pragma once
 
+#include "proxy/ImmediateWriter.h"
 #include "proxy/UpstreamHandler.h"
 
 #include <QAbstractSocket>
@@ -7,6 +8,7 @@
 #include <QObject>
 
 #include <chrono>
+#include <optional>
 
 class QNetworkProxy;
 class QSslConfiguration;
@@ -31,6 +33,8 @@ public:
                    const QNetworkProxy &proxy);
 
     [[nodiscard]] QAbstractSocket *socket() const { return m_socket; }
+    // Every write to the target; valid once connectTo() was called.
+    [[nodiscard]] ImmediateWriter &out() { return *m_out; }
     [[nodiscard]] bool isReady() const { return m_ready; }
     // Usable for another request: connected, nothing unread, not failed.
     [[nodiscard]] bool isReusable() const;
@@ -58,6 +62,7 @@ private:
     UpstreamPool &m_pool;
     QAbstractSocket *m_socket = nullptr;
     QSslSocket *m_ssl = nullptr; // the same socket when the target is https
+    std::optional<ImmediateWriter> m_out;
     UpstreamHandler *m_handler = nullptr;
     bool m_tls = false;
     bool m_ready = false;

@@ -18,11 +18,12 @@ namespace aap::proxy {
 
 using log::LogField;
 
-UpstreamExchange::UpstreamExchange(ProxyWorker &worker, Client &client, QTcpSocket &downstream,
+UpstreamExchange::UpstreamExchange(ProxyWorker &worker, Client &client, ImmediateWriter &downstream,
                                    const http::RequestHead &request, ExchangeState &exchange, QByteArray &out,
                                    const QByteArray &peerAddress)
     : m_worker(worker), m_client(client), m_downstream(downstream), m_request(request), m_exchange(exchange),
-      m_out(out), m_peerAddress(peerAddress), m_tlsClient(qobject_cast<QSslSocket *>(&downstream) != nullptr),
+      m_out(out), m_peerAddress(peerAddress),
+      m_tlsClient(qobject_cast<QSslSocket *>(&downstream.device()) != nullptr),
       m_responseParser(httpLimits(worker.options().limits)),
       m_responseBody(m_upIn, worker.scratch(), httpLimits(worker.options().limits))
 {}
@@ -40,7 +41,15 @@ void UpstreamExchange::clear()
     // An error before the next head is parsed must be answered, not taken for a cut mid-response.
     m_responseHeadRelayed = false;
     m_upstreamHead.resize(0);
-    m_upIn.resize(0);
+    // Freed, not kept: the next read hands over the socket's own chunk (BodyRelay::readAvailable).
+    m_upIn = QByteArray();
+}
+
+void UpstreamExchange::releaseIdleBuffers()
+{
+    if (m_upstreamHead.capacity() != 0) {
+        m_upstreamHead = QByteArray();
+    }
 }
 
 void UpstreamExchange::start(qsizetype route)
@@ -52,6 +61,11 @@ void UpstreamExchange::start(qsizetype route)
 QAbstractSocket *UpstreamExchange::socket() const
 {
     return m_upstream != nullptr ? m_upstream->socket() : nullptr;
+}
+
+ImmediateWriter *UpstreamExchange::writer() const
+{
+    return m_upstream != nullptr ? &m_upstream->out() : nullptr;
 }
 
 bool UpstreamExchange::reusableAfterResponse() const
@@ -127,11 +141,11 @@ void UpstreamExchange::sendRequestHead()
     m_responseParser.reset();
     m_responseStarted = false;
     m_bodyBytesSent = false;
-    m_upstream->socket()->write(m_upstreamHead);
+    m_upstream->out().write(m_upstreamHead);
     const bool bodyDone = m_client.requestBodyDone();
     if (m_request.expectContinue() && !bodyDone && !m_sent100) {
         // Only now is it certain the request is forwarded: the client may send its body.
-        m_downstream.write(LocalReply::continueResponse().data(), LocalReply::continueResponse().size());
+        m_downstream.write(LocalReply::continueResponse());
         m_sent100 = true;
         m_client.continueSent();
     }
@@ -272,7 +286,7 @@ void UpstreamExchange::pumpResponseBody()
         m_client.exchangeCut();
         return;
     }
-    m_worker.counters().notePendingWrite(m_downstream.bytesToWrite());
+    m_worker.counters().notePendingWrite(m_downstream.device().bytesToWrite());
     if (moved->bytes > 0) {
         m_exchange.bytesOut += static_cast<std::uint64_t>(moved->bytes);
         m_client.exchangeDeadline(Deadline::BodyIdle, m_worker.options().upstream.idleBodyTimeout);

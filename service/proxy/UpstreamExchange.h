@@ -7,6 +7,7 @@
 #include "proxy/BodyRelay.h"
 #include "proxy/DeadlineExpiry.h"
 #include "proxy/FailureTable.h"
+#include "proxy/ImmediateWriter.h"
 #include "proxy/UpstreamHandler.h"
 
 #include <QByteArray>
@@ -57,7 +58,7 @@ public:
     };
 
     // Every reference outlives the exchange (members of the same client connection).
-    UpstreamExchange(ProxyWorker &worker, Client &client, QTcpSocket &downstream,
+    UpstreamExchange(ProxyWorker &worker, Client &client, ImmediateWriter &downstream,
                      const http::RequestHead &request, ExchangeState &exchange, QByteArray &out,
                      const QByteArray &peerAddress);
     // Virtual only because the class has virtual functions (UpstreamHandler's).
@@ -65,6 +66,8 @@ public:
 
     // A new request head: forget the previous exchange's progress.
     void begin();
+    // The client connection sat idle for a sweep: the head buffer (2 KiB with its token) goes back.
+    void releaseIdleBuffers();
     // Takes (or waits for) an upstream connection and forwards the request along `route`.
     void start(qsizetype route);
     // The client connection left the exchange (answered, failed or closed).
@@ -82,6 +85,8 @@ public:
     [[nodiscard]] bool responseHeadRelayed() const { return m_responseHeadRelayed; }
     // The upstream socket while a connection is held, else null.
     [[nodiscard]] QAbstractSocket *socket() const;
+    // Writes to the target; null without a connection.
+    [[nodiscard]] ImmediateWriter *writer() const;
     [[nodiscard]] int status() const { return m_response.status(); }
     // The connection may serve another request once this response is relayed.
     [[nodiscard]] bool reusableAfterResponse() const;
@@ -115,7 +120,7 @@ private:
 
     ProxyWorker &m_worker;
     Client &m_client;
-    QTcpSocket &m_downstream;
+    ImmediateWriter &m_downstream;
     const http::RequestHead &m_request;
     ExchangeState &m_exchange;
     QByteArray &m_out; // heads for the client are built here

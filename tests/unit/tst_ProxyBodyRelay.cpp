@@ -1,4 +1,5 @@
 #include "proxy/BodyRelay.h"
+#include "proxy/ImmediateWriter.h"
 
 #include <QBuffer>
 #include <QElapsedTimer>
@@ -12,6 +13,7 @@
 using aap::http::BodyFraming;
 using aap::http::HttpError;
 using aap::proxy::BodyRelay;
+using aap::proxy::ImmediateWriter;
 using Output = BodyRelay::Output;
 
 Q_DECLARE_METATYPE(BodyFraming)
@@ -98,7 +100,7 @@ private Q_SLOTS:
         relay.start(framing, length, output);
         m_pending = pending;
         const auto device = sourceOf(source);
-        const auto moved = relay.move(device.get(), m_sink);
+        const auto moved = relay.move(device.get(), m_sinkOut);
         QVERIFY(moved.has_value());
         QCOMPARE(m_sinkBytes, written);
         QCOMPARE(moved->done, done);
@@ -113,7 +115,7 @@ private Q_SLOTS:
         relay.start(BodyFraming::Chunked, 0, Output::Raw);
         const auto device = sourceOf("zz\r\n");
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("bad chunked body")));
-        const auto moved = relay.move(device.get(), m_sink);
+        const auto moved = relay.move(device.get(), m_sinkOut);
         QVERIFY(!moved.has_value());
         QCOMPARE(moved.error(), HttpError::BadChunk);
     }
@@ -124,7 +126,7 @@ private Q_SLOTS:
         relay.start(BodyFraming::Chunked, 0, Output::Payload);
         for (const char *piece : {"4\r", "\nwi", "ki\r\n", "0\r\n", "\r\n"}) {
             m_pending = piece;
-            const auto moved = relay.move(nullptr, m_sink);
+            const auto moved = relay.move(nullptr, m_sinkOut);
             QVERIFY(moved.has_value());
             QCOMPARE(moved->done, QByteArrayView(piece) == QByteArrayView("\r\n"));
         }
@@ -137,11 +139,11 @@ private Q_SLOTS:
         BodyRelay relay(m_pending, m_scratch, {});
         relay.start(BodyFraming::Chunked, 0, Output::Payload);
         m_pending = "5\r\nab";
-        QVERIFY(relay.move(nullptr, m_sink).has_value());
+        QVERIFY(relay.move(nullptr, m_sinkOut).has_value());
         relay.start(BodyFraming::ContentLength, 3, Output::Raw);
         QCOMPARE(relay.remaining(), quint64{3});
         m_pending = "xyz";
-        const auto moved = relay.move(nullptr, m_sink);
+        const auto moved = relay.move(nullptr, m_sinkOut);
         QVERIFY(moved.has_value() && moved->done);
         QCOMPARE(m_sinkBytes, QByteArray("abxyz"));
         QCOMPARE(relay.remaining(), quint64{0});
@@ -185,6 +187,7 @@ private Q_SLOTS:
         QVERIFY(server.waitForNewConnection(5000));
         std::unique_ptr<QTcpSocket> receiver(server.nextPendingConnection());
         QTRY_COMPARE(relayOut.state(), QAbstractSocket::ConnectedState);
+        ImmediateWriter relayWriter(relayOut, true);
 
         QByteArray body(qsizetype{3} * BodyRelay::kHighWaterBytes, Qt::Uninitialized);
         for (qsizetype i = 0; i < body.size(); ++i) {
@@ -203,7 +206,7 @@ private Q_SLOTS:
         timer.start();
         while (!done && timer.elapsed() < 20000) {
             QTest::qWait(1);
-            const auto moved = relay.move(relayIn.get(), relayOut);
+            const auto moved = relay.move(relayIn.get(), relayWriter);
             QVERIFY(moved.has_value());
             // Reading pauses at the high-water mark; one read-ahead's worth may land on top of it.
             QVERIFY(relayOut.bytesToWrite() < BodyRelay::kHighWaterBytes + readAhead);
@@ -221,6 +224,7 @@ private:
     QByteArray m_scratch = QByteArray(4096, Qt::Uninitialized);
     QByteArray m_sinkBytes;
     QBuffer m_sink;
+    ImmediateWriter m_sinkOut{m_sink};
 };
 
 QTEST_GUILESS_MAIN(tst_ProxyBodyRelay)
