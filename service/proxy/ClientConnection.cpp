@@ -421,9 +421,18 @@ void ClientConnection::startNextRequest()
     if (m_in.isEmpty()) {
         m_in = QByteArray();
     }
+    const bool draining = m_drainRequested || m_worker.isDraining();
+    // Busy when a reload began and the response did not announce a close: the connection goes to
+    // the new configuration now that it is idle, as the idle ones did at the start of the drain.
+    // Closing it would race the request the client may already be sending on it.
+    if (draining && !m_closeAfterResponse && !m_clientHalfClosed) {
+        setState(State::Idle);
+        if (m_worker.handOverIdle(*this)) {
+            return;
+        }
+    }
     // A client that half-closed sends no further request once what it sent is answered.
-    if (m_drainRequested || m_worker.isDraining() ||
-        (m_clientHalfClosed && m_in.isEmpty() && m_socket->bytesAvailable() == 0)) {
+    if (draining || (m_clientHalfClosed && m_in.isEmpty() && m_socket->bytesAvailable() == 0)) {
         closeAfterFlush();
         return;
     }

@@ -243,18 +243,28 @@ void ProxyWorker::startDrain(std::function<void()> done, const HandOver &handOve
     m_drained = std::move(done);
     m_handOver = handOver;
     for (ClientConnection *connection : std::vector<ClientConnection *>(m_connections)) {
-        if (handOver) {
-            if (const qintptr descriptor = connection->detachIdleSocket(); descriptor >= 0) {
-                handOver(descriptor, connection->fixedRoute());
-                continue;
-            }
+        if (!handOverIdle(*connection)) {
+            connection->startDrain();
         }
-        connection->startDrain();
     }
     for (auto &route : m_routes) {
         route->pool->closeIdle();
     }
     checkDrained();
+}
+
+bool ProxyWorker::handOverIdle(ClientConnection &connection)
+{
+    if (!m_draining || !m_handOver) {
+        return false;
+    }
+    const qsizetype fixedRoute = connection.fixedRoute();
+    const qintptr descriptor = connection.detachIdleSocket();
+    if (descriptor < 0) {
+        return false;
+    }
+    m_handOver(descriptor, fixedRoute);
+    return true;
 }
 
 void ProxyWorker::checkDrained()

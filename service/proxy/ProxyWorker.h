@@ -94,6 +94,10 @@ public:
     [[nodiscard]] ExchangeRecorder &recorder() { return m_recorder; }
     [[nodiscard]] Route &route(qsizetype index) { return *m_routes[gsl::narrow<std::size_t>(index)]; }
     [[nodiscard]] bool isDraining() const { return m_draining; }
+    // During a reload's drain: moves an idle connection to the new configuration (its descriptor
+    // duplicated, this connection closed without a byte on the wire). False when there is no new
+    // configuration to move to or the connection cannot move (TLS, bytes buffered).
+    bool handOverIdle(ClientConnection &connection);
     // Rate limits for warnings every request of an outage would repeat (not-ready probes, failed
     // requests); the counters still count each one.
     [[nodiscard]] log::LogLimiter &notReadyLog() { return m_notReadyLog; }
