@@ -3,8 +3,7 @@
 #include "log/LogField.h"
 #include "log/Logging.h"
 #include "proxy/ImmediateWriter.h"
-
-#include <QIODevice>
+#include "proxy/SocketInput.h"
 
 #include <algorithm>
 
@@ -39,7 +38,7 @@ void BodyRelay::start(http::BodyFraming framing, quint64 contentLength, Output o
     }
 }
 
-Expected<BodyRelay::Progress, http::HttpError> BodyRelay::move(QIODevice *source, ImmediateWriter &sink)
+Expected<BodyRelay::Progress, http::HttpError> BodyRelay::move(SocketInput *source, ImmediateWriter &sink)
 {
     Progress progress;
     while (!m_done && sink.device().bytesToWrite() < kHighWaterBytes) {
@@ -64,18 +63,18 @@ Expected<BodyRelay::Progress, http::HttpError> BodyRelay::move(QIODevice *source
     return progress;
 }
 
-bool BodyRelay::takeWhole(QIODevice &source, qint64 wanted, qint64 available, QByteArray &into)
+bool BodyRelay::takeWhole(SocketInput &source, qint64 wanted, qint64 available, QByteArray &into)
 {
     if (wanted != available) {
         return false;
     }
-    into = source.read(wanted);
+    into = source.take(wanted);
     return true;
 }
 
-bool BodyRelay::readAvailable(QIODevice &source, QByteArray &buffer, qint64 limit)
+bool BodyRelay::readAvailable(SocketInput &source, QByteArray &buffer, qint64 limit)
 {
-    const qint64 available = source.bytesAvailable();
+    const qint64 available = source.available();
     const qint64 wanted = std::min(available, limit - buffer.size());
     if (wanted <= 0) {
         return false;
@@ -92,7 +91,7 @@ bool BodyRelay::readAvailable(QIODevice &source, QByteArray &buffer, qint64 limi
     return got > 0;
 }
 
-QByteArrayView BodyRelay::nextInput(QIODevice *source, QByteArray &block)
+QByteArrayView BodyRelay::nextInput(SocketInput *source, QByteArray &block)
 {
     if (!m_pending.isEmpty()) {
         return m_pending;
@@ -100,7 +99,7 @@ QByteArrayView BodyRelay::nextInput(QIODevice *source, QByteArray &block)
     if (source == nullptr) {
         return {};
     }
-    const qint64 available = source->bytesAvailable();
+    const qint64 available = source->available();
     qint64 wanted = available;
     if (m_framing == http::BodyFraming::ContentLength) {
         wanted = static_cast<qint64>(std::min<quint64>(static_cast<quint64>(wanted), m_remaining));

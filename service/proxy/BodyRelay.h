@@ -6,13 +6,12 @@
 
 #include <QByteArray>
 
-class QIODevice;
-
 namespace aap::proxy {
 
 class ImmediateWriter;
+class SocketInput;
 
-// One message body in flight from a source device to a sink: its framing, the chunked decoder,
+// One message body in flight from a source to a sink: its framing, the chunked decoder,
 // the bytes still owed, and the pending buffer that holds bytes read before the body started (they
 // came with the head) or after it ended (the next message). Moves without copying where Qt allows.
 class BodyRelay {
@@ -35,24 +34,24 @@ public:
     BodyRelay(QByteArray &pending, QByteArray &scratch, const http::Limits &limits);
 
     void start(http::BodyFraming framing, quint64 contentLength, Output output);
-    // Moves what is pending, then what `source` has buffered (null: nothing more comes), into
+    // Moves what is pending, then what `source` has received (null: nothing more comes), into
     // `sink` until the body ends or the sink holds kHighWaterBytes. BadChunk for a malformed body.
-    Expected<Progress, http::HttpError> move(QIODevice *source, ImmediateWriter &sink);
+    Expected<Progress, http::HttpError> move(SocketInput *source, ImmediateWriter &sink);
     [[nodiscard]] quint64 remaining() const { return m_remaining; }
 
-    // Appends what `source` has buffered to `buffer`, up to `limit` bytes in all; true when any
+    // Appends what `source` has received to `buffer`, up to `limit` bytes in all; true when any
     // byte arrived.
-    static bool readAvailable(QIODevice &source, QByteArray &buffer, qint64 limit);
+    static bool readAvailable(SocketInput &source, QByteArray &buffer, qint64 limit);
     // Whether the chunked body bytes that arrived together with a head decode cleanly so far.
     [[nodiscard]] static bool chunkedPrefixIsValid(QByteArrayView bytes, const http::Limits &limits);
 
 private:
-    // Qt hands its read buffer's first chunk over without copying it when asked for exactly that
-    // chunk's size, which is all that is buffered after one socket read. Reads nothing and returns
-    // false unless `wanted` is all that is buffered (`available`).
-    static bool takeWhole(QIODevice &source, qint64 wanted, qint64 available, QByteArray &into);
+    // The source hands its buffer over without copying it when asked for all it holds (Qt: its
+    // read buffer's first chunk, all that is buffered after one socket read). Reads nothing and
+    // returns false unless `wanted` is all that is available.
+    static bool takeWhole(SocketInput &source, qint64 wanted, qint64 available, QByteArray &into);
     // The next input: pending bytes, else the source's; empty when there is none.
-    QByteArrayView nextInput(QIODevice *source, QByteArray &block);
+    QByteArrayView nextInput(SocketInput *source, QByteArray &block);
     // Writes the body bytes at the start of `input`; returns how many were used, -1 on a bad chunk.
     qsizetype relay(QByteArrayView input, const QByteArray &whole, ImmediateWriter &sink);
     qsizetype relayChunked(QByteArrayView input, ImmediateWriter &sink);

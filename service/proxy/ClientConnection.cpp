@@ -5,11 +5,12 @@
 #include "inbound/ListenerTls.h"
 #include "log/LogField.h"
 #include "log/Logging.h"
-#include "proxy/HalfCloseWatch.h"
 #include "proxy/LocalReply.h"
 #include "proxy/ProxyWorker.h"
 #include "proxy/UpstreamPool.h"
 
+#include <QEvent>
+#include <QSocketNotifier>
 #include <QSslSocket>
 #include <QTcpSocket>
 
@@ -33,29 +34,35 @@ constexpr qint64 kClientReadBufferBytes = qint64{64} * 1024;
 } // namespace
 
 ClientConnection::ClientConnection(ProxyWorker &worker, QTcpSocket *socket, qsizetype fixedRoute)
-    : m_worker(worker), m_socket(socket), m_requestParser(httpLimits(worker.options().limits)),
-      m_body(m_in, worker.scratch(), worker.options()), m_fixedRoute(fixedRoute),
-      m_tlsClient(qobject_cast<QSslSocket *>(socket) != nullptr), m_clientOut(*socket, !m_tlsClient),
+    : m_worker(worker), m_socket(socket), m_input(*socket),
+      m_requestParser(httpLimits(worker.options().limits)), m_body(m_in, worker.scratch(), worker.options()),
+      m_fixedRoute(fixedRoute), m_tlsClient(qobject_cast<QSslSocket *>(socket) != nullptr),
+      m_clientOut(*socket, !m_tlsClient),
       m_upstream(worker, *this, m_clientOut, m_request, m_exchange, m_out, m_peerAddress)
 {
     m_socket->setParent(this);
-    m_socket->setReadBufferSize(kClientReadBufferBytes);
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     m_peerAddress = m_socket->peerAddress().toString().toLatin1();
     m_admission.options = &worker.options();
     m_admission.routes = &worker.routeTable();
     m_admission.guard = &worker.inboundGuard();
     m_admission.fixedRoute = fixedRoute;
-    connect(m_socket, &QTcpSocket::readyRead, this, &ClientConnection::onReadyRead);
+    // A TLS client's bytes must go through QSslSocket; it also handles the client's close_notify.
+    // On a plain-text socket the end of input is read here, not by Qt, which would take it for a
+    // disconnect and close the sending side with it: a client that half-closes after its request
+    // (shutdown(SHUT_WR), `nc -N`) still gets the response.
+    QSocketNotifier *notifier =
+        m_tlsClient ? nullptr : m_input.readDirectly(*m_socket, kClientReadBufferBytes);
+    if (notifier != nullptr) {
+        notifier->installEventFilter(this);
+    } else {
+        m_socket->setReadBufferSize(kClientReadBufferBytes);
+        connect(m_socket, &QTcpSocket::readyRead, this, &ClientConnection::onReadyRead);
+    }
     connect(m_socket, &QTcpSocket::bytesWritten, this, &ClientConnection::onBytesWritten);
     connect(m_socket, &QTcpSocket::disconnected, this, &ClientConnection::onDisconnected);
     m_worker.counters().activeConnections.add(1);
     setDeadline(Deadline::ClientIdle, m_worker.options().limits.clientIdleTimeout);
-    // A TLS client ends its input with close_notify, which QSslSocket handles itself.
-    if (!m_tlsClient) {
-        new HalfCloseWatch(
-            *m_socket, [this] { return responseOwed(); }, [this] { clientHalfClosed(); }, this);
-    }
 }
 
 ClientConnection::~ClientConnection()
@@ -70,6 +77,37 @@ void ClientConnection::setDeadline(Deadline kind, std::chrono::milliseconds afte
 }
 
 // ---- client side -------------------------------------------------------------------------------
+
+bool ClientConnection::eventFilter(QObject *watched, QEvent *event)
+{
+    if (event->type() != QEvent::SockAct) {
+        return QObject::eventFilter(watched, event);
+    }
+    onReadable();
+    return true;
+}
+
+void ClientConnection::onReadable()
+{
+    switch (m_input.fill()) {
+    case SocketInput::Fill::Data:
+        onReadyRead();
+        break;
+    case SocketInput::Fill::Nothing:
+        break;
+    case SocketInput::Fill::End:
+        // An end of input inside a request means the client gave up on it.
+        if (responseOwed()) {
+            clientHalfClosed();
+        } else {
+            onDisconnected();
+        }
+        break;
+    case SocketInput::Fill::Failed:
+        onDisconnected();
+        break;
+    }
+}
 
 void ClientConnection::onReadyRead()
 {
@@ -86,7 +124,7 @@ void ClientConnection::onReadyRead()
         break;
     case State::Closing:
         // The answer is final; what the client still sends is not read.
-        m_socket->skip(m_socket->bytesAvailable());
+        m_input.discardAll();
         break;
     default:
         // Waiting for a token or a connection: the bytes stay buffered (bounded), TCP holds the rest.
@@ -160,7 +198,7 @@ void ClientConnection::processInput()
             // Local replies to pipelined requests pile up unread: stop reading until onBytesWritten().
             return;
         }
-        BodyRelay::readAvailable(*m_socket, m_in, limit);
+        BodyRelay::readAvailable(m_input, m_in, limit);
         if (m_in.isEmpty()) {
             return;
         }
@@ -226,7 +264,7 @@ void ClientConnection::handleHead()
 
 void ClientConnection::bufferRequestBody()
 {
-    m_body.readAhead(*m_socket);
+    m_body.readAhead(m_input);
     if (m_request.expectContinue() || m_body.buffered()) {
         acquireToken();
     }
@@ -343,7 +381,7 @@ void ClientConnection::pumpRequestBody()
     if (m_state != State::Exchanging || !m_upstream.forwarding() || m_body.done() || sink == nullptr) {
         return;
     }
-    const auto moved = m_body.relay(*m_socket, *sink);
+    const auto moved = m_body.relay(m_input, *sink);
     if (!moved) {
         failRequest(Failure::BadChunkedRequestBody, QStringLiteral("the chunked request body is malformed"));
         return;
@@ -416,8 +454,8 @@ void ClientConnection::startNextRequest()
 {
     m_routeIndex = -1;
     m_upstream.clear();
-    // Freed, not kept: the next read hands over the socket's own 16 KiB chunk (readAvailable), and
-    // 10,000 idle keep-alive clients must not hold one each.
+    // Freed, not kept: the next read hands over what arrived without a copy (readAvailable), and
+    // 10,000 idle keep-alive clients must not hold a buffer each.
     if (m_in.isEmpty()) {
         m_in = QByteArray();
     }
@@ -432,7 +470,7 @@ void ClientConnection::startNextRequest()
         }
     }
     // A client that half-closed sends no further request once what it sent is answered.
-    if (draining || (m_clientHalfClosed && m_in.isEmpty() && m_socket->bytesAvailable() == 0)) {
+    if (draining || (m_clientHalfClosed && m_in.isEmpty() && m_input.available() == 0)) {
         closeAfterFlush();
         return;
     }
@@ -440,7 +478,7 @@ void ClientConnection::startNextRequest()
     setState(State::Idle);
     setDeadline(Deadline::ClientIdle, m_worker.options().limits.clientIdleTimeout);
     // Within processInput() its loop picks up pipelined bytes; otherwise look at them now.
-    if (!wasInHead && (!m_in.isEmpty() || m_socket->bytesAvailable() > 0)) {
+    if (!wasInHead && (!m_in.isEmpty() || m_input.available() > 0)) {
         processInput();
     }
 }
@@ -537,6 +575,7 @@ void ClientConnection::closeNow()
     m_upstream.release(false);
     setState(State::Closed);
     m_deadlineKind = Deadline::None;
+    m_input.stopReading();
     m_socket->abort();
     m_worker.connectionClosed(this);
 }
@@ -560,7 +599,7 @@ qintptr ClientConnection::detachIdleSocket()
 #ifdef Q_OS_UNIX
     // A TLS session lives in this process's QSslSocket, not in the descriptor: such a connection is
     // closed when idle instead, and the client reconnects.
-    if (m_tlsClient || m_state != State::Idle || !m_in.isEmpty() || m_socket->bytesAvailable() > 0 ||
+    if (m_tlsClient || m_state != State::Idle || !m_in.isEmpty() || m_input.available() > 0 ||
         m_socket->bytesToWrite() > 0) {
         return -1;
     }

@@ -11,6 +11,7 @@
 #include "proxy/LocalReply.h"
 #include "proxy/ProxyCounters.h"
 #include "proxy/RequestBody.h"
+#include "proxy/SocketInput.h"
 #include "proxy/UpstreamExchange.h"
 
 #include <QByteArray>
@@ -84,6 +85,9 @@ private:
     [[nodiscard]] bool requestBodyDone() const override { return m_body.done(); }
     [[nodiscard]] bool closesAfterResponse() const override;
 
+    // Direct reads (SocketInput): the socket's read notifier fired; Qt does not see it.
+    bool eventFilter(QObject *watched, QEvent *event) override;
+    void onReadable();
     void onReadyRead();
     void onBytesWritten();
     void onDisconnected();
@@ -129,6 +133,7 @@ private:
 
     ProxyWorker &m_worker;
     QTcpSocket *m_socket;
+    SocketInput m_input;
     QByteArray m_peerAddress;
     State m_state = State::Idle;
     Deadline m_deadlineKind = Deadline::None;
@@ -145,7 +150,7 @@ private:
     qsizetype m_fixedRoute = -1;
     bool m_tlsClient = false;        // the listener speaks TLS
     ImmediateWriter m_clientOut;     // every write to the client
-    bool m_clientHalfClosed = false; // the client sent all it will send (HalfCloseWatch)
+    bool m_clientHalfClosed = false; // the client sent all it will send
     bool m_peerChecked = false;
     AdmissionContext m_admission;
 

@@ -2,8 +2,7 @@
 
 #include "proxy/DeadlineExpiry.h"
 #include "proxy/ProxyOptions.h"
-
-#include <QIODevice>
+#include "proxy/SocketInput.h"
 
 namespace aap::proxy {
 
@@ -32,7 +31,7 @@ void RequestBody::begin(const http::RequestHead &request)
     }
 }
 
-void RequestBody::readAhead(QIODevice &client)
+void RequestBody::readAhead(SocketInput &client)
 {
     BodyRelay::readAvailable(client, m_in, kBodyBufferBytes);
 }
@@ -77,7 +76,7 @@ std::optional<QString> RequestBody::tooSlow(Time now, bool targetHoldsBody)
                                        m_options);
 }
 
-Expected<BodyRelay::Progress, http::HttpError> RequestBody::relay(QIODevice &client,
+Expected<BodyRelay::Progress, http::HttpError> RequestBody::relay(SocketInput &client,
                                                                   ImmediateWriter &upstream)
 {
     auto moved = m_relay.move(&client, upstream);

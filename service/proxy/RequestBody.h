@@ -11,11 +11,10 @@
 
 #include <optional>
 
-class QIODevice;
-
 namespace aap::proxy {
 
 struct ProxyOptions;
+class SocketInput;
 
 // The client's request body from its head to its last byte: read ahead into the connection's input
 // buffer before an upstream connection is taken (so a client that trickles it holds none), paced
@@ -31,7 +30,7 @@ public:
     void begin(const http::RequestHead &request);
     [[nodiscard]] bool done() const { return m_done; }
     // Reads ahead from the client, up to a buffer's worth.
-    void readAhead(QIODevice &client);
+    void readAhead(SocketInput &client);
     // The whole body (or a malformed one, which the relay answers with 400), or a buffer's worth, is
     // in the input buffer.
     [[nodiscard]] bool buffered();
@@ -42,7 +41,7 @@ public:
     [[nodiscard]] std::optional<QString> tooSlow(Time now, bool targetHoldsBody);
     // Relays what the client sent on to the target, without trailers: they could carry fields the
     // proxy must control (Authorization) or that the removed Trailer field no longer declares.
-    Expected<BodyRelay::Progress, http::HttpError> relay(QIODevice &client, ImmediateWriter &upstream);
+    Expected<BodyRelay::Progress, http::HttpError> relay(SocketInput &client, ImmediateWriter &upstream);
 
 private:
     // Body bytes received: relayed, plus buffered in the input buffer.

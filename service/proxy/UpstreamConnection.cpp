@@ -4,7 +4,9 @@
 #include "log/Logging.h"
 #include "proxy/UpstreamPool.h"
 
+#include <QEvent>
 #include <QNetworkProxy>
+#include <QSocketNotifier>
 #include <QSslConfiguration>
 #include <QSslSocket>
 #include <QTcpSocket>
@@ -36,6 +38,26 @@ UpstreamConnection::UpstreamConnection(UpstreamPool &pool, bool tls, QObject *pa
     connect(m_socket, &QAbstractSocket::bytesWritten, this, &UpstreamConnection::onBytesWritten);
     connect(m_socket, &QAbstractSocket::errorOccurred, this, &UpstreamConnection::onError);
     connect(m_socket, &QAbstractSocket::disconnected, this, &UpstreamConnection::onDisconnected);
+}
+
+bool UpstreamConnection::eventFilter(QObject *watched, QEvent *event)
+{
+    if (event->type() != QEvent::SockAct) {
+        return QObject::eventFilter(watched, event);
+    }
+    switch (m_in->fill()) {
+    case SocketInput::Fill::Data:
+        onReadyRead();
+        break;
+    case SocketInput::Fill::Nothing:
+        break;
+    case SocketInput::Fill::End:
+    case SocketInput::Fill::Failed:
+        // What arrived before stays in input() for the exchange (a close-delimited body).
+        onDisconnected();
+        break;
+    }
+    return true;
 }
 
 void UpstreamConnection::onTlsErrors(const QList<QSslError> &errors)
@@ -103,7 +125,9 @@ void UpstreamConnection::connectTo(const QString &host, quint16 port,
 {
     m_socket->setProxy(proxy);
     // Through an HTTP proxy Qt's socket engine tunnels the bytes itself: no direct writes there.
-    m_out.emplace(*m_socket, !m_tls && proxy.type() == QNetworkProxy::NoProxy);
+    m_plainText = !m_tls && proxy.type() == QNetworkProxy::NoProxy;
+    m_out.emplace(*m_socket, m_plainText);
+    m_in.emplace(*m_socket);
     if (m_tls) {
         m_ssl->setSslConfiguration(tlsConfiguration);
         // The host name is both the SNI value and the name the certificate must carry.
@@ -116,7 +140,7 @@ void UpstreamConnection::connectTo(const QString &host, quint16 port,
 bool UpstreamConnection::isReusable() const
 {
     return m_ready && !m_discarded && m_socket->state() == QAbstractSocket::ConnectedState &&
-           m_socket->bytesAvailable() == 0;
+           m_in->available() == 0;
 }
 
 void UpstreamConnection::discard()
@@ -126,6 +150,7 @@ void UpstreamConnection::discard()
     }
     m_discarded = true;
     m_handler = nullptr;
+    m_in->stopReading();
     m_socket->abort();
     deleteLater();
 }
@@ -138,6 +163,12 @@ void UpstreamConnection::onReady()
     m_ready = true;
     // Small heads and bodies go out at once; the proxy batches writes itself.
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    if (m_plainText) {
+        if (QSocketNotifier *notifier =
+                m_in->readDirectly(*qobject_cast<QTcpSocket *>(m_socket), kReadBufferBytes)) {
+            notifier->installEventFilter(this);
+        }
+    }
     if (m_handler != nullptr) {
         m_handler->upstreamReady(this);
     }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "proxy/ImmediateWriter.h"
+#include "proxy/SocketInput.h"
 #include "proxy/UpstreamHandler.h"
 
 #include <QAbstractSocket>
@@ -35,6 +36,8 @@ public:
     [[nodiscard]] QAbstractSocket *socket() const { return m_socket; }
     // Every write to the target; valid once connectTo() was called.
     [[nodiscard]] ImmediateWriter &out() { return *m_out; }
+    // What the target sent; valid once connectTo() was called.
+    [[nodiscard]] SocketInput &input() { return *m_in; }
     [[nodiscard]] bool isReady() const { return m_ready; }
     // Usable for another request: connected, nothing unread, not failed.
     [[nodiscard]] bool isReusable() const;
@@ -50,6 +53,8 @@ public:
     bool reused = false; // served an earlier exchange
 
 private:
+    // Direct reads (SocketInput): the socket's read notifier fired; Qt does not see it.
+    bool eventFilter(QObject *watched, QEvent *event) override;
     void onReady();
     void onTlsErrors(const QList<QSslError> &errors);
     void onTcpConnected();
@@ -63,8 +68,10 @@ private:
     QAbstractSocket *m_socket = nullptr;
     QSslSocket *m_ssl = nullptr; // the same socket when the target is https
     std::optional<ImmediateWriter> m_out;
+    std::optional<SocketInput> m_in;
     UpstreamHandler *m_handler = nullptr;
     bool m_tls = false;
+    bool m_plainText = false; // neither TLS nor an HTTP proxy: the descriptor may be used directly
     bool m_ready = false;
     bool m_discarded = false;
     bool m_tlsFailed = false;

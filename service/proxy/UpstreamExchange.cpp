@@ -6,6 +6,7 @@
 #include "proxy/ExchangeRecorder.h"
 #include "proxy/LocalReply.h"
 #include "proxy/ProxyWorker.h"
+#include "proxy/SocketInput.h"
 #include "proxy/UpstreamConnection.h"
 #include "proxy/UpstreamPool.h"
 
@@ -66,6 +67,11 @@ QAbstractSocket *UpstreamExchange::socket() const
 ImmediateWriter *UpstreamExchange::writer() const
 {
     return m_upstream != nullptr ? &m_upstream->out() : nullptr;
+}
+
+SocketInput *UpstreamExchange::input() const
+{
+    return m_upstream != nullptr ? &m_upstream->input() : nullptr;
 }
 
 bool UpstreamExchange::reusableAfterResponse() const
@@ -187,7 +193,7 @@ void UpstreamExchange::handleResponseHead()
     const qint64 limit = headBufferBytes(m_worker.options().limits);
     while (m_phase == Phase::Forwarding && !m_responseHeadRelayed) {
         if (m_upstream != nullptr) {
-            BodyRelay::readAvailable(*m_upstream->socket(), m_upIn, limit);
+            BodyRelay::readAvailable(m_upstream->input(), m_upIn, limit);
         }
         if (m_upIn.isEmpty()) {
             return;
@@ -278,7 +284,7 @@ void UpstreamExchange::pumpResponseBody()
     if (m_phase != Phase::Forwarding || !m_responseHeadRelayed) {
         return;
     }
-    const auto moved = m_responseBody.move(socket(), m_downstream);
+    const auto moved = m_responseBody.move(input(), m_downstream);
     if (!moved) {
         m_worker.counters().count(ProxyErrorKind::UpstreamBodyAborted);
         qCWarning(lcUpstream).noquote()
@@ -327,10 +333,10 @@ void UpstreamExchange::upstreamFailed(UpstreamFailure failure)
         return;
     }
     // What arrived before the close is still valid (a close-delimited body, a last chunk).
-    QAbstractSocket *upstream = m_upstream->socket();
-    if (upstream->bytesAvailable() > 0) {
+    SocketInput &upstream = m_upstream->input();
+    if (upstream.available() > 0) {
         m_responseStarted = true;
-        m_upIn.append(upstream->readAll());
+        m_upIn.append(upstream.take(upstream.available()));
     }
     m_upstreamEof = true;
     release(false);

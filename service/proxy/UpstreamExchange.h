@@ -20,6 +20,7 @@ class QTcpSocket;
 namespace aap::proxy {
 
 class ProxyWorker;
+class SocketInput;
 class UpstreamPool;
 struct ExchangeState;
 
@@ -87,6 +88,8 @@ public:
     [[nodiscard]] QAbstractSocket *socket() const;
     // Writes to the target; null without a connection.
     [[nodiscard]] ImmediateWriter *writer() const;
+    // What the target sent; null without a connection.
+    [[nodiscard]] SocketInput *input() const;
     [[nodiscard]] int status() const { return m_response.status(); }
     // The connection may serve another request once this response is relayed.
     [[nodiscard]] bool reusableAfterResponse() const;

@@ -1,5 +1,6 @@
 #include "proxy/BodyRelay.h"
 #include "proxy/ImmediateWriter.h"
+#include "proxy/SocketInput.h"
 
 #include <QBuffer>
 #include <QElapsedTimer>
@@ -14,6 +15,7 @@ using aap::http::BodyFraming;
 using aap::http::HttpError;
 using aap::proxy::BodyRelay;
 using aap::proxy::ImmediateWriter;
+using aap::proxy::SocketInput;
 using Output = BodyRelay::Output;
 
 Q_DECLARE_METATYPE(BodyFraming)
@@ -100,7 +102,8 @@ private Q_SLOTS:
         relay.start(framing, length, output);
         m_pending = pending;
         const auto device = sourceOf(source);
-        const auto moved = relay.move(device.get(), m_sinkOut);
+        SocketInput input(*device);
+        const auto moved = relay.move(&input, m_sinkOut);
         QVERIFY(moved.has_value());
         QCOMPARE(m_sinkBytes, written);
         QCOMPARE(moved->done, done);
@@ -114,8 +117,9 @@ private Q_SLOTS:
         BodyRelay relay(m_pending, m_scratch, {});
         relay.start(BodyFraming::Chunked, 0, Output::Raw);
         const auto device = sourceOf("zz\r\n");
+        SocketInput input(*device);
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("bad chunked body")));
-        const auto moved = relay.move(device.get(), m_sinkOut);
+        const auto moved = relay.move(&input, m_sinkOut);
         QVERIFY(!moved.has_value());
         QCOMPARE(moved.error(), HttpError::BadChunk);
     }
@@ -153,13 +157,14 @@ private Q_SLOTS:
     {
         QByteArray buffer = "ab";
         const auto device = sourceOf("cdefgh");
-        QVERIFY(BodyRelay::readAvailable(*device, buffer, 5));
+        SocketInput input(*device);
+        QVERIFY(BodyRelay::readAvailable(input, buffer, 5));
         QCOMPARE(buffer, QByteArray("abcde"));
-        QVERIFY(!BodyRelay::readAvailable(*device, buffer, 5));
+        QVERIFY(!BodyRelay::readAvailable(input, buffer, 5));
         buffer.clear();
-        QVERIFY(BodyRelay::readAvailable(*device, buffer, 100));
+        QVERIFY(BodyRelay::readAvailable(input, buffer, 100));
         QCOMPARE(buffer, QByteArray("fgh"));
-        QVERIFY(!BodyRelay::readAvailable(*device, buffer, 100));
+        QVERIFY(!BodyRelay::readAvailable(input, buffer, 100));
     }
 
     void chunkedPrefix()
@@ -188,6 +193,7 @@ private Q_SLOTS:
         std::unique_ptr<QTcpSocket> receiver(server.nextPendingConnection());
         QTRY_COMPARE(relayOut.state(), QAbstractSocket::ConnectedState);
         ImmediateWriter relayWriter(relayOut, true);
+        SocketInput relayInput(*relayIn);
 
         QByteArray body(qsizetype{3} * BodyRelay::kHighWaterBytes, Qt::Uninitialized);
         for (qsizetype i = 0; i < body.size(); ++i) {
@@ -206,7 +212,7 @@ private Q_SLOTS:
         timer.start();
         while (!done && timer.elapsed() < 20000) {
             QTest::qWait(1);
-            const auto moved = relay.move(relayIn.get(), relayWriter);
+            const auto moved = relay.move(&relayInput, relayWriter);
             QVERIFY(moved.has_value());
             // Reading pauses at the high-water mark; one read-ahead's worth may land on top of it.
             QVERIFY(relayOut.bytesToWrite() < BodyRelay::kHighWaterBytes + readAhead);
