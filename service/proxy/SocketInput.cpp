@@ -19,11 +19,15 @@ namespace aap::proxy {
 
 namespace {
 
-// Never held between calls (fill() keeps a copy of what arrived), so one per thread serves every
-// connection on it.
+constexpr qsizetype kReceiveBytes = qsizetype{64} * 1024;
+// Up to this size what arrived is copied out of the receive buffer (small heads and bodies: a
+// right-sized copy, nothing held while idle); above it the buffer itself is handed over and
+// replaced, so large bodies are never copied.
+constexpr qsizetype kCopyAtMost = qsizetype{4} * 1024;
+
+// One per thread: fill() copies or takes what arrived before it returns, so no connection holds it.
 QByteArray &receiveBuffer()
 {
-    constexpr qsizetype kReceiveBytes = qsizetype{64} * 1024;
     thread_local QByteArray buffer(kReceiveBytes, Qt::Uninitialized);
     return buffer;
 }
@@ -80,10 +84,13 @@ SocketInput::Fill SocketInput::fill()
     } while (got < 0 && errno == EINTR);
     if (got > 0) {
         const QByteArrayView arrived(received.constData(), got);
-        if (m_buffer.isEmpty()) {
+        if (!m_buffer.isEmpty()) {
+            m_buffer.append(arrived);
+        } else if (got <= kCopyAtMost) {
             m_buffer = arrived.toByteArray();
         } else {
-            m_buffer.append(arrived);
+            m_buffer = std::exchange(received, QByteArray(kReceiveBytes, Qt::Uninitialized));
+            m_buffer.resize(got);
         }
         return Fill::Data;
     }
