@@ -13,6 +13,8 @@
 #                                   CG_LABEL, when set, names its callgrind and log files; CG_ARGS (array)
 #                                   adds valgrind options (--separate-threads=yes: one file per thread,
 #                                   callgrind.NAME.out-NN).
+#   worker_thread FILE              the suffix (NN) of the per-thread profile that ran the proxy's worker
+#   thread_ir FILE-NN               the instructions of one per-thread profile
 
 log() { printf '[%s] %s\n' "${BENCH_TAG:-bench}" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -92,4 +94,18 @@ bench_cg_measure() {  # no subshell, so a failure still stops valgrind via the E
   timeout 600 curl -s -o /dev/null --max-time 10 "http://127.0.0.1:$port${REQ_PATH:-/}?r=[1-$n]" || die "requests failed"
   stop_pid "$vp" "${STOP_SIGNAL:-TERM}"
   MEASURED=$(awk '/Collected :/{print $NF}' "$WORK_DIR/logs/cg-$name.log" | tail -n 1)
+}
+
+# Instructions of one thread's profile (callgrind --separate-threads=yes).
+thread_ir() { awk '/^(summary|totals):/ { print $2; exit }' "$1"; }
+
+# The proxy worker's thread (WORKER_THREADS=1): the one that ran ClientConnection. Its suffix (-02 ...)
+# is printed. The other threads are the main thread (start-up, the acceptor) and, with export on, the
+# exporter and gRPC's threads, whose work follows the clock (export periods, reconnects) and the spans
+# it drains, not the data path: under callgrind's slowdown it would look like a per-request cost it is not.
+worker_thread() {
+  local f
+  for f in "$1"-*; do
+    grep -q 'ClientConnection::processInput' "$f" && { printf '%s' "${f##*-}"; return; }
+  done
 }

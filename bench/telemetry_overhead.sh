@@ -101,20 +101,6 @@ recorder_ir() {
   done | paste -sd' ' | awk -v n=$(( N2 - N1 )) '{ printf "%d", ($2 - $1) / n }'
 }
 
-# Instructions of one thread's profile (callgrind --separate-threads=yes).
-thread_ir() { awk '/^(summary|totals):/ { print $2; exit }' "$1"; }
-
-# The proxy worker's thread (WORKER_THREADS=1): the one that ran ClientConnection. Its suffix (-02 ...)
-# is printed. The other threads are the main thread (start-up, the acceptor) and, with export on, the
-# exporter and gRPC's threads, whose work follows the clock (export periods, reconnects) and the spans
-# it drains, not the data path: under callgrind's slowdown it would look like a per-request cost it is not.
-worker_thread() {
-  local f
-  for f in "$1"-*; do
-    grep -q 'ClientConnection::processInput' "$f" && { printf '%s' "${f##*-}"; return; }
-  done
-}
-
 # Event-loop wake-ups per request vary a little with timing (how a response and the next request
 # meet in one poll), so each configuration runs CG_ROUNDS times, interleaved, and the median counts.
 # Counted per thread: "worker" is the data path's own cost, the measure; "all" adds every

@@ -34,11 +34,8 @@ constexpr qint64 kClientReadBufferBytes = qint64{64} * 1024;
 } // namespace
 
 ClientConnection::ClientConnection(ProxyWorker &worker, QTcpSocket *socket, qsizetype fixedRoute)
-    : m_worker(worker), m_socket(socket), m_input(*socket),
-      m_requestParser(httpLimits(worker.options().limits)), m_body(m_in, worker.scratch(), worker.options()),
-      m_fixedRoute(fixedRoute), m_tlsClient(qobject_cast<QSslSocket *>(socket) != nullptr),
-      m_clientOut(*socket, !m_tlsClient),
-      m_upstream(worker, *this, m_clientOut, m_request, m_exchange, m_out, m_peerAddress)
+    : m_worker(worker), m_socket(socket), m_input(*socket), m_fixedRoute(fixedRoute),
+      m_tlsClient(qobject_cast<QSslSocket *>(socket) != nullptr), m_clientOut(*socket, !m_tlsClient)
 {
     m_socket->setParent(this);
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
@@ -135,7 +132,7 @@ void ClientConnection::onReadyRead()
 void ClientConnection::onBytesWritten()
 {
     if (m_state == State::Exchanging) {
-        m_upstream.pumpResponseBody();
+        upstream().pumpResponseBody();
     } else if (m_state == State::Idle || m_state == State::ReadingHead) {
         // Pipelined requests paused while local replies waited for the client to read them.
         processInput();
@@ -151,9 +148,9 @@ void ClientConnection::onDisconnected()
         m_worker.counters().count(ProxyErrorKind::ClientAborted);
         qCWarning(lcProxy).noquote() << "client disconnected during an exchange"
                                      << LogField::kv("route", m_worker.route(m_routeIndex).name)
-                                     << LogField::kv("request_body_complete", m_body.done() ? "yes" : "no")
+                                     << LogField::kv("request_body_complete", body().done() ? "yes" : "no")
                                      << LogField::kv("response_started",
-                                                     m_upstream.responseHeadRelayed() ? "yes" : "no");
+                                                     upstream().responseHeadRelayed() ? "yes" : "no");
     } else if (m_state == State::ReadingHead) {
         qCInfo(lcProxy).noquote() << "client disconnected inside a request head"
                                   << LogField::kv("peer", m_peerAddress);
@@ -167,7 +164,7 @@ bool ClientConnection::responseOwed() const
     case State::WaitingToken:
         return true;
     case State::Exchanging:
-        return !m_upstream.forwarding() || m_body.done();
+        return !upstream().forwarding() || body().done();
     case State::ReadingHead:
     case State::BufferingBody:
     case State::Closed:
@@ -202,11 +199,17 @@ void ClientConnection::processInput()
         if (m_in.isEmpty()) {
             return;
         }
+        if (!m_requestState) {
+            // The exchange calls back through the private Client base, which only this class can name.
+            auto &client = static_cast<UpstreamExchange::Client &>(*this);
+            m_requestState =
+                std::make_unique<RequestState>(m_worker, client, m_clientOut, m_in, m_out, m_peerAddress);
+        }
         if (m_state == State::Idle) {
             setState(State::ReadingHead);
             setDeadline(Deadline::ClientHeader, m_worker.options().limits.headerTimeout);
         }
-        const http::ParseResult result = m_requestParser.parse(m_in, m_request);
+        const http::ParseResult result = m_requestState->parser.parse(m_in, request());
         if (result.status == http::ParseStatus::Incomplete) {
             return;
         }
@@ -226,12 +229,12 @@ void ClientConnection::processInput()
 
 void ClientConnection::handleHead()
 {
-    m_upstream.begin();
-    m_closeAfterResponse = !m_request.keepAlive() || m_drainRequested || m_worker.isDraining();
-    m_body.begin(m_request);
+    upstream().begin();
+    m_closeAfterResponse = !request().keepAlive() || m_drainRequested || m_worker.isDraining();
+    body().begin(request());
 
     checkPeerOnce();
-    const auto decision = Admission::decide(m_request, m_admission);
+    const auto decision = Admission::decide(request(), m_admission);
     if (const auto *local = std::get_if<Admission::Local>(&decision)) {
         answerLocally(local->endpoint);
         return;
@@ -241,7 +244,7 @@ void ClientConnection::handleHead()
         return;
     }
     m_worker.counters().requests.add();
-    m_worker.recorder().begin(m_exchange, m_request);
+    m_worker.recorder().begin(m_requestState->exchange, request());
     if (const auto *refused = std::get_if<Admission::Refused>(&decision)) {
         failRequest(refused->failure, refused->message);
         return;
@@ -249,13 +252,13 @@ void ClientConnection::handleHead()
     const auto *forward = std::get_if<Admission::Forward>(&decision);
     Expects(forward != nullptr);
     m_routeIndex = forward->route;
-    if (m_body.done()) {
+    if (body().done()) {
         acquireToken();
         return;
     }
     // A client that asked for 100 Continue sends its body only after it: the clock starts then.
-    if (!m_request.expectContinue()) {
-        m_body.startClock(m_worker.clock().steadyNow());
+    if (!request().expectContinue()) {
+        body().startClock(m_worker.clock().steadyNow());
     }
     setState(State::BufferingBody);
     m_deadlineKind = Deadline::None;
@@ -264,20 +267,23 @@ void ClientConnection::handleHead()
 
 void ClientConnection::bufferRequestBody()
 {
-    m_body.readAhead(m_input);
-    if (m_request.expectContinue() || m_body.buffered()) {
+    body().readAhead(m_input);
+    if (request().expectContinue() || body().buffered()) {
         acquireToken();
     }
 }
 
 bool ClientConnection::checkBodyRate(SteadyTime now)
 {
-    const bool forwarding = m_state == State::Exchanging && m_upstream.forwarding();
-    if (m_upstream.responseHeadRelayed() || (m_state != State::BufferingBody && !forwarding)) {
+    if (!m_requestState) {
         return false;
     }
-    const auto message = m_body.tooSlow(now, forwarding && m_upstream.socket() != nullptr &&
-                                                 m_upstream.socket()->bytesToWrite() > 0);
+    const bool forwarding = m_state == State::Exchanging && upstream().forwarding();
+    if (upstream().responseHeadRelayed() || (m_state != State::BufferingBody && !forwarding)) {
+        return false;
+    }
+    const auto message = body().tooSlow(now, forwarding && upstream().socket() != nullptr &&
+                                                 upstream().socket()->bytesToWrite() > 0);
     if (!message) {
         return false;
     }
@@ -322,7 +328,7 @@ void ClientConnection::answerLocally(Admission::LocalEndpoint endpoint)
 {
     m_worker.counters().localReplies.add();
     // A body sent to a local endpoint is not read: close afterwards instead.
-    const bool close = m_closeAfterResponse || !m_body.done();
+    const bool close = m_closeAfterResponse || !body().done();
     m_out.resize(0);
     if (endpoint == Admission::LocalEndpoint::Health) {
         LocalReply::appendJson(m_out, 200, R"({"status":"ok"})", replyConnection(close));
@@ -337,7 +343,7 @@ void ClientConnection::answerLocally(Admission::LocalEndpoint endpoint)
         }
         LocalReply::appendJson(m_out, answer.ready ? 200 : 503, answer.body, replyConnection(close));
     }
-    if (m_request.isHead()) {
+    if (request().isHead()) {
         m_out.truncate(m_out.indexOf("\r\n\r\n") + 4);
     }
     sendReply(close);
@@ -348,7 +354,7 @@ void ClientConnection::acquireToken()
     auto &route = m_worker.route(m_routeIndex);
     if (route.reader.current(m_worker.clock().now()) != nullptr) {
         setState(State::Exchanging);
-        m_upstream.start(m_routeIndex);
+        upstream().start(m_routeIndex);
         return;
     }
     if (route.store->hasEverPublished()) {
@@ -377,20 +383,20 @@ void ClientConnection::tokenChanged(qsizetype routeIndex)
 
 void ClientConnection::pumpRequestBody()
 {
-    ImmediateWriter *sink = m_upstream.writer();
-    if (m_state != State::Exchanging || !m_upstream.forwarding() || m_body.done() || sink == nullptr) {
+    ImmediateWriter *sink = upstream().writer();
+    if (m_state != State::Exchanging || !upstream().forwarding() || body().done() || sink == nullptr) {
         return;
     }
-    const auto moved = m_body.relay(m_input, *sink);
+    const auto moved = body().relay(m_input, *sink);
     if (!moved) {
         failRequest(Failure::BadChunkedRequestBody, QStringLiteral("the chunked request body is malformed"));
         return;
     }
     m_worker.counters().notePendingWrite(sink->device().bytesToWrite());
     if (moved->bytes > 0) {
-        m_exchange.bytesIn += static_cast<std::uint64_t>(moved->bytes);
-        m_upstream.noteBodyBytesSent();
-        if (!m_upstream.responseHeadRelayed()) {
+        m_requestState->exchange.bytesIn += static_cast<std::uint64_t>(moved->bytes);
+        upstream().noteBodyBytesSent();
+        if (!upstream().responseHeadRelayed()) {
             setDeadline(Deadline::BodyIdle, m_worker.options().upstream.idleBodyTimeout);
         }
     }
@@ -401,8 +407,8 @@ void ClientConnection::pumpRequestBody()
 
 void ClientConnection::requestBodyFinished()
 {
-    m_upstream.endBodyStream();
-    if (!m_upstream.responseHeadRelayed()) {
+    upstream().endBodyStream();
+    if (!upstream().responseHeadRelayed()) {
         setDeadline(Deadline::ResponseHead, m_worker.options().upstream.responseHeadersTimeout);
     }
 }
@@ -429,21 +435,21 @@ void ClientConnection::exchangeDeadline(Deadline deadline, std::chrono::millisec
 
 void ClientConnection::continueSent()
 {
-    m_body.startClock(m_worker.clock().steadyNow());
+    body().startClock(m_worker.clock().steadyNow());
 }
 
 bool ClientConnection::closesAfterResponse() const
 {
-    return m_closeAfterResponse || !m_body.done() || m_worker.isDraining();
+    return m_closeAfterResponse || !body().done() || m_worker.isDraining();
 }
 
 // ---- end of an exchange ------------------------------------------------------------------------
 
 void ClientConnection::finishExchange(bool upstreamReusable)
 {
-    recordExchange(m_upstream.status(), {});
-    m_upstream.release(upstreamReusable && m_upstream.reusableAfterResponse() && m_body.done());
-    if (m_closeAfterResponse || m_upstream.closesClient() || !m_body.done()) {
+    recordExchange(upstream().status(), {});
+    upstream().release(upstreamReusable && upstream().reusableAfterResponse() && body().done());
+    if (m_closeAfterResponse || upstream().closesClient() || !body().done()) {
         closeAfterFlush();
         return;
     }
@@ -453,7 +459,7 @@ void ClientConnection::finishExchange(bool upstreamReusable)
 void ClientConnection::startNextRequest()
 {
     m_routeIndex = -1;
-    m_upstream.clear();
+    upstream().clear();
     // Freed, not kept: the next read hands over what arrived without a copy (readAvailable), and
     // 10,000 idle keep-alive clients must not hold a buffer each.
     if (m_in.isEmpty()) {
@@ -491,7 +497,7 @@ void ClientConnection::failRequest(Failure failure, const QString &message)
 void ClientConnection::failRequest(const FailureSpec &failure, const QString &message)
 {
     m_worker.counters().count(failure.kind);
-    recordExchange(m_upstream.responseHeadRelayed() ? 0 : failure.status, failure.code);
+    recordExchange(upstream().responseHeadRelayed() ? 0 : failure.status, failure.code);
     if (const auto suppressed = m_worker.requestFailedLog().admit()) {
         qCWarning(lcProxy).noquote() << "request failed" << LogField::kv("status", failure.status)
                                      << LogField::kv("code", failure.code.toByteArray())
@@ -501,8 +507,8 @@ void ClientConnection::failRequest(const FailureSpec &failure, const QString &me
                                      << LogField::kv("message", message)
                                      << LogField::kv("suppressed", *suppressed);
     }
-    m_upstream.release(false);
-    if (m_upstream.responseHeadRelayed()) {
+    upstream().release(false);
+    if (upstream().responseHeadRelayed()) {
         closeNow();
         return;
     }
@@ -512,7 +518,7 @@ void ClientConnection::failRequest(const FailureSpec &failure, const QString &me
 void ClientConnection::replyError(int status, QByteArrayView code, const QString &message,
                                   QByteArrayView extraFields)
 {
-    const bool close = !m_body.done() || m_closeAfterResponse || m_drainRequested || m_worker.isDraining();
+    const bool close = !body().done() || m_closeAfterResponse || m_drainRequested || m_worker.isDraining();
     m_out.resize(0);
     LocalReply::appendError(m_out, status, code, message.toUtf8(), replyConnection(close), extraFields);
     sendReply(close);
@@ -531,7 +537,11 @@ void ClientConnection::sendReply(bool close)
 
 void ClientConnection::recordExchange(int status, QByteArrayView errorType)
 {
-    m_worker.recorder().finish(m_exchange, m_request, m_routeIndex, status, m_peerAddress, errorType);
+    if (!m_requestState) {
+        return;
+    }
+    m_worker.recorder().finish(m_requestState->exchange, request(), m_routeIndex, status, m_peerAddress,
+                               errorType);
 }
 
 LocalReply::Connection ClientConnection::replyConnection(bool close) const
@@ -539,15 +549,15 @@ LocalReply::Connection ClientConnection::replyConnection(bool close) const
     if (close) {
         return LocalReply::Connection::Close;
     }
-    // The connection stays open only after a parsed request, so m_request is the one answered.
-    return m_request.minorVersion() == 0 ? LocalReply::Connection::PersistentAnnounce
+    // The connection stays open only after a parsed request, so request() is the one answered.
+    return request().minorVersion() == 0 ? LocalReply::Connection::PersistentAnnounce
                                          : LocalReply::Connection::Persistent;
 }
 
 void ClientConnection::setState(State state)
 {
     if (m_state == State::Exchanging && state != State::Exchanging) {
-        m_upstream.leave();
+        upstream().leave();
     }
     m_state = state;
 }
@@ -572,8 +582,12 @@ void ClientConnection::closeNow()
         return;
     }
     recordExchange(0, "connection_closed");
-    m_upstream.release(false);
+    if (m_requestState) {
+        // Before leaving Exchanging, so a wait queued in the pool is cancelled.
+        upstream().release(false);
+    }
     setState(State::Closed);
+    m_requestState.reset();
     m_deadlineKind = Deadline::None;
     m_input.stopReading();
     m_socket->abort();
@@ -619,7 +633,7 @@ qintptr ClientConnection::detachIdleSocket()
 void ClientConnection::abortNow()
 {
     if (m_state == State::WaitingToken || m_state == State::BufferingBody ||
-        (m_state == State::Exchanging && !m_upstream.forwarding())) {
+        (m_state == State::Exchanging && !upstream().forwarding())) {
         // Nothing reached the target yet, so the client may safely send it again elsewhere.
         m_closeAfterResponse = true;
         failRequest(Failure::ShuttingDown,
@@ -643,7 +657,7 @@ void ClientConnection::releaseIdleBuffers()
 {
     // Kept while requests follow each other (no allocation per request), given back once the
     // connection sat idle for a sweep.
-    m_upstream.releaseIdleBuffers();
+    m_requestState.reset();
     if (m_out.capacity() != 0) {
         m_out = QByteArray();
     }
@@ -663,10 +677,14 @@ void ClientConnection::checkDeadline(SteadyTime now)
         facts.routeName = QString::fromUtf8(m_worker.route(m_routeIndex).name);
         facts.targetHost = m_worker.route(m_routeIndex).pool->host();
     }
-    facts.upstreamAssigned = m_upstream.socket() != nullptr;
-    facts.responseHeadRelayed = m_upstream.responseHeadRelayed();
-    facts.requestBodyDone = m_body.done();
-    facts.targetHoldsBody = facts.upstreamAssigned && m_upstream.socket()->bytesToWrite() > 0;
+    if (m_requestState) {
+        facts.upstreamAssigned = upstream().socket() != nullptr;
+        facts.responseHeadRelayed = upstream().responseHeadRelayed();
+        facts.requestBodyDone = body().done();
+        facts.targetHoldsBody = facts.upstreamAssigned && upstream().socket()->bytesToWrite() > 0;
+    } else {
+        facts.requestBodyDone = true;
+    }
     const auto verdict = DeadlineExpiry::of(kind, facts, m_worker.options());
     switch (verdict.action) {
     case DeadlineExpiry::Action::CloseIdle:

@@ -1,7 +1,5 @@
 #pragma once
 
-#include "http/RequestHead.h"
-#include "http/RequestHeadParser.h"
 #include "inbound/InboundGuard.h"
 #include "proxy/Admission.h"
 #include "proxy/DeadlineExpiry.h"
@@ -10,7 +8,7 @@
 #include "proxy/ImmediateWriter.h"
 #include "proxy/LocalReply.h"
 #include "proxy/ProxyCounters.h"
-#include "proxy/RequestBody.h"
+#include "proxy/RequestState.h"
 #include "proxy/SocketInput.h"
 #include "proxy/UpstreamExchange.h"
 
@@ -18,6 +16,7 @@
 #include <QObject>
 
 #include <chrono>
+#include <memory>
 #include <optional>
 
 class QAbstractSocket;
@@ -82,7 +81,7 @@ private:
     void exchangeDeadline(Deadline deadline, std::chrono::milliseconds after) override;
     void pumpRequestBody() override;
     void continueSent() override;
-    [[nodiscard]] bool requestBodyDone() const override { return m_body.done(); }
+    [[nodiscard]] bool requestBodyDone() const override { return body().done(); }
     [[nodiscard]] bool closesAfterResponse() const override;
 
     // Direct reads (SocketInput): the socket's read notifier fired; Qt does not see it.
@@ -130,6 +129,10 @@ private:
     void closeNow();
     void releaseIdleBuffers();
     void setDeadline(Deadline kind, std::chrono::milliseconds after);
+    // The current request's parts; only while m_requestState exists (from a request's first byte).
+    [[nodiscard]] http::RequestHead &request() const { return m_requestState->request; }
+    [[nodiscard]] RequestBody &body() const { return m_requestState->body; }
+    [[nodiscard]] UpstreamExchange &upstream() const { return m_requestState->upstream; }
 
     ProxyWorker &m_worker;
     QTcpSocket *m_socket;
@@ -141,9 +144,6 @@ private:
 
     // Client side.
     QByteArray m_in; // request head being parsed, then body bytes / pipelined requests not yet used
-    http::RequestHeadParser m_requestParser;
-    http::RequestHead m_request;
-    RequestBody m_body;
     bool m_closeAfterResponse = false;
     bool m_drainRequested = false;
     qsizetype m_routeIndex = -1;
@@ -154,9 +154,8 @@ private:
     bool m_peerChecked = false;
     AdmissionContext m_admission;
 
-    QByteArray m_out; // heads and local replies are built here
-    ExchangeState m_exchange;
-    UpstreamExchange m_upstream; // the target's side of the current request
+    QByteArray m_out;                             // heads and local replies are built here
+    std::unique_ptr<RequestState> m_requestState; // while requests come (RequestState)
 };
 
 } // namespace aap::proxy

@@ -46,13 +46,6 @@ void UpstreamExchange::clear()
     m_upIn = QByteArray();
 }
 
-void UpstreamExchange::releaseIdleBuffers()
-{
-    if (m_upstreamHead.capacity() != 0) {
-        m_upstreamHead = QByteArray();
-    }
-}
-
 void UpstreamExchange::start(qsizetype route)
 {
     m_routeIndex = route;

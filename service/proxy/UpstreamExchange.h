@@ -67,8 +67,6 @@ public:
 
     // A new request head: forget the previous exchange's progress.
     void begin();
-    // The client connection sat idle for a sweep: the head buffer (2 KiB with its token) goes back.
-    void releaseIdleBuffers();
     // Takes (or waits for) an upstream connection and forwards the request along `route`.
     void start(qsizetype route);
     // The client connection left the exchange (answered, failed or closed).
