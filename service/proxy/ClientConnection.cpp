@@ -586,8 +586,9 @@ void ClientConnection::closeNow()
         // Before leaving Exchanging, so a wait queued in the pool is cancelled.
         upstream().release(false);
     }
+    // The state itself goes with the connection (deleted later): closing can happen inside one of
+    // its exchange's own calls.
     setState(State::Closed);
-    m_requestState.reset();
     m_deadlineKind = Deadline::None;
     m_input.stopReading();
     m_socket->abort();
