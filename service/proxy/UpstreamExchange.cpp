@@ -136,6 +136,7 @@ void UpstreamExchange::sendRequestHead()
     route.rewriter.appendUpstreamRequest(m_request, token->authorization, m_peerAddress,
                                          m_tlsClient ? QByteArrayView("https") : QByteArrayView("http"),
                                          m_upstreamHead, m_worker.recorder().traceparent(m_exchange));
+    m_upIn.resize(0);
     m_responseParser.reset();
     m_responseStarted = false;
     m_bodyBytesSent = false;
@@ -254,13 +255,13 @@ void UpstreamExchange::handleFinalResponseHead()
     }
     m_out.resize(0);
     http::HeadRewriter::appendDownstreamResponse(m_response, m_request, m_plan, m_out);
+    m_downstream.write(m_out);
     m_exchange.upstreamStatus = m_response.status();
     m_exchange.bytesOut += static_cast<std::uint64_t>(m_out.size());
     m_responseHeadRelayed = true;
     m_upstreamHead.resize(0);
     m_worker.counters().forwarded.add();
     if (m_plan.body == http::DownstreamBody::None) {
-        m_downstream.write(m_out);
         m_client.exchangeFinished(true);
         return;
     }
@@ -268,9 +269,6 @@ void UpstreamExchange::handleFinalResponseHead()
                          m_plan.body == http::DownstreamBody::Dechunk ? BodyRelay::Output::Payload
                                                                       : BodyRelay::Output::Raw);
     m_client.exchangeDeadline(Deadline::BodyIdle, m_worker.options().upstream.idleBodyTimeout);
-    // The head leaves with the body bytes that came with it, in one system call: pumpResponseBody()
-    // flushes it right after the body move, before anything else can write to the client.
-    m_downstream.hold(m_out);
     pumpResponseBody();
 }
 
@@ -280,8 +278,6 @@ void UpstreamExchange::pumpResponseBody()
         return;
     }
     const auto moved = m_responseBody.move(input(), m_downstream);
-    // A held head goes out now if no body bytes took it along (none yet, or a bad chunk).
-    m_downstream.flush();
     if (!moved) {
         m_worker.counters().count(ProxyErrorKind::UpstreamBodyAborted);
         qCWarning(lcUpstream).noquote()

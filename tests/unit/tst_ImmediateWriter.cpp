@@ -1,16 +1,13 @@
 // ImmediateWriter sends at once while Qt has nothing queued, leaves the rest to Qt's buffer, and
-// never lets a later write overtake bytes Qt still holds; a held buffer leaves with the next write, in
-// the same system call.
+// never lets a later write overtake bytes Qt still holds.
 #include "proxy/ImmediateWriter.h"
 
 #include <QBuffer>
 #include <QElapsedTimer>
-#include <QNetworkDatagram>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
-#include <QUdpSocket>
 
 #include <memory>
 
@@ -122,130 +119,6 @@ private Q_SLOTS:
         QCOMPARE(pair.writer->bytesToWrite(), qint64{6});
         QCOMPARE(readAll(pair, 6), QByteArray("queued"));
         QVERIFY(!written.isEmpty());
-    }
-
-    void heldBytesLeaveWithTheNextWriteInOrder()
-    {
-        Pair pair = connectedPair();
-        QVERIFY(pair.reader != nullptr);
-        ImmediateWriter writer(*pair.writer, true);
-        QVERIFY(writer.hold(QByteArray("HTTP/1.1 200 OK\r\n\r\n")));
-        // Nothing on the wire yet, and nothing left to Qt.
-        QCOMPARE(writer.sentDirectly(), qint64{0});
-        QCOMPARE(pair.writer->bytesToWrite(), qint64{0});
-        QVERIFY(!pair.reader->waitForReadyRead(100));
-        QVERIFY(writer.write(QByteArrayView("body")));
-        QCOMPARE(writer.sentDirectly(), qint64{23});
-        QCOMPARE(pair.writer->bytesToWrite(), qint64{0});
-        QCOMPARE(readAll(pair, 23), QByteArray("HTTP/1.1 200 OK\r\n\r\nbody"));
-        // Nothing is held any more.
-        QVERIFY(writer.flush());
-        QCOMPARE(writer.sentDirectly(), qint64{23});
-    }
-
-    void heldBytesAndTheWriteAreOneSystemCall()
-    {
-        // A datagram per system call: two sends would arrive as two datagrams.
-        QUdpSocket reader;
-        QVERIFY(reader.bind(QHostAddress::LocalHost, 0));
-        QUdpSocket sender;
-        sender.connectToHost(QHostAddress::LocalHost, reader.localPort());
-        QVERIFY(sender.waitForConnected(5000));
-        ImmediateWriter writer(sender, true);
-        QVERIFY(writer.hold(QByteArray("head|")));
-        QVERIFY(writer.write(QByteArray("body")));
-        QVERIFY(writer.hold(QByteArray("second|")));
-        QVERIFY(writer.flush());
-        QCOMPARE(writer.sentDirectly(), qint64{16});
-        QList<QByteArray> datagrams;
-        QElapsedTimer timer;
-        timer.start();
-        while (datagrams.size() < 2 && timer.elapsed() < 5000) {
-            if (reader.hasPendingDatagrams() || reader.waitForReadyRead(100)) {
-                while (reader.hasPendingDatagrams()) {
-                    datagrams << reader.receiveDatagram().data();
-                }
-            }
-        }
-        QCOMPARE(datagrams, QList<QByteArray>({"head|body", "second|"}));
-    }
-
-    void flushSendsHeldBytesAlone()
-    {
-        Pair pair = connectedPair();
-        QVERIFY(pair.reader != nullptr);
-        ImmediateWriter writer(*pair.writer, true);
-        QVERIFY(writer.hold(QByteArray("first")));
-        // A second hold sends the first one ahead of it.
-        QVERIFY(writer.hold(QByteArray("-second")));
-        QCOMPARE(writer.sentDirectly(), qint64{5});
-        QVERIFY(writer.write(QByteArrayView()));
-        QCOMPARE(writer.sentDirectly(), qint64{5});
-        QVERIFY(writer.flush());
-        QCOMPARE(writer.sentDirectly(), qint64{12});
-        QCOMPARE(pair.writer->bytesToWrite(), qint64{0});
-        QCOMPARE(readAll(pair, 12), QByteArray("first-second"));
-    }
-
-    void heldBytesTheKernelRefusesAreQueuedFirst()
-    {
-        Pair pair = connectedPair();
-        QVERIFY(pair.reader != nullptr);
-        ImmediateWriter writer(*pair.writer, true);
-        // Held bytes larger than the socket buffers: part of them waits in Qt's buffer, then the write.
-        const QByteArray held = pattern(16 * 1024 * 1024, 'h');
-        const QByteArray second = pattern(64 * 1024, 's');
-        QVERIFY(writer.hold(held));
-        QVERIFY(writer.write(second));
-        QVERIFY(writer.sentDirectly() > 0);
-        QVERIFY(writer.sentDirectly() < held.size());
-        QCOMPARE(pair.writer->bytesToWrite(), held.size() + second.size() - writer.sentDirectly());
-        // Later held bytes wait behind Qt's buffer too.
-        QVERIFY(writer.hold(QByteArray("-late")));
-        QVERIFY(writer.flush());
-        const QByteArray received = readAll(pair, held.size() + second.size() + 5);
-        QCOMPARE(received.size(), held.size() + second.size() + 5);
-        QVERIFY(received == held + second + "-late");
-    }
-
-    void aWriteTheKernelRefusesQueuesBehindTheHeldBytes()
-    {
-        Pair pair = connectedPair();
-        QVERIFY(pair.reader != nullptr);
-        ImmediateWriter writer(*pair.writer, true);
-        const QByteArray held("HTTP/1.1 200 OK\r\n\r\n");
-        const QByteArray body = pattern(16 * 1024 * 1024, 'b');
-        QVERIFY(writer.hold(held));
-        QVERIFY(writer.write(body));
-        QVERIFY(writer.sentDirectly() > held.size());
-        QVERIFY(writer.sentDirectly() < held.size() + body.size());
-        QCOMPARE(pair.writer->bytesToWrite(), held.size() + body.size() - writer.sentDirectly());
-        const QByteArray received = readAll(pair, held.size() + body.size());
-        QCOMPARE(received.size(), held.size() + body.size());
-        QVERIFY(received == held + body);
-    }
-
-    void holdOnQtsPathWritesAtOnce()
-    {
-        Pair pair = connectedPair();
-        QVERIFY(pair.reader != nullptr);
-        ImmediateWriter writer(*pair.writer, false);
-        QVERIFY(writer.hold(QByteArray("head|")));
-        QCOMPARE(pair.writer->bytesToWrite(), qint64{5});
-        QVERIFY(writer.write(QByteArrayView("body")));
-        QVERIFY(writer.flush());
-        QCOMPARE(writer.sentDirectly(), qint64{0});
-        QCOMPARE(readAll(pair, 9), QByteArray("head|body"));
-
-        QByteArray bytes;
-        QBuffer buffer(&bytes);
-        QVERIFY(buffer.open(QIODevice::WriteOnly));
-        ImmediateWriter other(buffer);
-        QVERIFY(other.hold(QByteArray("abc")));
-        QCOMPARE(bytes, QByteArray("abc"));
-        QVERIFY(other.write(QByteArrayView("def")));
-        QVERIFY(other.flush());
-        QCOMPARE(bytes, QByteArray("abcdef"));
     }
 
     void closedPeerIsReportedByQt()
