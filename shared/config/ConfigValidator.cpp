@@ -378,8 +378,12 @@ private:
             if (auto bundle = CertificateCheck::checkCaBundle(upstream.caBundlePath); !bundle)
                 error(id(u"upstream"_s, u"ca_bundle"_s), bundle.error());
         }
-        if (upstream.maxIdleConnectionsPerWorker > upstream.maxConnectionsPerWorker)
-            error(id(u"upstream"_s, u"max_idle_connections_per_worker"_s),
+        // The default idle cap equals the default connection cap; a lower connection cap bounds
+        // the idle ones too, so only an idle cap set above it is a mistake.
+        const QString idleId = id(u"upstream"_s, u"max_idle_connections_per_worker"_s);
+        if (upstream.maxIdleConnectionsPerWorker > upstream.maxConnectionsPerWorker &&
+            m_loaded.origin(idleId).kind != SettingOrigin::Kind::Default)
+            error(idleId,
                   u"is larger than max_connections_per_worker ("_s +
                       QString::number(upstream.maxConnectionsPerWorker) + u")"_s);
     }

@@ -112,7 +112,9 @@ struct UpstreamConfig {
     milliseconds idleBodyTimeout{60'000};
     QString caBundlePath; // extra PEM CAs; SSL_CERT_FILE is also honoured
     int maxConnectionsPerWorker = 512;
-    int maxIdleConnectionsPerWorker = 64;
+    // As many as a worker may open: a lower cap closes connections under steady load only for the
+    // next requests to open new ones. Idle ones still close after idleConnectionExpiry.
+    int maxIdleConnectionsPerWorker = 512;
     milliseconds idleConnectionExpiry{60'000};
 };
 

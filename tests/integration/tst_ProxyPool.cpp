@@ -72,6 +72,25 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(h.upstream.openConnections(), 1, 10'000);
     }
 
+    // By default a worker keeps every connection a burst opened: a lower idle cap under steady load
+    // closes connections only to open new ones for the next requests (at 256 clients on one worker
+    // that halved the throughput).
+    void defaultsKeepEveryConnectionOfABurst()
+    {
+        ProxyTestHarness h;
+        h.publishToken();
+        h.options.workerThreads = 1;
+        constexpr int kBurst = 100;
+        QVERIFY(h.options.upstream.maxConnectionsPerWorker >= kBurst);
+        h.upstream.answerEveryRequest({.delayMs = 1500});
+        QVERIFY(h.start());
+        QCOMPARE(concurrentGets(h.port(), kBurst), QList<int>(kBurst, 200));
+        QCOMPARE(h.upstream.connectionCount(), kBurst);
+        QCOMPARE(concurrentGets(h.port(), kBurst), QList<int>(kBurst, 200));
+        QCOMPARE(h.upstream.connectionCount(), kBurst);
+        QCOMPARE(h.upstream.openConnections(), kBurst);
+    }
+
     // An idle pooled connection is closed after idleConnectionExpiry.
     void idleConnectionsExpire()
     {

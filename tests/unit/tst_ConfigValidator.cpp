@@ -404,6 +404,8 @@ private slots:
                                      u"UPSTREAM_MAX_IDLE_CONNECTIONS_PER_WORKER=8"_s},
             u"error"_s, u"upstream.max_idle_connections_per_worker"_s,
             u"env UPSTREAM_MAX_IDLE_CONNECTIONS_PER_WORKER"_s, u"larger than max_connections_per_worker"_s);
+        row("max connections below the default idle cap",
+            kValidBase + QStringList{u"UPSTREAM_MAX_CONNECTIONS_PER_WORKER=4"_s}, u"valid"_s);
         row("bad boolean", kValidBase + QStringList{u"AZURE_CLIENT_SEND_CERTIFICATE_CHAIN=maybe"_s},
             u"error"_s, u"identity.default.send_certificate_chain"_s,
             u"env AZURE_CLIENT_SEND_CERTIFICATE_CHAIN"_s, u"not a boolean"_s);
