@@ -143,6 +143,11 @@ void ServiceMetrics::addRequestMetrics(std::vector<MetricFamily> &out) const
         family("aad_auth_proxy_upstream_connections", Type::Gauge, "1", "Open connections to the targets.");
     point(upstreams, {}, static_cast<double>(s.upstreamConnections));
     out.push_back(std::move(upstreams));
+    auto opened =
+        family("aad_auth_proxy_upstream_connections_opened_total", Type::Counter, "1",
+               "Connections opened to the targets; rising with the requests means none are reused.");
+    point(opened, {}, asDouble(s.upstreamConnectionsOpened));
+    out.push_back(std::move(opened));
 
     auto exhaustions = family("aad_auth_proxy_descriptor_exhaustions_total", Type::Counter, "1",
                               "Times the descriptor table was full when a client connected.");

@@ -24,6 +24,8 @@ public:
     // Expect: 100-continue was sent by an HTTP/1.1 client: answer 100 Continue before reading the body.
     bool expectContinue() const { return m_expectContinue; }
     bool isHead() const { return method() == QByteArrayView("HEAD"); }
+    // The first traceparent field's value (W3C Trace Context); empty if none.
+    QByteArrayView traceparent() const { return view(m_traceparent); }
 
 private:
     friend class RequestHeadParser;
@@ -33,6 +35,7 @@ private:
     ByteRange m_authority;
     ByteRange m_pathAndQuery;
     ByteRange m_host;
+    ByteRange m_traceparent;
     TargetForm m_targetForm = TargetForm::Origin;
     bool m_hasHost = false;
     bool m_expectContinue = false;

@@ -212,6 +212,7 @@ ParseResult RequestHeadParser::finish(QByteArrayView head, RequestHead &out) con
     out.m_targetForm = m_targetForm;
     out.m_minorVersion = m_minorVersion;
     out.m_host = ByteRange{};
+    out.m_traceparent = ByteRange{};
     out.m_hasHost = false;
     out.m_expectContinue = false;
 
@@ -232,6 +233,7 @@ ParseResult RequestHeadParser::finish(QByteArrayView head, RequestHead &out) con
     bool connectionKeepAlive = false;
     bool expectOther = false;
     QByteArrayView contentLength;
+    bool traceparentSeen = false;
 
     for (qsizetype i = 0; i < out.headerCount(); ++i) {
         const QByteArrayView name = out.headerName(i);
@@ -260,6 +262,13 @@ ParseResult RequestHeadParser::finish(QByteArrayView head, RequestHead &out) con
                         connectionKeepAlive = true;
                     return true;
                 });
+            }
+            break;
+        case 11:
+            // Looked up for every proxied request when tracing is on; found here for free.
+            if (!traceparentSeen && syntax::equalsIgnoreCase(name, "traceparent")) {
+                traceparentSeen = true;
+                out.m_traceparent = out.m_fields[std::size_t(i)].value;
             }
             break;
         case 14:

@@ -49,7 +49,7 @@ void ExchangeRecorder::begin(ExchangeState &state, const http::RequestHead &requ
     if (!state.traced) {
         return;
     }
-    const auto parent = TraceContext::parse(request.value("traceparent"));
+    const auto parent = TraceContext::parse(request.traceparent());
     if (parent) {
         state.traceId = parent->traceId;
         state.parentSpanId = parent->spanId;

@@ -89,6 +89,14 @@ private Q_SLOTS:
               "aad_auth_proxy_token_refresh_failures_in_a_row{route=\"default\"} 0"}) {
             QVERIFY2(reply.body.contains(name), name);
         }
+        // The three requests came one after another: each of the two workers opened at most one
+        // connection and reused it.
+        const QByteArray openedLine = "\naad_auth_proxy_upstream_connections_opened_total ";
+        const qsizetype opened = reply.body.indexOf(openedLine);
+        QVERIFY(opened >= 0);
+        const qsizetype valueAt = opened + openedLine.size();
+        const QByteArray openedValue = reply.body.mid(valueAt, reply.body.indexOf('\n', valueAt) - valueAt);
+        QVERIFY2(openedValue == "1" || openedValue == "2", openedValue.constData());
         // Never forwarded: the upstream saw the three /api requests only.
         for (const auto &request : m_upstream.requests())
             QVERIFY(!request.target.startsWith("/metrics"));

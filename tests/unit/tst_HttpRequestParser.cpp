@@ -56,6 +56,7 @@ private Q_SLOTS:
     void bodyLimit();
     void headerLookupIsCaseInsensitive();
     void headerBytesAreCopied();
+    void firstTraceparentIsKept();
     void reusedHeadKeepsNoStaleState();
     void statusCodes_data();
     void statusCodes();
@@ -455,19 +456,39 @@ void tst_HttpRequestParser::headerBytesAreCopied()
     QCOMPARE(head.bytes(), QByteArrayView("GET /path HTTP/1.1\r\nHost: h\r\n\r\n"));
 }
 
+void tst_HttpRequestParser::firstTraceparentIsKept()
+{
+    RequestHeadParser parser;
+    RequestHead head;
+    QCOMPARE(parser
+                 .parse("GET / HTTP/1.1\r\nHost: h\r\nTraceParent:  00-a  \r\nX-Trace-Id: 1\r\n"
+                        "traceparent: 00-b\r\n\r\n",
+                        head)
+                 .status,
+             ParseStatus::Complete);
+    QCOMPARE(head.traceparent(), QByteArrayView("00-a"));
+    // An empty first field is the one that counts, as for value().
+    QCOMPARE(
+        parser.parse("GET / HTTP/1.1\r\nHost: h\r\ntraceparent:\r\ntraceparent: 00-b\r\n\r\n", head).status,
+        ParseStatus::Complete);
+    QVERIFY(head.traceparent().isEmpty());
+    QCOMPARE(head.traceparent(), head.value("traceparent"));
+}
+
 void tst_HttpRequestParser::reusedHeadKeepsNoStaleState()
 {
     RequestHeadParser parser;
     RequestHead head;
     QCOMPARE(parser
                  .parse("PUT / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: "
-                        "9\r\nConnection: close\r\n\r\n",
+                        "9\r\nConnection: close\r\ntraceparent: t\r\n\r\n",
                         head)
                  .status,
              ParseStatus::Complete);
     QCOMPARE(parser.parse("GET http://h/ HTTP/1.1\r\nHost: h\r\n\r\n", head).status, ParseStatus::Complete);
     QCOMPARE(parser.parse("GET /x HTTP/1.1\r\nHost: h\r\n\r\n", head).status, ParseStatus::Complete);
     QVERIFY(!head.expectContinue());
+    QVERIFY(head.traceparent().isEmpty());
     QCOMPARE(head.framing(), BodyFraming::None);
     QCOMPARE(head.contentLength(), quint64(0));
     QVERIFY(head.keepAlive());

@@ -143,6 +143,20 @@ private Q_SLOTS:
         QCOMPARE(TraceContext::hex(bytes.data(), bytes.size()), expected);
     }
 
+    // Every size around the 8 and 16 bytes converted at once, with nibbles at the 9/a boundary.
+    void hexOfEverySize()
+    {
+        const std::array<std::uint8_t, 35> bytes{0x00, 0x9f, 0xa0, 0x0a, 0xff, 0x5c, 0x13, 0x99, 0xaa,
+                                                 0x90, 0x09, 0xf0, 0x0f, 0x3e, 0xe3, 0x81, 0x7b, 0xc6,
+                                                 0x01, 0xfe, 0x42, 0xb5, 0x5b, 0xd2, 0x2d, 0x88, 0x77,
+                                                 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, 0xab, 0xcd};
+        for (std::size_t size = 0; size <= bytes.size(); ++size) {
+            const QByteArray expected =
+                QByteArray(reinterpret_cast<const char *>(bytes.data()), qsizetype(size)).toHex();
+            QCOMPARE(TraceContext::hex(bytes.data(), size), expected);
+        }
+    }
+
     void roundTripOfEveryByte()
     {
         TraceContext context;
