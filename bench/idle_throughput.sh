@@ -68,6 +68,7 @@ measure() {
 # Opens IDLE connections (each makes one request to /health, then sends nothing), then measures.
 measure_with_idle() {
   local holder i result rss
+  kill -0 "$SERVICE" 2>/dev/null || { tail -n 20 "$WORK_DIR/logs/service.log" >&2; die "the service is gone"; }
   python3 "$BENCH_DIR/hold_connections.py" --port "$PORT" --count "$IDLE" --hold 600 --timeout 300 \
     >"$WORK_DIR/logs/holder.log" 2>&1 &
   holder=$!; PIDS+=("$holder")

@@ -383,9 +383,8 @@ private:
         const QString idleId = id(u"upstream"_s, u"max_idle_connections_per_worker"_s);
         if (upstream.maxIdleConnectionsPerWorker > upstream.maxConnectionsPerWorker &&
             m_loaded.origin(idleId).kind != SettingOrigin::Kind::Default)
-            error(idleId,
-                  u"is larger than max_connections_per_worker ("_s +
-                      QString::number(upstream.maxConnectionsPerWorker) + u")"_s);
+            error(idleId, u"is larger than max_connections_per_worker ("_s +
+                              QString::number(upstream.maxConnectionsPerWorker) + u")"_s);
     }
 
     const LoadedConfig &m_loaded;
