@@ -7,6 +7,7 @@
 #include "log/Logging.h"
 #include "proxy/LocalReply.h"
 #include "proxy/ProxyWorker.h"
+#include "proxy/SocketHandOver.h"
 #include "proxy/UpstreamPool.h"
 
 #include <QEvent>
@@ -17,10 +18,6 @@
 #include <utility>
 
 #include <gsl/assert>
-
-#ifdef Q_OS_UNIX
-#include <fcntl.h>
-#endif
 
 namespace aap::proxy {
 
@@ -611,24 +608,17 @@ void ClientConnection::startDrain()
 
 qintptr ClientConnection::detachIdleSocket()
 {
-#ifdef Q_OS_UNIX
     // A TLS session lives in this process's QSslSocket, not in the descriptor: such a connection is
     // closed when idle instead, and the client reconnects.
     if (m_tlsClient || m_state != State::Idle || !m_in.isEmpty() || m_input.available() > 0 ||
         m_socket->bytesToWrite() > 0) {
         return -1;
     }
-    // The duplicate keeps the connection open while this socket's own descriptor closes; bytes the
-    // client sends meanwhile wait in the kernel for the new owner.
-    const int duplicate = ::fcntl(static_cast<int>(m_socket->socketDescriptor()), F_DUPFD_CLOEXEC, 0);
-    if (duplicate < 0) {
-        return -1;
+    const qintptr duplicate = SocketHandOver::duplicate(*m_socket);
+    if (duplicate >= 0) {
+        closeNow();
     }
-    closeNow();
     return duplicate;
-#else
-    return -1;
-#endif
 }
 
 void ClientConnection::abortNow()
