@@ -2,7 +2,6 @@
 
 #include "auth/TokenStore.h"
 #include "health/ReadinessProbe.h"
-#include "inbound/ListenerTls.h"
 #include "log/LogField.h"
 #include "log/Logging.h"
 #include "proxy/LocalReply.h"
@@ -31,16 +30,13 @@ constexpr qint64 kClientReadBufferBytes = qint64{64} * 1024;
 } // namespace
 
 ClientConnection::ClientConnection(ProxyWorker &worker, QTcpSocket *socket, qsizetype fixedRoute)
-    : m_worker(worker), m_socket(socket), m_input(*socket), m_fixedRoute(fixedRoute),
-      m_tlsClient(qobject_cast<QSslSocket *>(socket) != nullptr), m_clientOut(*socket, !m_tlsClient)
+    : m_worker(worker), m_socket(socket), m_input(*socket),
+      m_tlsClient(qobject_cast<QSslSocket *>(socket) != nullptr), m_clientOut(*socket, !m_tlsClient),
+      m_admission(worker, fixedRoute)
 {
     m_socket->setParent(this);
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     m_peerAddress = m_socket->peerAddress().toString().toLatin1();
-    m_admission.options = &worker.options();
-    m_admission.routes = &worker.routeTable();
-    m_admission.guard = &worker.inboundGuard();
-    m_admission.fixedRoute = fixedRoute;
     // A TLS client's bytes must go through QSslSocket; it also handles the client's close_notify.
     // On a plain-text socket the end of input is read here, not by Qt, which would take it for a
     // disconnect and close the sending side with it: a client that half-closes after its request
@@ -230,8 +226,7 @@ void ClientConnection::handleHead()
     m_closeAfterResponse = !request().keepAlive() || m_drainRequested || m_worker.isDraining();
     body().begin(request());
 
-    checkPeerOnce();
-    const auto decision = Admission::decide(request(), m_admission);
+    const auto decision = m_admission.decide(request(), *m_socket, m_worker);
     if (const auto *local = std::get_if<Admission::Local>(&decision)) {
         answerLocally(local->endpoint);
         return;
@@ -286,24 +281,6 @@ bool ClientConnection::checkBodyRate(SteadyTime now)
     }
     failRequest(Failure::ClientBodyTooSlow, *message);
     return true;
-}
-
-void ClientConnection::checkPeerOnce()
-{
-    if (m_peerChecked) {
-        return;
-    }
-    m_peerChecked = true;
-    m_admission.localPort = m_socket->localPort();
-    m_admission.localAddress = m_socket->localAddress();
-    inbound::InboundGuard::Peer peer{m_socket->peerAddress()};
-    const auto *tls = qobject_cast<const QSslSocket *>(m_socket);
-    if (tls != nullptr && m_worker.listenerTls() != nullptr) {
-        peer.certificatePresented = !tls->peerCertificate().isNull();
-        peer.certificateTrusted =
-            peer.certificatePresented && m_worker.listenerTls()->trustsClient(tls->peerCertificateChain());
-    }
-    m_admission.peerRejection = m_worker.inboundGuard().checkPeer(peer);
 }
 
 void ClientConnection::rejectInbound(const inbound::InboundRejection &rejection)

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "inbound/InboundGuard.h"
-#include "proxy/Admission.h"
+#include "proxy/ConnectionAdmission.h"
 #include "proxy/DeadlineExpiry.h"
 #include "proxy/ExchangeRecorder.h"
 #include "proxy/FailureTable.h"
@@ -57,7 +57,7 @@ public:
     // Never for a TLS client.
     qintptr detachIdleSocket();
     // The route that owns the port the client connected to, or -1 (route by path).
-    [[nodiscard]] qsizetype fixedRoute() const { return m_fixedRoute; }
+    [[nodiscard]] qsizetype fixedRoute() const { return m_admission.fixedRoute(); }
     // Closes at once (drain time-out or shutdown); a request not yet forwarded gets a 503 first.
     void abortNow();
     // Closes when no request is in progress (descriptor shortage); true when it closed.
@@ -96,8 +96,6 @@ private:
 
     void processInput();
     void handleHead();
-    // The peer's address and certificate are checked at the first request, when TLS is complete.
-    void checkPeerOnce();
     void answerLocally(Admission::LocalEndpoint endpoint);
     // The listener's inbound protection (inbound::InboundGuard) turned the request away: answered
     // with 401/403 and closed, never forwarded, never waiting for a token.
@@ -147,12 +145,10 @@ private:
     bool m_closeAfterResponse = false;
     bool m_drainRequested = false;
     qsizetype m_routeIndex = -1;
-    qsizetype m_fixedRoute = -1;
     bool m_tlsClient = false;        // the listener speaks TLS
     ImmediateWriter m_clientOut;     // every write to the client
     bool m_clientHalfClosed = false; // the client sent all it will send
-    bool m_peerChecked = false;
-    AdmissionContext m_admission;
+    ConnectionAdmission m_admission;
 
     QByteArray m_out;                             // heads and local replies are built here
     std::unique_ptr<RequestState> m_requestState; // while requests come (RequestState)
