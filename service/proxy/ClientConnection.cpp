@@ -1,10 +1,8 @@
 #include "proxy/ClientConnection.h"
 
 #include "auth/TokenStore.h"
-#include "health/ReadinessProbe.h"
 #include "log/LogField.h"
 #include "log/Logging.h"
-#include "proxy/LocalReply.h"
 #include "proxy/ProxyWorker.h"
 #include "proxy/SocketHandOver.h"
 #include "proxy/UpstreamPool.h"
@@ -285,41 +283,17 @@ bool ClientConnection::checkBodyRate(SteadyTime now)
 
 void ClientConnection::rejectInbound(const inbound::InboundRejection &rejection)
 {
-    m_worker.counters().count(ProxyErrorKind::InboundRejected);
-    if (const auto suppressed = m_worker.rejectedLog().admit()) {
-        qCWarning(lcProxy).noquote() << "request rejected" << LogField::kv("peer", m_peerAddress)
-                                     << LogField::kv("status", rejection.status)
-                                     << LogField::kv("code", rejection.code)
-                                     << LogField::kv("reason", rejection.message)
-                                     << LogField::kv("suppressed", *suppressed);
-    }
     // A client that fails the check gets no second try on this connection.
     m_closeAfterResponse = true;
-    replyError(rejection.status, rejection.code, rejection.message);
+    m_requestState->local.rejection(m_out, rejection, request());
+    sendReply(true);
 }
 
 void ClientConnection::answerLocally(Admission::LocalEndpoint endpoint)
 {
-    m_worker.counters().localReplies.add();
     // A body sent to a local endpoint is not read: close afterwards instead.
     const bool close = m_closeAfterResponse || !body().done();
-    m_out.resize(0);
-    if (endpoint == Admission::LocalEndpoint::Health) {
-        LocalReply::appendJson(m_out, 200, R"({"status":"ok"})", replyConnection(close));
-    } else if (endpoint == Admission::LocalEndpoint::Metrics) {
-        LocalReply::appendBody(m_out, 200, "text/plain; version=0.0.4; charset=utf-8",
-                               m_worker.options().telemetry.metricsText(), replyConnection(close));
-    } else {
-        const auto answer = m_worker.probe().answer();
-        if (const auto suppressed = answer.ready ? std::nullopt : m_worker.notReadyLog().admit()) {
-            qCWarning(lcHealth).noquote() << "not ready" << LogField::kv("reason", answer.body)
-                                          << LogField::kv("suppressed", *suppressed);
-        }
-        LocalReply::appendJson(m_out, answer.ready ? 200 : 503, answer.body, replyConnection(close));
-    }
-    if (request().isHead()) {
-        m_out.truncate(m_out.indexOf("\r\n\r\n") + 4);
-    }
+    m_requestState->local.endpoint(m_out, endpoint, request(), close);
     sendReply(close);
 }
 
@@ -486,15 +460,9 @@ void ClientConnection::failRequest(const FailureSpec &failure, const QString &me
         closeNow();
         return;
     }
-    replyError(failure.status, failure.code, message, failure.extraFields);
-}
-
-void ClientConnection::replyError(int status, QByteArrayView code, const QString &message,
-                                  QByteArrayView extraFields)
-{
     const bool close = !body().done() || m_closeAfterResponse || m_drainRequested || m_worker.isDraining();
-    m_out.resize(0);
-    LocalReply::appendError(m_out, status, code, message.toUtf8(), replyConnection(close), extraFields);
+    m_requestState->local.error(m_out, request(), close, failure.status, failure.code, message,
+                                failure.extraFields);
     sendReply(close);
 }
 
@@ -516,16 +484,6 @@ void ClientConnection::recordExchange(int status, QByteArrayView errorType)
     }
     m_worker.recorder().finish(m_requestState->exchange, request(), m_routeIndex, status, m_peerAddress,
                                errorType);
-}
-
-LocalReply::Connection ClientConnection::replyConnection(bool close) const
-{
-    if (close) {
-        return LocalReply::Connection::Close;
-    }
-    // The connection stays open only after a parsed request, so request() is the one answered.
-    return request().minorVersion() == 0 ? LocalReply::Connection::PersistentAnnounce
-                                         : LocalReply::Connection::Persistent;
 }
 
 void ClientConnection::setState(State state)

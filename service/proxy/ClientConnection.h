@@ -6,7 +6,6 @@
 #include "proxy/ExchangeRecorder.h"
 #include "proxy/FailureTable.h"
 #include "proxy/ImmediateWriter.h"
-#include "proxy/LocalReply.h"
 #include "proxy/ProxyCounters.h"
 #include "proxy/RequestState.h"
 #include "proxy/SocketInput.h"
@@ -116,11 +115,8 @@ private:
     // consumed. After the response head was relayed only the connection can be cut.
     void failRequest(Failure failure, const QString &message);
     void failRequest(const FailureSpec &failure, const QString &message);
-    // The reply part of failRequest(), without counting or logging.
-    void replyError(int status, QByteArrayView code, const QString &message, QByteArrayView extraFields = {});
     // Sends the reply built in m_out, then closes or waits for the next request.
     void sendReply(bool close);
-    [[nodiscard]] LocalReply::Connection replyConnection(bool close) const;
     // Leaving Exchanging ends the exchange's part.
     void setState(State state);
     void closeAfterFlush();

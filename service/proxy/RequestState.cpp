@@ -7,7 +7,8 @@ namespace aap::proxy {
 
 RequestState::RequestState(ProxyWorker &worker, UpstreamExchange::Client &client, ImmediateWriter &clientOut,
                            QByteArray &in, QByteArray &out, const QByteArray &peerAddress)
-    : parser(httpLimits(worker.options().limits)), body(in, worker.scratch(), worker.options()),
+    : local(worker, peerAddress), parser(httpLimits(worker.options().limits)),
+      body(in, worker.scratch(), worker.options()),
       upstream(worker, client, clientOut, request, exchange, out, peerAddress)
 {}
 

@@ -3,6 +3,7 @@
 #include "http/RequestHead.h"
 #include "http/RequestHeadParser.h"
 #include "proxy/ExchangeRecorder.h"
+#include "proxy/LocalResponder.h"
 #include "proxy/RequestBody.h"
 #include "proxy/UpstreamExchange.h"
 
@@ -14,8 +15,8 @@ class ImmediateWriter;
 class ProxyWorker;
 
 // What a client connection needs only while it has requests: the head being parsed, the request,
-// its body, its telemetry and the target's side of the exchange (1.2 KB). Made when a request's
-// first byte arrives and freed once the connection sat idle for a sweep, so a kept-alive client
+// its body, its telemetry, its local replies and the target's side of the exchange (1.2 KB). Made when a
+// request's first byte arrives and freed once the connection sat idle for a sweep, so a kept-alive client
 // that sends nothing costs little, and one that keeps sending allocates nothing per request.
 class RequestState {
 public:
@@ -29,6 +30,7 @@ public:
     RequestState(RequestState &&) = delete;
     RequestState &operator=(RequestState &&) = delete;
 
+    LocalResponder local;
     http::RequestHeadParser parser;
     http::RequestHead request;
     RequestBody body;
