@@ -1,11 +1,10 @@
 #include "proxy/ClientConnection.h"
 
-#include "auth/TokenStore.h"
 #include "log/LogField.h"
 #include "log/Logging.h"
+#include "proxy/BodyRelay.h"
 #include "proxy/ProxyWorker.h"
 #include "proxy/SocketHandOver.h"
-#include "proxy/UpstreamPool.h"
 
 #include <QEvent>
 #include <QSocketNotifier>
@@ -64,6 +63,18 @@ void ClientConnection::setDeadline(Deadline kind, std::chrono::milliseconds afte
     m_deadline = m_worker.clock().steadyNow() + after;
 }
 
+bool ClientConnection::inRequest() const
+{
+    return m_state == State::ReadingHead || m_state == State::BufferingBody ||
+           m_state == State::WaitingToken || m_state == State::Exchanging;
+}
+
+RequestState &ClientConnection::request() const
+{
+    Expects(m_requestState != nullptr);
+    return *m_requestState;
+}
+
 // ---- client side -------------------------------------------------------------------------------
 
 bool ClientConnection::eventFilter(QObject *watched, QEvent *event)
@@ -105,10 +116,10 @@ void ClientConnection::onReadyRead()
         processInput();
         break;
     case State::BufferingBody:
-        bufferRequestBody();
+        request().bufferBody();
         break;
     case State::Exchanging:
-        pumpRequestBody();
+        request().pumpRequestBody();
         break;
     case State::Closing:
         // The answer is final; what the client still sends is not read.
@@ -123,7 +134,7 @@ void ClientConnection::onReadyRead()
 void ClientConnection::onBytesWritten()
 {
     if (m_state == State::Exchanging) {
-        upstream().pumpResponseBody();
+        request().pumpResponseBody();
     } else if (m_state == State::Idle || m_state == State::ReadingHead) {
         // Pipelined requests paused while local replies waited for the client to read them.
         processInput();
@@ -136,12 +147,7 @@ void ClientConnection::onDisconnected()
         return;
     }
     if (m_state == State::Exchanging || m_state == State::WaitingToken || m_state == State::BufferingBody) {
-        m_worker.counters().count(ProxyErrorKind::ClientAborted);
-        qCWarning(lcProxy).noquote() << "client disconnected during an exchange"
-                                     << LogField::kv("route", m_worker.route(m_routeIndex).name)
-                                     << LogField::kv("request_body_complete", body().done() ? "yes" : "no")
-                                     << LogField::kv("response_started",
-                                                     upstream().responseHeadRelayed() ? "yes" : "no");
+        request().clientAborted();
     } else if (m_state == State::ReadingHead) {
         qCInfo(lcProxy).noquote() << "client disconnected inside a request head"
                                   << LogField::kv("peer", m_peerAddress);
@@ -155,7 +161,7 @@ bool ClientConnection::responseOwed() const
     case State::WaitingToken:
         return true;
     case State::Exchanging:
-        return !upstream().forwarding() || body().done();
+        return !request().forwarding() || request().bodyDone();
     case State::ReadingHead:
     case State::BufferingBody:
     case State::Closed:
@@ -191,16 +197,16 @@ void ClientConnection::processInput()
             return;
         }
         if (!m_requestState) {
-            // The exchange calls back through the private Client base, which only this class can name.
-            auto &client = static_cast<UpstreamExchange::Client &>(*this);
-            m_requestState =
-                std::make_unique<RequestState>(m_worker, client, m_clientOut, m_in, m_out, m_peerAddress);
+            // The request calls back through the private Connection base, which only this class can name.
+            auto &connection = static_cast<RequestState::Connection &>(*this);
+            m_requestState = std::make_unique<RequestState>(m_worker, connection, m_clientOut, m_input, m_in,
+                                                            m_peerAddress);
         }
         if (m_state == State::Idle) {
             setState(State::ReadingHead);
             setDeadline(Deadline::ClientHeader, m_worker.options().limits.headerTimeout);
         }
-        const http::ParseResult result = m_requestState->parser.parse(m_in, request());
+        const http::ParseResult result = request().parseHead();
         if (result.status == http::ParseStatus::Incomplete) {
             return;
         }
@@ -209,8 +215,9 @@ void ClientConnection::processInput()
                                         << LogField::kv("detail", result.detail);
             // The bad bytes stay unparsed: nothing after them can be trusted to start a request.
             m_closeAfterResponse = true;
-            failRequest(FailureTable::of(result.error),
-                        QStringLiteral("the request was rejected: %1").arg(QString::fromUtf8(result.detail)));
+            request().fail(
+                FailureTable::of(result.error),
+                QStringLiteral("the request was rejected: %1").arg(QString::fromUtf8(result.detail)));
             return;
         }
         m_in.remove(0, result.consumed);
@@ -220,194 +227,68 @@ void ClientConnection::processInput()
 
 void ClientConnection::handleHead()
 {
-    upstream().begin();
-    m_closeAfterResponse = !request().keepAlive() || m_drainRequested || m_worker.isDraining();
-    body().begin(request());
-
-    const auto decision = m_admission.decide(request(), *m_socket, m_worker);
+    RequestState &current = request();
+    current.begin();
+    m_closeAfterResponse = !current.head().keepAlive() || m_drainRequested || m_worker.isDraining();
+    const auto decision = m_admission.decide(current.head(), *m_socket, m_worker);
     if (const auto *local = std::get_if<Admission::Local>(&decision)) {
-        answerLocally(local->endpoint);
+        // A body sent to a local endpoint is not read: close afterwards instead.
+        current.answerLocally(local->endpoint, m_closeAfterResponse || !current.bodyDone());
         return;
     }
     if (const auto *rejected = std::get_if<Admission::Rejected>(&decision)) {
-        rejectInbound(rejected->rejection);
+        // A client that fails the check gets no second try on this connection.
+        m_closeAfterResponse = true;
+        current.reject(rejected->rejection);
         return;
     }
-    m_worker.counters().requests.add();
-    m_worker.recorder().begin(m_requestState->exchange, request());
+    current.admit();
     if (const auto *refused = std::get_if<Admission::Refused>(&decision)) {
-        failRequest(refused->failure, refused->message);
+        current.fail(refused->failure, refused->message);
         return;
     }
     const auto *forward = std::get_if<Admission::Forward>(&decision);
     Expects(forward != nullptr);
-    m_routeIndex = forward->route;
-    if (body().done()) {
-        acquireToken();
-        return;
-    }
-    // A client that asked for 100 Continue sends its body only after it: the clock starts then.
-    if (!request().expectContinue()) {
-        body().startClock(m_worker.clock().steadyNow());
-    }
+    current.forward(forward->route);
+}
+
+void ClientConnection::enterBufferingBody()
+{
     setState(State::BufferingBody);
     m_deadlineKind = Deadline::None;
-    bufferRequestBody();
 }
 
-void ClientConnection::bufferRequestBody()
+bool ClientConnection::enterWaitingToken()
 {
-    body().readAhead(m_input);
-    if (request().expectContinue() || body().buffered()) {
-        acquireToken();
-    }
-}
-
-bool ClientConnection::checkBodyRate(SteadyTime now)
-{
-    if (!m_requestState) {
+    if (m_state == State::WaitingToken) {
         return false;
     }
-    const bool forwarding = m_state == State::Exchanging && upstream().forwarding();
-    if (upstream().responseHeadRelayed() || (m_state != State::BufferingBody && !forwarding)) {
-        return false;
-    }
-    const auto message = body().tooSlow(now, forwarding && upstream().socket() != nullptr &&
-                                                 upstream().socket()->bytesToWrite() > 0);
-    if (!message) {
-        return false;
-    }
-    failRequest(Failure::ClientBodyTooSlow, *message);
+    setState(State::WaitingToken);
+    setDeadline(Deadline::TokenWait, m_worker.options().limits.tokenWaitTimeout);
     return true;
-}
-
-void ClientConnection::rejectInbound(const inbound::InboundRejection &rejection)
-{
-    // A client that fails the check gets no second try on this connection.
-    m_closeAfterResponse = true;
-    m_requestState->local.rejection(m_out, rejection, request());
-    sendReply(true);
-}
-
-void ClientConnection::answerLocally(Admission::LocalEndpoint endpoint)
-{
-    // A body sent to a local endpoint is not read: close afterwards instead.
-    const bool close = m_closeAfterResponse || !body().done();
-    m_requestState->local.endpoint(m_out, endpoint, request(), close);
-    sendReply(close);
-}
-
-void ClientConnection::acquireToken()
-{
-    auto &route = m_worker.route(m_routeIndex);
-    if (route.reader.current(m_worker.clock().now()) != nullptr) {
-        setState(State::Exchanging);
-        upstream().start(m_routeIndex);
-        return;
-    }
-    if (route.store->hasEverPublished()) {
-        // Waiting is for start-up only; an expired or withdrawn token is not about to appear.
-        failRequest(Failure::NoToken,
-                    QStringLiteral("no valid access token for route %1 (it expired or was withdrawn and no "
-                                   "refresh succeeded yet)")
-                        .arg(QString::fromUtf8(route.name)));
-        return;
-    }
-    if (m_state != State::WaitingToken) {
-        setState(State::WaitingToken);
-        setDeadline(Deadline::TokenWait, m_worker.options().limits.tokenWaitTimeout);
-        qCInfo(lcProxy).noquote() << "request waits for a token" << LogField::kv("route", route.name);
-    }
 }
 
 void ClientConnection::tokenChanged(qsizetype routeIndex)
 {
-    if (m_state == State::WaitingToken && routeIndex == m_routeIndex) {
-        acquireToken();
+    if (m_state == State::WaitingToken) {
+        request().tokenChanged(routeIndex);
     }
-}
-
-// ---- the exchange with the target ---------------------------------------------------------------
-
-void ClientConnection::pumpRequestBody()
-{
-    ImmediateWriter *sink = upstream().writer();
-    if (m_state != State::Exchanging || !upstream().forwarding() || body().done() || sink == nullptr) {
-        return;
-    }
-    const auto moved = body().relay(m_input, *sink);
-    if (!moved) {
-        failRequest(Failure::BadChunkedRequestBody, QStringLiteral("the chunked request body is malformed"));
-        return;
-    }
-    m_worker.counters().notePendingWrite(sink->device().bytesToWrite());
-    if (moved->bytes > 0) {
-        m_requestState->exchange.bytesIn += static_cast<std::uint64_t>(moved->bytes);
-        upstream().noteBodyBytesSent();
-        if (!upstream().responseHeadRelayed()) {
-            setDeadline(Deadline::BodyIdle, m_worker.options().upstream.idleBodyTimeout);
-        }
-    }
-    if (moved->done) {
-        requestBodyFinished();
-    }
-}
-
-void ClientConnection::requestBodyFinished()
-{
-    upstream().endBodyStream();
-    if (!upstream().responseHeadRelayed()) {
-        setDeadline(Deadline::ResponseHead, m_worker.options().upstream.responseHeadersTimeout);
-    }
-}
-
-void ClientConnection::exchangeFailed(Failure failure, const QString &message)
-{
-    failRequest(failure, message);
-}
-
-void ClientConnection::exchangeFinished(bool upstreamReusable)
-{
-    finishExchange(upstreamReusable);
-}
-
-void ClientConnection::exchangeCut()
-{
-    closeNow();
-}
-
-void ClientConnection::exchangeDeadline(Deadline deadline, std::chrono::milliseconds after)
-{
-    setDeadline(deadline, after);
-}
-
-void ClientConnection::continueSent()
-{
-    body().startClock(m_worker.clock().steadyNow());
-}
-
-bool ClientConnection::closesAfterResponse() const
-{
-    return m_closeAfterResponse || !body().done() || m_worker.isDraining();
 }
 
 // ---- end of an exchange ------------------------------------------------------------------------
 
-void ClientConnection::finishExchange(bool upstreamReusable)
+void ClientConnection::responseQueued(bool close)
 {
-    recordExchange(upstream().status(), {});
-    upstream().release(upstreamReusable && upstream().reusableAfterResponse() && body().done());
-    if (m_closeAfterResponse || upstream().closesClient() || !body().done()) {
+    if (close) {
         closeAfterFlush();
-        return;
+    } else {
+        startNextRequest();
     }
-    startNextRequest();
 }
 
 void ClientConnection::startNextRequest()
 {
-    m_routeIndex = -1;
-    upstream().clear();
+    request().clear();
     // Freed, not kept: the next read hands over what arrived without a copy (readAvailable), and
     // 10,000 idle keep-alive clients must not hold a buffer each.
     if (m_in.isEmpty()) {
@@ -437,59 +318,10 @@ void ClientConnection::startNextRequest()
     }
 }
 
-void ClientConnection::failRequest(Failure failure, const QString &message)
-{
-    failRequest(FailureTable::of(failure), message);
-}
-
-void ClientConnection::failRequest(const FailureSpec &failure, const QString &message)
-{
-    m_worker.counters().count(failure.kind);
-    recordExchange(upstream().responseHeadRelayed() ? 0 : failure.status, failure.code);
-    if (const auto suppressed = m_worker.requestFailedLog().admit()) {
-        qCWarning(lcProxy).noquote() << "request failed" << LogField::kv("status", failure.status)
-                                     << LogField::kv("code", failure.code.toByteArray())
-                                     << LogField::kv("route", m_routeIndex >= 0
-                                                                  ? m_worker.route(m_routeIndex).name
-                                                                  : QByteArray("-"))
-                                     << LogField::kv("message", message)
-                                     << LogField::kv("suppressed", *suppressed);
-    }
-    upstream().release(false);
-    if (upstream().responseHeadRelayed()) {
-        closeNow();
-        return;
-    }
-    const bool close = !body().done() || m_closeAfterResponse || m_drainRequested || m_worker.isDraining();
-    m_requestState->local.error(m_out, request(), close, failure.status, failure.code, message,
-                                failure.extraFields);
-    sendReply(close);
-}
-
-void ClientConnection::sendReply(bool close)
-{
-    m_clientOut.write(m_out);
-    m_worker.counters().notePendingWrite(m_socket->bytesToWrite());
-    if (close) {
-        closeAfterFlush();
-    } else {
-        startNextRequest();
-    }
-}
-
-void ClientConnection::recordExchange(int status, QByteArrayView errorType)
-{
-    if (!m_requestState) {
-        return;
-    }
-    m_worker.recorder().finish(m_requestState->exchange, request(), m_routeIndex, status, m_peerAddress,
-                               errorType);
-}
-
 void ClientConnection::setState(State state)
 {
     if (m_state == State::Exchanging && state != State::Exchanging) {
-        upstream().leave();
+        request().leaveExchange();
     }
     m_state = state;
 }
@@ -513,13 +345,11 @@ void ClientConnection::closeNow()
     if (m_state == State::Closed) {
         return;
     }
-    recordExchange(0, "connection_closed");
-    if (m_requestState) {
-        // Before leaving Exchanging, so a wait queued in the pool is cancelled.
-        upstream().release(false);
+    if (inRequest()) {
+        request().abandon();
     }
-    // The state itself goes with the connection (deleted later): closing can happen inside one of
-    // its exchange's own calls.
+    // The request state itself goes with the connection (deleted later): closing can happen inside
+    // one of its exchange's own calls.
     setState(State::Closed);
     m_deadlineKind = Deadline::None;
     m_input.stopReading();
@@ -559,11 +389,11 @@ qintptr ClientConnection::detachIdleSocket()
 void ClientConnection::abortNow()
 {
     if (m_state == State::WaitingToken || m_state == State::BufferingBody ||
-        (m_state == State::Exchanging && !upstream().forwarding())) {
+        (m_state == State::Exchanging && !request().forwarding())) {
         // Nothing reached the target yet, so the client may safely send it again elsewhere.
         m_closeAfterResponse = true;
-        failRequest(Failure::ShuttingDown,
-                    QStringLiteral("the proxy is shutting down; the request was not forwarded"));
+        request().fail(Failure::ShuttingDown,
+                       QStringLiteral("the proxy is shutting down; the request was not forwarded"));
         // The reply goes to the kernel now: the worker's loop ends right after this.
         m_socket->flush();
     }
@@ -579,38 +409,21 @@ bool ClientConnection::closeIfIdle()
     return true;
 }
 
-void ClientConnection::releaseIdleBuffers()
-{
-    // Kept while requests follow each other (no allocation per request), given back once the
-    // connection sat idle for a sweep.
-    m_requestState.reset();
-    if (m_out.capacity() != 0) {
-        m_out = QByteArray();
-    }
-}
-
 void ClientConnection::checkDeadline(SteadyTime now)
 {
     if (m_state == State::Idle) {
-        releaseIdleBuffers();
+        // Kept while requests follow each other (no allocation per request), given back once the
+        // connection sat idle for a sweep.
+        m_requestState.reset();
     }
-    if (checkBodyRate(now) || m_deadlineKind == Deadline::None || now < m_deadline) {
+    const bool bodyRead = m_state == State::BufferingBody || m_state == State::Exchanging;
+    if ((bodyRead && request().failIfBodyTooSlow(now, m_state == State::BufferingBody)) ||
+        m_deadlineKind == Deadline::None || now < m_deadline) {
         return;
     }
     const Deadline kind = std::exchange(m_deadlineKind, Deadline::None);
-    DeadlineFacts facts;
-    if (m_routeIndex >= 0) {
-        facts.routeName = QString::fromUtf8(m_worker.route(m_routeIndex).name);
-        facts.targetHost = m_worker.route(m_routeIndex).pool->host();
-    }
-    if (m_requestState) {
-        facts.upstreamAssigned = upstream().socket() != nullptr;
-        facts.responseHeadRelayed = upstream().responseHeadRelayed();
-        facts.requestBodyDone = body().done();
-        facts.targetHoldsBody = facts.upstreamAssigned && upstream().socket()->bytesToWrite() > 0;
-    } else {
-        facts.requestBodyDone = true;
-    }
+    // Outside a request only the idle time-out runs, which needs no facts.
+    const DeadlineFacts facts = inRequest() ? request().deadlineFacts() : DeadlineFacts{};
     const auto verdict = DeadlineExpiry::of(kind, facts, m_worker.options());
     switch (verdict.action) {
     case DeadlineExpiry::Action::CloseIdle:
@@ -626,7 +439,7 @@ void ClientConnection::checkDeadline(SteadyTime now)
         break;
     case DeadlineExpiry::Action::Fail:
         m_closeAfterResponse = m_closeAfterResponse || verdict.closeConnection;
-        failRequest(verdict.failure, verdict.message);
+        request().fail(verdict.failure, verdict.message);
         break;
     }
 }
