@@ -69,12 +69,6 @@ bool ClientConnection::inRequest() const
            m_state == State::WaitingToken || m_state == State::Exchanging;
 }
 
-RequestState &ClientConnection::request() const
-{
-    Expects(m_requestState != nullptr);
-    return *m_requestState;
-}
-
 // ---- client side -------------------------------------------------------------------------------
 
 bool ClientConnection::eventFilter(QObject *watched, QEvent *event)
@@ -202,11 +196,12 @@ void ClientConnection::processInput()
             m_requestState = std::make_unique<RequestState>(m_worker, connection, m_clientOut, m_input, m_in,
                                                             m_peerAddress);
         }
+        RequestState &current = *m_requestState;
         if (m_state == State::Idle) {
             setState(State::ReadingHead);
             setDeadline(Deadline::ClientHeader, m_worker.options().limits.headerTimeout);
         }
-        const http::ParseResult result = request().parseHead();
+        const http::ParseResult result = current.parseHead();
         if (result.status == http::ParseStatus::Incomplete) {
             return;
         }
@@ -214,8 +209,8 @@ void ClientConnection::processInput()
             qCWarning(lcHttp).noquote() << "bad request head" << LogField::kv("peer", m_peerAddress)
                                         << LogField::kv("detail", result.detail);
             // The bad bytes stay unparsed: nothing after them can be trusted to start a request.
-            m_closeAfterResponse = true;
-            request().fail(
+            current.closeAfterResponse();
+            current.fail(
                 FailureTable::of(result.error),
                 QStringLiteral("the request was rejected: %1").arg(QString::fromUtf8(result.detail)));
             return;
@@ -228,28 +223,17 @@ void ClientConnection::processInput()
 void ClientConnection::handleHead()
 {
     RequestState &current = request();
-    current.begin();
-    m_closeAfterResponse = !current.head().keepAlive() || m_drainRequested || m_worker.isDraining();
+    current.begin(m_drainRequested || m_worker.isDraining());
     const auto decision = m_admission.decide(current.head(), *m_socket, m_worker);
     if (const auto *local = std::get_if<Admission::Local>(&decision)) {
-        // A body sent to a local endpoint is not read: close afterwards instead.
-        current.answerLocally(local->endpoint, m_closeAfterResponse || !current.bodyDone());
+        current.answerLocally(local->endpoint);
         return;
     }
     if (const auto *rejected = std::get_if<Admission::Rejected>(&decision)) {
-        // A client that fails the check gets no second try on this connection.
-        m_closeAfterResponse = true;
         current.reject(rejected->rejection);
         return;
     }
-    current.admit();
-    if (const auto *refused = std::get_if<Admission::Refused>(&decision)) {
-        current.fail(refused->failure, refused->message);
-        return;
-    }
-    const auto *forward = std::get_if<Admission::Forward>(&decision);
-    Expects(forward != nullptr);
-    current.forward(forward->route);
+    current.admit(decision);
 }
 
 void ClientConnection::enterBufferingBody()
@@ -288,7 +272,8 @@ void ClientConnection::responseQueued(bool close)
 
 void ClientConnection::startNextRequest()
 {
-    request().clear();
+    RequestState &current = request();
+    current.clear();
     // Freed, not kept: the next read hands over what arrived without a copy (readAvailable), and
     // 10,000 idle keep-alive clients must not hold a buffer each.
     if (m_in.isEmpty()) {
@@ -298,7 +283,7 @@ void ClientConnection::startNextRequest()
     // Busy when a reload began and the response did not announce a close: the connection goes to
     // the new configuration now that it is idle, as the idle ones did at the start of the drain.
     // Closing it would race the request the client may already be sending on it.
-    if (draining && !m_closeAfterResponse && !m_clientHalfClosed) {
+    if (draining && !current.closingAfterResponse() && !m_clientHalfClosed) {
         setState(State::Idle);
         if (m_worker.handOverIdle(*this)) {
             return;
@@ -360,7 +345,10 @@ void ClientConnection::closeNow()
 void ClientConnection::closeAfterFirstResponse()
 {
     m_drainRequested = true;
-    m_closeAfterResponse = true;
+    // Outside a request the next head is answered knowing of the drain (RequestState::begin).
+    if (inRequest()) {
+        request().closeAfterResponse();
+    }
 }
 
 void ClientConnection::startDrain()
@@ -391,7 +379,7 @@ void ClientConnection::abortNow()
     if (m_state == State::WaitingToken || m_state == State::BufferingBody ||
         (m_state == State::Exchanging && !request().forwarding())) {
         // Nothing reached the target yet, so the client may safely send it again elsewhere.
-        m_closeAfterResponse = true;
+        request().closeAfterResponse();
         request().fail(Failure::ShuttingDown,
                        QStringLiteral("the proxy is shutting down; the request was not forwarded"));
         // The reply goes to the kernel now: the worker's loop ends right after this.
@@ -438,7 +426,9 @@ void ClientConnection::checkDeadline(SteadyTime now)
         closeNow();
         break;
     case DeadlineExpiry::Action::Fail:
-        m_closeAfterResponse = m_closeAfterResponse || verdict.closeConnection;
+        if (verdict.closeConnection) {
+            request().closeAfterResponse();
+        }
         request().fail(verdict.failure, verdict.message);
         break;
     }

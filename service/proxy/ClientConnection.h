@@ -12,6 +12,8 @@
 #include <chrono>
 #include <memory>
 
+#include <gsl/assert>
+
 class QTcpSocket;
 
 namespace aap::proxy {
@@ -73,10 +75,6 @@ private:
     void setDeadline(Deadline kind, std::chrono::milliseconds after) override;
     void responseQueued(bool close) override;
     void closeNow() override;
-    [[nodiscard]] bool closesAfterResponse() const override
-    {
-        return m_closeAfterResponse || m_drainRequested;
-    }
 
     // Direct reads (SocketInput): the socket's read notifier fired; Qt does not see it.
     bool eventFilter(QObject *watched, QEvent *event) override;
@@ -96,7 +94,11 @@ private:
     void closeAfterFlush();
     // The states in which a request is in progress, and so m_requestState exists.
     [[nodiscard]] bool inRequest() const;
-    [[nodiscard]] RequestState &request() const;
+    [[nodiscard]] RequestState &request() const
+    {
+        Expects(m_requestState != nullptr);
+        return *m_requestState;
+    }
 
     ProxyWorker &m_worker;
     QTcpSocket *m_socket;
@@ -108,7 +110,6 @@ private:
 
     // Client side.
     QByteArray m_in; // request head being parsed, then body bytes / pipelined requests not yet used
-    bool m_closeAfterResponse = false;
     bool m_drainRequested = false;
     bool m_tlsClient = false;        // the listener speaks TLS
     ImmediateWriter m_clientOut;     // every write to the client

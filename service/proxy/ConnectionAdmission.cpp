@@ -16,15 +16,6 @@ ConnectionAdmission::ConnectionAdmission(const ProxyWorker &worker, qsizetype fi
     m_context.fixedRoute = fixedRoute;
 }
 
-Admission::Decision ConnectionAdmission::decide(const http::RequestHead &request, const QTcpSocket &socket,
-                                                const ProxyWorker &worker)
-{
-    if (!m_peerChecked) {
-        checkPeer(socket, worker);
-    }
-    return Admission::decide(request, m_context);
-}
-
 void ConnectionAdmission::checkPeer(const QTcpSocket &socket, const ProxyWorker &worker)
 {
     m_peerChecked = true;

@@ -17,7 +17,13 @@ public:
     ConnectionAdmission(const ProxyWorker &worker, qsizetype fixedRoute);
 
     [[nodiscard]] Admission::Decision decide(const http::RequestHead &request, const QTcpSocket &socket,
-                                             const ProxyWorker &worker);
+                                             const ProxyWorker &worker)
+    {
+        if (!m_peerChecked) {
+            checkPeer(socket, worker);
+        }
+        return Admission::decide(request, m_context);
+    }
     [[nodiscard]] qsizetype fixedRoute() const { return m_context.fixedRoute; }
 
 private:

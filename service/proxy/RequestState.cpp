@@ -10,6 +10,8 @@
 
 #include <QAbstractSocket>
 
+#include <gsl/assert>
+
 namespace aap::proxy {
 
 using log::LogField;
@@ -27,35 +29,34 @@ RequestState::~RequestState()
     m_upstream.release(false);
 }
 
-void RequestState::begin()
+void RequestState::answerLocally(Admission::LocalEndpoint endpoint)
 {
-    m_upstream.begin();
-    m_body.begin(m_request);
-}
-
-void RequestState::answerLocally(Admission::LocalEndpoint endpoint, bool close)
-{
+    // A body sent to a local endpoint is not read: close afterwards instead.
+    const bool close = m_closeAfterResponse || !m_body.done();
     m_local.endpoint(m_out, endpoint, m_request, close);
     sendReply(close);
 }
 
 void RequestState::reject(const inbound::InboundRejection &rejection)
 {
+    m_closeAfterResponse = true;
     m_local.rejection(m_out, rejection, m_request);
     sendReply(true);
 }
 
-void RequestState::admit()
+// ---- forwarding: the body read ahead, the token ---------------------------------------------
+
+void RequestState::admit(const Admission::Decision &decision)
 {
     m_worker.counters().requests.add();
     m_worker.recorder().begin(m_exchange, m_request);
-}
-
-// ---- body read-ahead and the token ------------------------------------------------------------
-
-void RequestState::forward(qsizetype route)
-{
-    m_routeIndex = route;
+    if (const auto *refused = std::get_if<Admission::Refused>(&decision)) {
+        fail(refused->failure, refused->message);
+        return;
+    }
+    const auto *forward = std::get_if<Admission::Forward>(&decision);
+    Expects(forward != nullptr);
+    m_routeIndex = forward->route;
     if (m_body.done()) {
         acquireToken();
         return;
@@ -163,8 +164,7 @@ void RequestState::exchangeFinished(bool upstreamReusable)
 {
     record(m_upstream.status(), {});
     m_upstream.release(upstreamReusable && m_upstream.reusableAfterResponse() && m_body.done());
-    m_connection.responseQueued(m_connection.closesAfterResponse() || m_upstream.closesClient() ||
-                                !m_body.done());
+    m_connection.responseQueued(m_closeAfterResponse || m_upstream.closesClient() || !m_body.done());
 }
 
 void RequestState::exchangeCut()
@@ -184,7 +184,7 @@ void RequestState::continueSent()
 
 bool RequestState::closesAfterResponse() const
 {
-    return m_connection.closesAfterResponse() || !m_body.done() || m_worker.isDraining();
+    return m_closeAfterResponse || !m_body.done() || m_worker.isDraining();
 }
 
 // ---- the end of a request ---------------------------------------------------------------------
@@ -229,12 +229,6 @@ void RequestState::clientAborted()
                                  << LogField::kv("request_body_complete", m_body.done() ? "yes" : "no")
                                  << LogField::kv("response_started",
                                                  m_upstream.responseHeadRelayed() ? "yes" : "no");
-}
-
-void RequestState::clear()
-{
-    m_routeIndex = -1;
-    m_upstream.clear();
 }
 
 void RequestState::abandon()

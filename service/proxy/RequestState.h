@@ -45,8 +45,6 @@ public:
         virtual void responseQueued(bool close) = 0;
         // The response broke off after its head: only closing the connection is left.
         virtual void closeNow() = 0;
-        // The connection closes after this response whatever the request or the target say.
-        [[nodiscard]] virtual bool closesAfterResponse() const = 0;
 
     protected:
         ~Connection() = default;
@@ -66,15 +64,25 @@ public:
     // Parses what `in` holds of the next request head.
     [[nodiscard]] http::ParseResult parseHead() { return m_parser.parse(m_in, m_request); }
     [[nodiscard]] const http::RequestHead &head() const { return m_request; }
-    // A new request head: forget the previous request's progress.
-    void begin();
-    // `close`: the connection closes after the reply.
-    void answerLocally(Admission::LocalEndpoint endpoint, bool close);
+    // A new request head: forget the previous request's progress. `draining`: the connection closes
+    // after this response.
+    void begin(bool draining)
+    {
+        m_upstream.begin();
+        m_closeAfterResponse = !m_request.keepAlive() || draining;
+        m_body.begin(m_request);
+    }
+    // Nothing after this request can be trusted, or the connection drains: it closes after the
+    // response.
+    void closeAfterResponse() { m_closeAfterResponse = true; }
+    [[nodiscard]] bool closingAfterResponse() const { return m_closeAfterResponse; }
+    void answerLocally(Admission::LocalEndpoint endpoint);
+    // A client that fails the inbound check gets no second try on this connection.
     void reject(const inbound::InboundRejection &rejection);
-    // The request counts as one for the target's route: counted, and its exchange recorded.
-    void admit();
-    // Reads the body ahead if there is one, then takes the route's token and forwards.
-    void forward(qsizetype route);
+    // A request for the target (Admission::Refused or Forward): counted, its exchange recorded, then
+    // refused with a reply or forwarded along its route: the body is read ahead if there is one,
+    // then the route's token is taken.
+    void admit(const Admission::Decision &decision);
     // More body bytes arrived while they are read ahead.
     void bufferBody();
     // The store of `route` published or cleared a token while the request waited for one.
@@ -92,7 +100,11 @@ public:
     // The client went away before the response was complete.
     void clientAborted();
     // The response was relayed: nothing of it may linger for the next request.
-    void clear();
+    void clear()
+    {
+        m_routeIndex = -1;
+        m_upstream.clear();
+    }
     // The connection closes now: records the exchange as cut and gives the upstream back (before
     // the exchange is left, so a wait queued in the pool is cancelled).
     void abandon();
@@ -131,6 +143,7 @@ private:
     LocalResponder m_local;
     QByteArray m_out; // heads and local replies are built here
     qsizetype m_routeIndex = -1;
+    bool m_closeAfterResponse = false;
     http::RequestHeadParser m_parser;
     http::RequestHead m_request;
     RequestBody m_body;
