@@ -1,13 +1,10 @@
 #include "proxy/ClientConnection.h"
 
-#include "auth/TokenStore.h"
-#include "health/ReadinessProbe.h"
-#include "inbound/ListenerTls.h"
 #include "log/LogField.h"
 #include "log/Logging.h"
-#include "proxy/LocalReply.h"
+#include "proxy/BodyRelay.h"
 #include "proxy/ProxyWorker.h"
-#include "proxy/UpstreamPool.h"
+#include "proxy/SocketHandOver.h"
 
 #include <QEvent>
 #include <QSocketNotifier>
@@ -17,10 +14,6 @@
 #include <utility>
 
 #include <gsl/assert>
-
-#ifdef Q_OS_UNIX
-#include <fcntl.h>
-#endif
 
 namespace aap::proxy {
 
@@ -34,16 +27,13 @@ constexpr qint64 kClientReadBufferBytes = qint64{64} * 1024;
 } // namespace
 
 ClientConnection::ClientConnection(ProxyWorker &worker, QTcpSocket *socket, qsizetype fixedRoute)
-    : m_worker(worker), m_socket(socket), m_input(*socket), m_fixedRoute(fixedRoute),
-      m_tlsClient(qobject_cast<QSslSocket *>(socket) != nullptr), m_clientOut(*socket, !m_tlsClient)
+    : m_worker(worker), m_socket(socket), m_input(*socket),
+      m_tlsClient(qobject_cast<QSslSocket *>(socket) != nullptr), m_clientOut(*socket, !m_tlsClient),
+      m_admission(worker, fixedRoute)
 {
     m_socket->setParent(this);
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     m_peerAddress = m_socket->peerAddress().toString().toLatin1();
-    m_admission.options = &worker.options();
-    m_admission.routes = &worker.routeTable();
-    m_admission.guard = &worker.inboundGuard();
-    m_admission.fixedRoute = fixedRoute;
     // A TLS client's bytes must go through QSslSocket; it also handles the client's close_notify.
     // On a plain-text socket the end of input is read here, not by Qt, which would take it for a
     // disconnect and close the sending side with it: a client that half-closes after its request
@@ -71,6 +61,12 @@ void ClientConnection::setDeadline(Deadline kind, std::chrono::milliseconds afte
 {
     m_deadlineKind = kind;
     m_deadline = m_worker.clock().steadyNow() + after;
+}
+
+bool ClientConnection::inRequest() const
+{
+    return m_state == State::ReadingHead || m_state == State::BufferingBody ||
+           m_state == State::WaitingToken || m_state == State::Exchanging;
 }
 
 // ---- client side -------------------------------------------------------------------------------
@@ -114,10 +110,10 @@ void ClientConnection::onReadyRead()
         processInput();
         break;
     case State::BufferingBody:
-        bufferRequestBody();
+        request().bufferBody();
         break;
     case State::Exchanging:
-        pumpRequestBody();
+        request().pumpRequestBody();
         break;
     case State::Closing:
         // The answer is final; what the client still sends is not read.
@@ -132,7 +128,7 @@ void ClientConnection::onReadyRead()
 void ClientConnection::onBytesWritten()
 {
     if (m_state == State::Exchanging) {
-        upstream().pumpResponseBody();
+        request().pumpResponseBody();
     } else if (m_state == State::Idle || m_state == State::ReadingHead) {
         // Pipelined requests paused while local replies waited for the client to read them.
         processInput();
@@ -145,12 +141,7 @@ void ClientConnection::onDisconnected()
         return;
     }
     if (m_state == State::Exchanging || m_state == State::WaitingToken || m_state == State::BufferingBody) {
-        m_worker.counters().count(ProxyErrorKind::ClientAborted);
-        qCWarning(lcProxy).noquote() << "client disconnected during an exchange"
-                                     << LogField::kv("route", m_worker.route(m_routeIndex).name)
-                                     << LogField::kv("request_body_complete", body().done() ? "yes" : "no")
-                                     << LogField::kv("response_started",
-                                                     upstream().responseHeadRelayed() ? "yes" : "no");
+        request().clientAborted();
     } else if (m_state == State::ReadingHead) {
         qCInfo(lcProxy).noquote() << "client disconnected inside a request head"
                                   << LogField::kv("peer", m_peerAddress);
@@ -164,7 +155,7 @@ bool ClientConnection::responseOwed() const
     case State::WaitingToken:
         return true;
     case State::Exchanging:
-        return !upstream().forwarding() || body().done();
+        return !request().forwarding() || request().bodyDone();
     case State::ReadingHead:
     case State::BufferingBody:
     case State::Closed:
@@ -200,16 +191,17 @@ void ClientConnection::processInput()
             return;
         }
         if (!m_requestState) {
-            // The exchange calls back through the private Client base, which only this class can name.
-            auto &client = static_cast<UpstreamExchange::Client &>(*this);
-            m_requestState =
-                std::make_unique<RequestState>(m_worker, client, m_clientOut, m_in, m_out, m_peerAddress);
+            // The request calls back through the private Connection base, which only this class can name.
+            auto &connection = static_cast<RequestState::Connection &>(*this);
+            m_requestState = std::make_unique<RequestState>(m_worker, connection, m_clientOut, m_input, m_in,
+                                                            m_peerAddress);
         }
+        RequestState &current = *m_requestState;
         if (m_state == State::Idle) {
             setState(State::ReadingHead);
             setDeadline(Deadline::ClientHeader, m_worker.options().limits.headerTimeout);
         }
-        const http::ParseResult result = m_requestState->parser.parse(m_in, request());
+        const http::ParseResult result = current.parseHead();
         if (result.status == http::ParseStatus::Incomplete) {
             return;
         }
@@ -217,9 +209,10 @@ void ClientConnection::processInput()
             qCWarning(lcHttp).noquote() << "bad request head" << LogField::kv("peer", m_peerAddress)
                                         << LogField::kv("detail", result.detail);
             // The bad bytes stay unparsed: nothing after them can be trusted to start a request.
-            m_closeAfterResponse = true;
-            failRequest(FailureTable::of(result.error),
-                        QStringLiteral("the request was rejected: %1").arg(QString::fromUtf8(result.detail)));
+            current.closeAfterResponse();
+            current.fail(
+                FailureTable::of(result.error),
+                QStringLiteral("the request was rejected: %1").arg(QString::fromUtf8(result.detail)));
             return;
         }
         m_in.remove(0, result.consumed);
@@ -229,237 +222,58 @@ void ClientConnection::processInput()
 
 void ClientConnection::handleHead()
 {
-    upstream().begin();
-    m_closeAfterResponse = !request().keepAlive() || m_drainRequested || m_worker.isDraining();
-    body().begin(request());
-
-    checkPeerOnce();
-    const auto decision = Admission::decide(request(), m_admission);
+    RequestState &current = request();
+    current.begin(m_drainRequested || m_worker.isDraining());
+    const auto decision = m_admission.decide(current.head(), *m_socket, m_worker);
     if (const auto *local = std::get_if<Admission::Local>(&decision)) {
-        answerLocally(local->endpoint);
+        current.answerLocally(local->endpoint);
         return;
     }
     if (const auto *rejected = std::get_if<Admission::Rejected>(&decision)) {
-        rejectInbound(rejected->rejection);
+        current.reject(rejected->rejection);
         return;
     }
-    m_worker.counters().requests.add();
-    m_worker.recorder().begin(m_requestState->exchange, request());
-    if (const auto *refused = std::get_if<Admission::Refused>(&decision)) {
-        failRequest(refused->failure, refused->message);
-        return;
-    }
-    const auto *forward = std::get_if<Admission::Forward>(&decision);
-    Expects(forward != nullptr);
-    m_routeIndex = forward->route;
-    if (body().done()) {
-        acquireToken();
-        return;
-    }
-    // A client that asked for 100 Continue sends its body only after it: the clock starts then.
-    if (!request().expectContinue()) {
-        body().startClock(m_worker.clock().steadyNow());
-    }
+    current.admit(decision);
+}
+
+void ClientConnection::enterBufferingBody()
+{
     setState(State::BufferingBody);
     m_deadlineKind = Deadline::None;
-    bufferRequestBody();
 }
 
-void ClientConnection::bufferRequestBody()
+bool ClientConnection::enterWaitingToken()
 {
-    body().readAhead(m_input);
-    if (request().expectContinue() || body().buffered()) {
-        acquireToken();
-    }
-}
-
-bool ClientConnection::checkBodyRate(SteadyTime now)
-{
-    if (!m_requestState) {
+    if (m_state == State::WaitingToken) {
         return false;
     }
-    const bool forwarding = m_state == State::Exchanging && upstream().forwarding();
-    if (upstream().responseHeadRelayed() || (m_state != State::BufferingBody && !forwarding)) {
-        return false;
-    }
-    const auto message = body().tooSlow(now, forwarding && upstream().socket() != nullptr &&
-                                                 upstream().socket()->bytesToWrite() > 0);
-    if (!message) {
-        return false;
-    }
-    failRequest(Failure::ClientBodyTooSlow, *message);
+    setState(State::WaitingToken);
+    setDeadline(Deadline::TokenWait, m_worker.options().limits.tokenWaitTimeout);
     return true;
-}
-
-void ClientConnection::checkPeerOnce()
-{
-    if (m_peerChecked) {
-        return;
-    }
-    m_peerChecked = true;
-    m_admission.localPort = m_socket->localPort();
-    m_admission.localAddress = m_socket->localAddress();
-    inbound::InboundGuard::Peer peer{m_socket->peerAddress()};
-    const auto *tls = qobject_cast<const QSslSocket *>(m_socket);
-    if (tls != nullptr && m_worker.listenerTls() != nullptr) {
-        peer.certificatePresented = !tls->peerCertificate().isNull();
-        peer.certificateTrusted =
-            peer.certificatePresented && m_worker.listenerTls()->trustsClient(tls->peerCertificateChain());
-    }
-    m_admission.peerRejection = m_worker.inboundGuard().checkPeer(peer);
-}
-
-void ClientConnection::rejectInbound(const inbound::InboundRejection &rejection)
-{
-    m_worker.counters().count(ProxyErrorKind::InboundRejected);
-    if (const auto suppressed = m_worker.rejectedLog().admit()) {
-        qCWarning(lcProxy).noquote() << "request rejected" << LogField::kv("peer", m_peerAddress)
-                                     << LogField::kv("status", rejection.status)
-                                     << LogField::kv("code", rejection.code)
-                                     << LogField::kv("reason", rejection.message)
-                                     << LogField::kv("suppressed", *suppressed);
-    }
-    // A client that fails the check gets no second try on this connection.
-    m_closeAfterResponse = true;
-    replyError(rejection.status, rejection.code, rejection.message);
-}
-
-void ClientConnection::answerLocally(Admission::LocalEndpoint endpoint)
-{
-    m_worker.counters().localReplies.add();
-    // A body sent to a local endpoint is not read: close afterwards instead.
-    const bool close = m_closeAfterResponse || !body().done();
-    m_out.resize(0);
-    if (endpoint == Admission::LocalEndpoint::Health) {
-        LocalReply::appendJson(m_out, 200, R"({"status":"ok"})", replyConnection(close));
-    } else if (endpoint == Admission::LocalEndpoint::Metrics) {
-        LocalReply::appendBody(m_out, 200, "text/plain; version=0.0.4; charset=utf-8",
-                               m_worker.options().telemetry.metricsText(), replyConnection(close));
-    } else {
-        const auto answer = m_worker.probe().answer();
-        if (const auto suppressed = answer.ready ? std::nullopt : m_worker.notReadyLog().admit()) {
-            qCWarning(lcHealth).noquote() << "not ready" << LogField::kv("reason", answer.body)
-                                          << LogField::kv("suppressed", *suppressed);
-        }
-        LocalReply::appendJson(m_out, answer.ready ? 200 : 503, answer.body, replyConnection(close));
-    }
-    if (request().isHead()) {
-        m_out.truncate(m_out.indexOf("\r\n\r\n") + 4);
-    }
-    sendReply(close);
-}
-
-void ClientConnection::acquireToken()
-{
-    auto &route = m_worker.route(m_routeIndex);
-    if (route.reader.current(m_worker.clock().now()) != nullptr) {
-        setState(State::Exchanging);
-        upstream().start(m_routeIndex);
-        return;
-    }
-    if (route.store->hasEverPublished()) {
-        // Waiting is for start-up only; an expired or withdrawn token is not about to appear.
-        failRequest(Failure::NoToken,
-                    QStringLiteral("no valid access token for route %1 (it expired or was withdrawn and no "
-                                   "refresh succeeded yet)")
-                        .arg(QString::fromUtf8(route.name)));
-        return;
-    }
-    if (m_state != State::WaitingToken) {
-        setState(State::WaitingToken);
-        setDeadline(Deadline::TokenWait, m_worker.options().limits.tokenWaitTimeout);
-        qCInfo(lcProxy).noquote() << "request waits for a token" << LogField::kv("route", route.name);
-    }
 }
 
 void ClientConnection::tokenChanged(qsizetype routeIndex)
 {
-    if (m_state == State::WaitingToken && routeIndex == m_routeIndex) {
-        acquireToken();
+    if (m_state == State::WaitingToken) {
+        request().tokenChanged(routeIndex);
     }
-}
-
-// ---- the exchange with the target ---------------------------------------------------------------
-
-void ClientConnection::pumpRequestBody()
-{
-    ImmediateWriter *sink = upstream().writer();
-    if (m_state != State::Exchanging || !upstream().forwarding() || body().done() || sink == nullptr) {
-        return;
-    }
-    const auto moved = body().relay(m_input, *sink);
-    if (!moved) {
-        failRequest(Failure::BadChunkedRequestBody, QStringLiteral("the chunked request body is malformed"));
-        return;
-    }
-    m_worker.counters().notePendingWrite(sink->device().bytesToWrite());
-    if (moved->bytes > 0) {
-        m_requestState->exchange.bytesIn += static_cast<std::uint64_t>(moved->bytes);
-        upstream().noteBodyBytesSent();
-        if (!upstream().responseHeadRelayed()) {
-            setDeadline(Deadline::BodyIdle, m_worker.options().upstream.idleBodyTimeout);
-        }
-    }
-    if (moved->done) {
-        requestBodyFinished();
-    }
-}
-
-void ClientConnection::requestBodyFinished()
-{
-    upstream().endBodyStream();
-    if (!upstream().responseHeadRelayed()) {
-        setDeadline(Deadline::ResponseHead, m_worker.options().upstream.responseHeadersTimeout);
-    }
-}
-
-void ClientConnection::exchangeFailed(Failure failure, const QString &message)
-{
-    failRequest(failure, message);
-}
-
-void ClientConnection::exchangeFinished(bool upstreamReusable)
-{
-    finishExchange(upstreamReusable);
-}
-
-void ClientConnection::exchangeCut()
-{
-    closeNow();
-}
-
-void ClientConnection::exchangeDeadline(Deadline deadline, std::chrono::milliseconds after)
-{
-    setDeadline(deadline, after);
-}
-
-void ClientConnection::continueSent()
-{
-    body().startClock(m_worker.clock().steadyNow());
-}
-
-bool ClientConnection::closesAfterResponse() const
-{
-    return m_closeAfterResponse || !body().done() || m_worker.isDraining();
 }
 
 // ---- end of an exchange ------------------------------------------------------------------------
 
-void ClientConnection::finishExchange(bool upstreamReusable)
+void ClientConnection::responseQueued(bool close)
 {
-    recordExchange(upstream().status(), {});
-    upstream().release(upstreamReusable && upstream().reusableAfterResponse() && body().done());
-    if (m_closeAfterResponse || upstream().closesClient() || !body().done()) {
+    if (close) {
         closeAfterFlush();
-        return;
+    } else {
+        startNextRequest();
     }
-    startNextRequest();
 }
 
 void ClientConnection::startNextRequest()
 {
-    m_routeIndex = -1;
-    upstream().clear();
+    RequestState &current = request();
+    current.clear();
     // Freed, not kept: the next read hands over what arrived without a copy (readAvailable), and
     // 10,000 idle keep-alive clients must not hold a buffer each.
     if (m_in.isEmpty()) {
@@ -469,7 +283,7 @@ void ClientConnection::startNextRequest()
     // Busy when a reload began and the response did not announce a close: the connection goes to
     // the new configuration now that it is idle, as the idle ones did at the start of the drain.
     // Closing it would race the request the client may already be sending on it.
-    if (draining && !m_closeAfterResponse && !m_clientHalfClosed) {
+    if (draining && !current.closingAfterResponse() && !m_clientHalfClosed) {
         setState(State::Idle);
         if (m_worker.handOverIdle(*this)) {
             return;
@@ -489,75 +303,10 @@ void ClientConnection::startNextRequest()
     }
 }
 
-void ClientConnection::failRequest(Failure failure, const QString &message)
-{
-    failRequest(FailureTable::of(failure), message);
-}
-
-void ClientConnection::failRequest(const FailureSpec &failure, const QString &message)
-{
-    m_worker.counters().count(failure.kind);
-    recordExchange(upstream().responseHeadRelayed() ? 0 : failure.status, failure.code);
-    if (const auto suppressed = m_worker.requestFailedLog().admit()) {
-        qCWarning(lcProxy).noquote() << "request failed" << LogField::kv("status", failure.status)
-                                     << LogField::kv("code", failure.code.toByteArray())
-                                     << LogField::kv("route", m_routeIndex >= 0
-                                                                  ? m_worker.route(m_routeIndex).name
-                                                                  : QByteArray("-"))
-                                     << LogField::kv("message", message)
-                                     << LogField::kv("suppressed", *suppressed);
-    }
-    upstream().release(false);
-    if (upstream().responseHeadRelayed()) {
-        closeNow();
-        return;
-    }
-    replyError(failure.status, failure.code, message, failure.extraFields);
-}
-
-void ClientConnection::replyError(int status, QByteArrayView code, const QString &message,
-                                  QByteArrayView extraFields)
-{
-    const bool close = !body().done() || m_closeAfterResponse || m_drainRequested || m_worker.isDraining();
-    m_out.resize(0);
-    LocalReply::appendError(m_out, status, code, message.toUtf8(), replyConnection(close), extraFields);
-    sendReply(close);
-}
-
-void ClientConnection::sendReply(bool close)
-{
-    m_clientOut.write(m_out);
-    m_worker.counters().notePendingWrite(m_socket->bytesToWrite());
-    if (close) {
-        closeAfterFlush();
-    } else {
-        startNextRequest();
-    }
-}
-
-void ClientConnection::recordExchange(int status, QByteArrayView errorType)
-{
-    if (!m_requestState) {
-        return;
-    }
-    m_worker.recorder().finish(m_requestState->exchange, request(), m_routeIndex, status, m_peerAddress,
-                               errorType);
-}
-
-LocalReply::Connection ClientConnection::replyConnection(bool close) const
-{
-    if (close) {
-        return LocalReply::Connection::Close;
-    }
-    // The connection stays open only after a parsed request, so request() is the one answered.
-    return request().minorVersion() == 0 ? LocalReply::Connection::PersistentAnnounce
-                                         : LocalReply::Connection::Persistent;
-}
-
 void ClientConnection::setState(State state)
 {
     if (m_state == State::Exchanging && state != State::Exchanging) {
-        upstream().leave();
+        request().leaveExchange();
     }
     m_state = state;
 }
@@ -581,13 +330,11 @@ void ClientConnection::closeNow()
     if (m_state == State::Closed) {
         return;
     }
-    recordExchange(0, "connection_closed");
-    if (m_requestState) {
-        // Before leaving Exchanging, so a wait queued in the pool is cancelled.
-        upstream().release(false);
+    if (inRequest()) {
+        request().abandon();
     }
-    // The state itself goes with the connection (deleted later): closing can happen inside one of
-    // its exchange's own calls.
+    // The request state itself goes with the connection (deleted later): closing can happen inside
+    // one of its exchange's own calls.
     setState(State::Closed);
     m_deadlineKind = Deadline::None;
     m_input.stopReading();
@@ -598,7 +345,10 @@ void ClientConnection::closeNow()
 void ClientConnection::closeAfterFirstResponse()
 {
     m_drainRequested = true;
-    m_closeAfterResponse = true;
+    // Outside a request the next head is answered knowing of the drain (RequestState::begin).
+    if (inRequest()) {
+        request().closeAfterResponse();
+    }
 }
 
 void ClientConnection::startDrain()
@@ -611,34 +361,27 @@ void ClientConnection::startDrain()
 
 qintptr ClientConnection::detachIdleSocket()
 {
-#ifdef Q_OS_UNIX
     // A TLS session lives in this process's QSslSocket, not in the descriptor: such a connection is
     // closed when idle instead, and the client reconnects.
     if (m_tlsClient || m_state != State::Idle || !m_in.isEmpty() || m_input.available() > 0 ||
         m_socket->bytesToWrite() > 0) {
         return -1;
     }
-    // The duplicate keeps the connection open while this socket's own descriptor closes; bytes the
-    // client sends meanwhile wait in the kernel for the new owner.
-    const int duplicate = ::fcntl(static_cast<int>(m_socket->socketDescriptor()), F_DUPFD_CLOEXEC, 0);
-    if (duplicate < 0) {
-        return -1;
+    const qintptr duplicate = SocketHandOver::duplicate(*m_socket);
+    if (duplicate >= 0) {
+        closeNow();
     }
-    closeNow();
     return duplicate;
-#else
-    return -1;
-#endif
 }
 
 void ClientConnection::abortNow()
 {
     if (m_state == State::WaitingToken || m_state == State::BufferingBody ||
-        (m_state == State::Exchanging && !upstream().forwarding())) {
+        (m_state == State::Exchanging && !request().forwarding())) {
         // Nothing reached the target yet, so the client may safely send it again elsewhere.
-        m_closeAfterResponse = true;
-        failRequest(Failure::ShuttingDown,
-                    QStringLiteral("the proxy is shutting down; the request was not forwarded"));
+        request().closeAfterResponse();
+        request().fail(Failure::ShuttingDown,
+                       QStringLiteral("the proxy is shutting down; the request was not forwarded"));
         // The reply goes to the kernel now: the worker's loop ends right after this.
         m_socket->flush();
     }
@@ -654,38 +397,21 @@ bool ClientConnection::closeIfIdle()
     return true;
 }
 
-void ClientConnection::releaseIdleBuffers()
-{
-    // Kept while requests follow each other (no allocation per request), given back once the
-    // connection sat idle for a sweep.
-    m_requestState.reset();
-    if (m_out.capacity() != 0) {
-        m_out = QByteArray();
-    }
-}
-
 void ClientConnection::checkDeadline(SteadyTime now)
 {
     if (m_state == State::Idle) {
-        releaseIdleBuffers();
+        // Kept while requests follow each other (no allocation per request), given back once the
+        // connection sat idle for a sweep.
+        m_requestState.reset();
     }
-    if (checkBodyRate(now) || m_deadlineKind == Deadline::None || now < m_deadline) {
+    const bool bodyRead = m_state == State::BufferingBody || m_state == State::Exchanging;
+    if ((bodyRead && request().failIfBodyTooSlow(now, m_state == State::BufferingBody)) ||
+        m_deadlineKind == Deadline::None || now < m_deadline) {
         return;
     }
     const Deadline kind = std::exchange(m_deadlineKind, Deadline::None);
-    DeadlineFacts facts;
-    if (m_routeIndex >= 0) {
-        facts.routeName = QString::fromUtf8(m_worker.route(m_routeIndex).name);
-        facts.targetHost = m_worker.route(m_routeIndex).pool->host();
-    }
-    if (m_requestState) {
-        facts.upstreamAssigned = upstream().socket() != nullptr;
-        facts.responseHeadRelayed = upstream().responseHeadRelayed();
-        facts.requestBodyDone = body().done();
-        facts.targetHoldsBody = facts.upstreamAssigned && upstream().socket()->bytesToWrite() > 0;
-    } else {
-        facts.requestBodyDone = true;
-    }
+    // Outside a request only the idle time-out runs, which needs no facts.
+    const DeadlineFacts facts = inRequest() ? request().deadlineFacts() : DeadlineFacts{};
     const auto verdict = DeadlineExpiry::of(kind, facts, m_worker.options());
     switch (verdict.action) {
     case DeadlineExpiry::Action::CloseIdle:
@@ -700,8 +426,10 @@ void ClientConnection::checkDeadline(SteadyTime now)
         closeNow();
         break;
     case DeadlineExpiry::Action::Fail:
-        m_closeAfterResponse = m_closeAfterResponse || verdict.closeConnection;
-        failRequest(verdict.failure, verdict.message);
+        if (verdict.closeConnection) {
+            request().closeAfterResponse();
+        }
+        request().fail(verdict.failure, verdict.message);
         break;
     }
 }

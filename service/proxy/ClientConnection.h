@@ -1,25 +1,19 @@
 #pragma once
 
-#include "inbound/InboundGuard.h"
-#include "proxy/Admission.h"
+#include "proxy/ConnectionAdmission.h"
 #include "proxy/DeadlineExpiry.h"
-#include "proxy/ExchangeRecorder.h"
-#include "proxy/FailureTable.h"
 #include "proxy/ImmediateWriter.h"
-#include "proxy/LocalReply.h"
-#include "proxy/ProxyCounters.h"
 #include "proxy/RequestState.h"
 #include "proxy/SocketInput.h"
-#include "proxy/UpstreamExchange.h"
 
 #include <QByteArray>
 #include <QObject>
 
 #include <chrono>
 #include <memory>
-#include <optional>
 
-class QAbstractSocket;
+#include <gsl/assert>
+
 class QTcpSocket;
 
 namespace aap::proxy {
@@ -27,11 +21,11 @@ namespace aap::proxy {
 class ProxyWorker;
 
 // One client connection as a state machine: reads request heads (one at a time, so pipelined
-// requests are answered in order), lets Admission decide on each, answers local endpoints and
-// errors, reads a request body ahead, waits for a token, then hands the request to its
-// UpstreamExchange and streams the request body to it with back-pressure. Deadlines and failures
-// go through DeadlineExpiry and FailureTable. Lives on its worker's thread.
-class ClientConnection : public QObject, private UpstreamExchange::Client {
+// requests are answered in order), lets ConnectionAdmission decide on each and hands it to its
+// RequestState, which answers it locally or forwards it and reports where it went. Owns the socket,
+// the connection's one deadline (what expiry means is DeadlineExpiry's) and its ends: drain, reload
+// hand-over, half-close and close. Lives on its worker's thread.
+class ClientConnection : public QObject, private RequestState::Connection {
     Q_OBJECT
 
 public:
@@ -57,7 +51,7 @@ public:
     // Never for a TLS client.
     qintptr detachIdleSocket();
     // The route that owns the port the client connected to, or -1 (route by path).
-    [[nodiscard]] qsizetype fixedRoute() const { return m_fixedRoute; }
+    [[nodiscard]] qsizetype fixedRoute() const { return m_admission.fixedRoute(); }
     // Closes at once (drain time-out or shutdown); a request not yet forwarded gets a 503 first.
     void abortNow();
     // Closes when no request is in progress (descriptor shortage); true when it closed.
@@ -69,20 +63,18 @@ private:
         ReadingHead,   // part of a head has arrived
         BufferingBody, // the request body is read ahead before a token or an upstream is taken
         WaitingToken,  // route has no usable token yet
-        Exchanging,    // m_upstream has the request (connecting to the target or forwarding)
+        Exchanging,    // the request's exchange has it (connecting to the target or forwarding)
         Closing,       // final bytes are being flushed, then the socket closes
         Closed,
     };
 
-    // UpstreamExchange::Client
-    void exchangeFailed(Failure failure, const QString &message) override;
-    void exchangeFinished(bool upstreamReusable) override;
-    void exchangeCut() override;
-    void exchangeDeadline(Deadline deadline, std::chrono::milliseconds after) override;
-    void pumpRequestBody() override;
-    void continueSent() override;
-    [[nodiscard]] bool requestBodyDone() const override { return body().done(); }
-    [[nodiscard]] bool closesAfterResponse() const override;
+    // RequestState::Connection
+    void enterBufferingBody() override;
+    bool enterWaitingToken() override;
+    void enterExchanging() override { setState(State::Exchanging); }
+    void setDeadline(Deadline kind, std::chrono::milliseconds after) override;
+    void responseQueued(bool close) override;
+    void closeNow() override;
 
     // Direct reads (SocketInput): the socket's read notifier fired; Qt does not see it.
     bool eventFilter(QObject *watched, QEvent *event) override;
@@ -96,43 +88,17 @@ private:
 
     void processInput();
     void handleHead();
-    // The peer's address and certificate are checked at the first request, when TLS is complete.
-    void checkPeerOnce();
-    void answerLocally(Admission::LocalEndpoint endpoint);
-    // The listener's inbound protection (inbound::InboundGuard) turned the request away: answered
-    // with 401/403 and closed, never forwarded, never waiting for a token.
-    void rejectInbound(const inbound::InboundRejection &rejection);
-    // Reads the request body ahead (up to a buffer's worth) so a client that trickles it holds no
-    // upstream connection; then goes on to the token.
-    void bufferRequestBody();
-    // 408 when the body arrives slower than the limits allow; true when the request failed.
-    bool checkBodyRate(SteadyTime now);
-    void acquireToken();
-    void requestBodyFinished();
-    void finishExchange(bool upstreamReusable);
     void startNextRequest();
-    // Metrics and spans of the exchange that ends now; status 0: the connection was cut.
-    void recordExchange(int status, QByteArrayView errorType);
-
-    // Error reply before any response byte was relayed; closes when the request body was not
-    // consumed. After the response head was relayed only the connection can be cut.
-    void failRequest(Failure failure, const QString &message);
-    void failRequest(const FailureSpec &failure, const QString &message);
-    // The reply part of failRequest(), without counting or logging.
-    void replyError(int status, QByteArrayView code, const QString &message, QByteArrayView extraFields = {});
-    // Sends the reply built in m_out, then closes or waits for the next request.
-    void sendReply(bool close);
-    [[nodiscard]] LocalReply::Connection replyConnection(bool close) const;
     // Leaving Exchanging ends the exchange's part.
     void setState(State state);
     void closeAfterFlush();
-    void closeNow();
-    void releaseIdleBuffers();
-    void setDeadline(Deadline kind, std::chrono::milliseconds after);
-    // The current request's parts; only while m_requestState exists (from a request's first byte).
-    [[nodiscard]] http::RequestHead &request() const { return m_requestState->request; }
-    [[nodiscard]] RequestBody &body() const { return m_requestState->body; }
-    [[nodiscard]] UpstreamExchange &upstream() const { return m_requestState->upstream; }
+    // The states in which a request is in progress, and so m_requestState exists.
+    [[nodiscard]] bool inRequest() const;
+    [[nodiscard]] RequestState &request() const
+    {
+        Expects(m_requestState != nullptr);
+        return *m_requestState;
+    }
 
     ProxyWorker &m_worker;
     QTcpSocket *m_socket;
@@ -144,17 +110,11 @@ private:
 
     // Client side.
     QByteArray m_in; // request head being parsed, then body bytes / pipelined requests not yet used
-    bool m_closeAfterResponse = false;
     bool m_drainRequested = false;
-    qsizetype m_routeIndex = -1;
-    qsizetype m_fixedRoute = -1;
     bool m_tlsClient = false;        // the listener speaks TLS
     ImmediateWriter m_clientOut;     // every write to the client
     bool m_clientHalfClosed = false; // the client sent all it will send
-    bool m_peerChecked = false;
-    AdmissionContext m_admission;
-
-    QByteArray m_out;                             // heads and local replies are built here
+    ConnectionAdmission m_admission;
     std::unique_ptr<RequestState> m_requestState; // while requests come (RequestState)
 };
 

@@ -26,8 +26,8 @@ struct ExchangeState;
 
 // The target's side of one forwarded request: takes an upstream connection from the worker's pool,
 // sends the rewritten head, retries once on a stale kept-alive connection, parses the response head
-// and relays the response body to the client. The client connection owns it, feeds it the request
-// body (ClientConnection::pumpRequestBody) and decides what happens after it reports.
+// and relays the response body to the client. The client connection's RequestState owns it, feeds it the
+// request body (RequestState::pumpRequestBody) and decides what happens after it reports.
 class UpstreamExchange final : private UpstreamHandler {
 public:
     // What the exchange needs of the client connection it serves.
