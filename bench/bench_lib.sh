@@ -15,6 +15,7 @@
 #                                   callgrind.NAME.out-NN).
 #   worker_thread FILE              the suffix (NN) of the per-thread profile that ran the proxy's worker
 #   thread_ir FILE-NN               the instructions of one per-thread profile
+#   cpu_ticks PID                   utime + stime of a process (all threads) so far, in clock ticks
 
 log() { printf '[%s] %s\n' "${BENCH_TAG:-bench}" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -95,6 +96,9 @@ bench_cg_measure() {  # no subshell, so a failure still stops valgrind via the E
   stop_pid "$vp" "${STOP_SIGNAL:-TERM}"
   MEASURED=$(awk '/Collected :/{print $NF}' "$WORK_DIR/logs/cg-$name.log" | tail -n 1)
 }
+
+# CPU time of a process and all its threads so far, in clock ticks (utime + stime).
+cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 
 # Instructions of one thread's profile (callgrind --separate-threads=yes).
 thread_ir() { awk '/^(summary|totals):/ { print $2; exit }' "$1"; }

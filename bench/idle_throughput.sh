@@ -47,7 +47,6 @@ wait_http "$PORT" "$SERVICE" || { tail -n 20 "$WORK_DIR/logs/service.log" >&2; d
 [[ "$(curl -s --max-time 10 "http://127.0.0.1:$PORT/echo-auth")" == "Bearer $TOKEN" ]] || die "the upstream did not see the token"
 [[ "$WARMUP" == 0 ]] || wrk -t1 -c"$CONNS" -d"$WARMUP" "http://127.0.0.1:$PORT/" >/dev/null 2>&1
 
-cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 open_connections() { ss -Htn state established "( dport = :$PORT )" | wc -l; }
 
 # One measured wrk run: prints "req/s cpu_us_per_request errors".

@@ -145,8 +145,6 @@ run_cg() {
 
 metric() { curl -s --max-time 5 "http://127.0.0.1:$1/metrics" | awk -v s="$2" 'index($0, s " ") == 1 {print $NF}'; }
 
-# CPU time of a process and all its threads so far, in clock ticks (utime + stime).
-cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 
 # One wrk run of a configuration on a fresh service: prints
 # "config req/s peak_rss_kib errors drops cpu_us_per_request".
