@@ -16,6 +16,7 @@
 #   worker_thread FILE              the suffix (NN) of the per-thread profile that ran the proxy's worker
 #   thread_ir FILE-NN               the instructions of one per-thread profile
 #   cpu_ticks PID                   utime + stime of a process (all threads) so far, in clock ticks
+#   wrk_errors FILE                 non-2xx responses plus socket errors in a wrk report
 
 log() { printf '[%s] %s\n' "${BENCH_TAG:-bench}" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -99,6 +100,9 @@ bench_cg_measure() {  # no subshell, so a failure still stops valgrind via the E
 
 # CPU time of a process and all its threads so far, in clock ticks (utime + stime).
 cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+
+# Non-2xx responses plus socket errors in a wrk report.
+wrk_errors() { awk '/^  Non-2xx/{n += $NF} /Socket errors:/{gsub(/,/, ""); n += $4 + $6 + $8 + $10} END{print n + 0}' "$1"; }
 
 # Instructions of one thread's profile (callgrind --separate-threads=yes).
 thread_ir() { awk '/^(summary|totals):/ { print $2; exit }' "$1"; }

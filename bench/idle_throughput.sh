@@ -57,10 +57,8 @@ measure() {
   timeout 300 wrk -t1 -c"$CONNS" -d"$DURATION" "http://127.0.0.1:$PORT/" >"$out" 2>&1 || die "wrk failed (see $out)"
   ticks=$(( $(cpu_ticks "$SERVICE") - ticks ))
   requests=$(awk '/ requests in /{print $1}' "$out")
-  awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$requests" '
+  awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$requests" -v errors="$(wrk_errors "$out")" '
     /^Requests\/sec:/ { rps = $2 }
-    /^  Non-2xx/ { errors += $NF }
-    /Socket errors:/ { gsub(/,/, ""); errors += $4 + $6 + $8 + $10 }
     END { printf "%s %.2f %d\n", rps, t * 1e6 / hz / n, errors }' "$out"
 }
 

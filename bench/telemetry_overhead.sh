@@ -164,7 +164,7 @@ wrk_run() {
   rps=$(awk '/^Requests\/sec:/{print $2}' "$out")
   requests=$(awk '/ requests in /{print $1}' "$out")
   cpu=$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "%.2f", t * 1e6 / hz / n }')
-  errors=$(awk '/^  Non-2xx/{n += $NF} /Socket errors:/{gsub(/,/, ""); n += $4 + $6 + $8 + $10} END{print n + 0}' "$out")
+  errors=$(wrk_errors "$out")
   drops=$(metric "$port" 'aad_auth_proxy_telemetry_spans_dropped_total{reason="queue_full"}')
   rss=$(awk '/^VmHWM:/{print $2}' "/proc/$pid/status")
   stop_pid "$pid"
