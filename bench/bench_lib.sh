@@ -82,6 +82,16 @@ bench_token_source() {
 # {PORT} {UPSTREAM} {TOKEN_FILE} of a command template.
 bench_substitute() { local cmd=${1//\{PORT\}/$2}; cmd=${cmd//\{UPSTREAM\}/$UPSTREAM}; printf '%s' "${cmd//\{TOKEN_FILE\}/$TOKEN_FILE}"; }
 
+# n requests over one keep-alive connection: GET REQ_PATH, or a POST of POST_BYTES bytes when set.
+bench_requests() {
+  local n=$1 port=$2; local -a body=()
+  if [[ -n "${POST_BYTES:-}" ]]; then
+    [[ -f "$WORK_DIR/post.$POST_BYTES" ]] || head -c "$POST_BYTES" /dev/zero | tr '\0' 'p' >"$WORK_DIR/post.$POST_BYTES"
+    body=(-H "Expect:" --data-binary "@$WORK_DIR/post.$POST_BYTES")
+  fi
+  timeout 600 curl -s -o /dev/null --max-time 10 "${body[@]}" "http://127.0.0.1:$port${REQ_PATH:-/}?r=[1-$n]" || die "requests failed"
+}
+
 bench_cg_measure() {  # no subshell, so a failure still stops valgrind via the EXIT trap
   local n=$1 template=$2 prepare=${3:-} port cmd vp got name="${CG_LABEL:+$CG_LABEL.}$1"
   free_port; port=$FREE_PORT
@@ -93,9 +103,29 @@ bench_cg_measure() {  # no subshell, so a failure still stops valgrind via the E
   wait_http "$port" "$vp" || { tail -n 20 "$WORK_DIR/logs/cg-$name.log" >&2; die "proxy did not start under valgrind"; }
   got=$(curl -s --max-time 10 "http://127.0.0.1:$port/echo-auth")
   [[ "$got" == "Bearer $TOKEN" ]] || log "warning: upstream saw Authorization of ${#got} chars, not the fixed token"
-  timeout 600 curl -s -o /dev/null --max-time 10 "http://127.0.0.1:$port${REQ_PATH:-/}?r=[1-$n]" || die "requests failed"
+  bench_requests "$n" "$port"
   stop_pid "$vp" "${STOP_SIGNAL:-TERM}"
   MEASURED=$(awk '/Collected :/{print $NF}' "$WORK_DIR/logs/cg-$name.log" | tail -n 1)
+}
+
+# Like bench_cg_measure, under `strace -f -c` instead: MEASURED is the number of system calls, and
+# $WORK_DIR/strace.<n>.txt holds strace's table.
+bench_strace_measure() {
+  local n=$1 template=$2 prepare=${3:-} port cmd sp got
+  free_port; port=$FREE_PORT
+  cmd=$(bench_substitute "$template" "$port")
+  [[ -n "$prepare" ]] && "$prepare" "$port"
+  env "${BENCH_ENV[@]}" strace -f -c -o "$WORK_DIR/strace.$n.txt" $cmd >"$WORK_DIR/logs/strace-$n.log" 2>&1 &
+  sp=$!; PIDS+=("$sp")
+  wait_http "$port" "$sp" || { tail -n 20 "$WORK_DIR/logs/strace-$n.log" >&2; die "proxy did not start under strace"; }
+  got=$(curl -s --max-time 10 "http://127.0.0.1:$port/echo-auth")
+  [[ "$got" == "Bearer $TOKEN" ]] || log "warning: upstream saw Authorization of ${#got} chars, not the fixed token"
+  bench_requests "$n" "$port"
+  # The traced process gets the signal: strace itself would die without writing its table.
+  kill -"${STOP_SIGNAL:-TERM}" "$(pgrep -o -P "$sp")" 2>/dev/null || true
+  stop_pid "$sp" CONT
+  # Columns: % time, seconds, usecs/call, calls, [errors,] syscall.
+  MEASURED=$(awk '$NF == "total" { print $4 }' "$WORK_DIR/strace.$n.txt")
 }
 
 # CPU time of a process and all its threads so far, in clock ticks (utime + stime).

@@ -6,6 +6,7 @@
 #   bench/run.sh                 # DURATION=10s CONNS="50 256" SCENARIOS="root 64k" (see peers.sh)
 #   REPEAT=3 SCENARIOS="root 64k post" bench/run.sh
 #   bench/run.sh callgrind       # instructions per proxied GET / for nginx, Go and aad-auth-proxy
+#   bench/run.sh syscalls        # system calls per proxied GET / (strace -f -c), the same three
 set -Eeuo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -25,7 +26,7 @@ mkdir -p "$WORK_DIR"
 # peers.sh and cg_per_request.sh write the (identical, deterministic) token to WORK_DIR/token.txt
 # before they start a proxy; the token source reads it on each request.
 mode=${1:-peers}
-[[ $mode == callgrind ]] && mkdir -p "$WORK_DIR/cg" && token_file=$WORK_DIR/cg/token.txt || token_file=$WORK_DIR/token.txt
+[[ $mode == callgrind || $mode == syscalls ]] && mkdir -p "$WORK_DIR/cg" && token_file=$WORK_DIR/cg/token.txt || token_file=$WORK_DIR/token.txt
 
 "$build/bin/aap-bench-token-source" --token-file "$token_file" >"$WORK_DIR/token-source.port" 2>"$WORK_DIR/token-source.log" &
 source_pid=$!
@@ -39,7 +40,8 @@ export AZURE_POD_IDENTITY_AUTHORITY_HOST=http://127.0.0.1:$source_port
 export WORKER_THREADS=${PROXY_THREADS:-1}
 proxy_cmd="$build/bin/aad-auth-proxy --config /dev/null --listening-port {PORT} --target-host {UPSTREAM}"
 
-if [[ $mode == callgrind ]]; then
+if [[ $mode == callgrind || $mode == syscalls ]]; then
+  [[ $mode == syscalls ]] && export COUNT=syscalls
   for target in nginx go "$proxy_cmd"; do
     WORK_DIR=$WORK_DIR/cg bash "$here/cg_per_request.sh" "$target"
   done

@@ -25,7 +25,7 @@
 #         export_off      OTEL_SDK_DISABLED=true
 #         collector_down  export to a port where nothing listens
 #         black_hole      export to black_hole.py, which accepts and never reads or answers
-#       run interleaved (A,B,C,A,B,C...), REPEAT rounds, each run on a fresh service; prints every run,
+#       run interleaved in a rotating order (A,B,C, B,C,A, C,A,B...), REPEAT rounds, each run on a fresh service; prints every run,
 #       then medians, the median per-round ratio to export_off, and the service's CPU time per request
 #       (all threads, from /proc/PID/stat), which load elsewhere on the machine disturbs far less than
 #       req/s. The target: within 3 % of export_off.
@@ -175,10 +175,13 @@ run_wrk() {
   local round config
   start_black_hole
   : >"$WORK_DIR/wrk.tsv"
+  local -a order=(export_off collector_down black_hole)
   for round in $(seq "$REPEAT"); do
-    for config in export_off collector_down black_hole; do
+    # The order rotates per round, so a drift in the machine's speed favours no configuration.
+    for config in "${order[@]}"; do
       wrk_run "$config" | tee -a "$WORK_DIR/wrk.tsv" | sed "s/^/round $round: /" >&2
     done
+    order=("${order[@]:1}" "${order[0]}")
   done
   echo "# throughput: wrk -t1 -c$CONNS -d$DURATION GET /, $REPEAT interleaved rounds; medians, and the median of the"
   echo "# per-round ratios to export_off (the runs of a round are a minute apart, so they share the machine's load)."

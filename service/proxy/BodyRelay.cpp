@@ -6,22 +6,9 @@
 #include "proxy/SocketInput.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace aap::proxy {
-
-namespace {
-
-// Qt's write buffer keeps a whole QByteArray of 4 KiB or more by reference; a part is copied.
-void forward(ImmediateWriter &sink, QByteArrayView part, const QByteArray &whole)
-{
-    if (part.size() == whole.size()) {
-        sink.write(whole);
-    } else {
-        sink.write(part);
-    }
-}
-
-} // namespace
 
 BodyRelay::BodyRelay(QByteArray &pending, QByteArray &scratch, const http::Limits &limits)
     : m_pending(pending), m_scratch(scratch), m_decoder(limits)
@@ -38,7 +25,29 @@ void BodyRelay::start(http::BodyFraming framing, quint64 contentLength, Output o
     }
 }
 
-Expected<BodyRelay::Progress, http::HttpError> BodyRelay::move(SocketInput *source, ImmediateWriter &sink)
+Expected<BodyRelay::Progress, http::HttpError> BodyRelay::move(SocketInput *source, ImmediateWriter &sink,
+                                                               QByteArrayView head)
+{
+    m_head = head;
+    auto moved = moveBody(source, sink);
+    if (!m_head.isEmpty()) {
+        sink.write(std::exchange(m_head, {}));
+    }
+    return moved;
+}
+
+void BodyRelay::write(ImmediateWriter &sink, QByteArrayView part, const QByteArray *whole)
+{
+    const bool isWhole = whole != nullptr && part.size() == whole->size();
+    const QByteArrayView head = std::exchange(m_head, {});
+    if (isWhole) {
+        sink.write(head, *whole);
+    } else {
+        sink.write(head, part);
+    }
+}
+
+Expected<BodyRelay::Progress, http::HttpError> BodyRelay::moveBody(SocketInput *source, ImmediateWriter &sink)
 {
     Progress progress;
     while (!m_done && sink.device().bytesToWrite() < kHighWaterBytes) {
@@ -120,7 +129,7 @@ qsizetype BodyRelay::relay(QByteArrayView input, const QByteArray &whole, Immedi
     case http::BodyFraming::ContentLength: {
         const auto used =
             static_cast<qsizetype>(std::min<quint64>(static_cast<quint64>(input.size()), m_remaining));
-        forward(sink, input.first(used), whole);
+        write(sink, input.first(used), &whole);
         m_remaining -= static_cast<quint64>(used);
         m_done = m_remaining == 0;
         return used;
@@ -128,7 +137,7 @@ qsizetype BodyRelay::relay(QByteArrayView input, const QByteArray &whole, Immedi
     case http::BodyFraming::Chunked:
         return relayChunked(input, sink);
     default:
-        forward(sink, input, whole);
+        write(sink, input, &whole);
         return input.size();
     }
 }
@@ -149,7 +158,7 @@ qsizetype BodyRelay::relayChunked(QByteArrayView input, ImmediateWriter &sink)
         if (result.status == http::ParseStatus::Complete) {
             if (m_output == Output::RawNoTrailers) {
                 // The empty line after the last chunk, without the trailer fields before it.
-                sink.write(QByteArrayView("\r\n", 2));
+                write(sink, QByteArrayView("\r\n", 2));
             }
             m_done = true;
             break;
@@ -162,14 +171,14 @@ qsizetype BodyRelay::relayChunked(QByteArrayView input, ImmediateWriter &sink)
 }
 
 void BodyRelay::writeChunkBytes(ImmediateWriter &sink, QByteArrayView raw, QByteArrayView payload,
-                                bool trailerBytes) const
+                                bool trailerBytes)
 {
     if (m_output == Output::Payload) {
         if (!payload.isEmpty()) {
-            sink.write(payload);
+            write(sink, payload);
         }
     } else if (!raw.isEmpty() && !(trailerBytes && m_output == Output::RawNoTrailers)) {
-        sink.write(raw);
+        write(sink, raw);
     }
 }
 

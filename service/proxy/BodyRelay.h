@@ -36,7 +36,10 @@ public:
     void start(http::BodyFraming framing, quint64 contentLength, Output output);
     // Moves what is pending, then what `source` has received (null: nothing more comes), into
     // `sink` until the body ends or the sink holds kHighWaterBytes. BadChunk for a malformed body.
-    Expected<Progress, http::HttpError> move(SocketInput *source, ImmediateWriter &sink);
+    // `head` (the message's head) goes first, in one system call with the body's first bytes when
+    // both go directly; it is written by the time move() returns, whatever the outcome.
+    Expected<Progress, http::HttpError> move(SocketInput *source, ImmediateWriter &sink,
+                                             QByteArrayView head = {});
     [[nodiscard]] quint64 remaining() const { return m_remaining; }
 
     // Appends what `source` has received to `buffer`, up to `limit` bytes in all; true when any
@@ -56,7 +59,11 @@ private:
     qsizetype relay(QByteArrayView input, const QByteArray &whole, ImmediateWriter &sink);
     qsizetype relayChunked(QByteArrayView input, ImmediateWriter &sink);
     void writeChunkBytes(ImmediateWriter &sink, QByteArrayView raw, QByteArrayView payload,
-                         bool trailerBytes) const;
+                         bool trailerBytes);
+    // Writes body bytes, after the head when it is still unwritten. `whole`, when not null, is the
+    // buffer `part` views: Qt's write buffer keeps one of 4 KiB or more by reference, a part it copies.
+    void write(ImmediateWriter &sink, QByteArrayView part, const QByteArray *whole = nullptr);
+    Expected<Progress, http::HttpError> moveBody(SocketInput *source, ImmediateWriter &sink);
     void dropUsed(QByteArrayView input, bool fromPending, qsizetype used);
 
     QByteArray &m_pending;
@@ -65,6 +72,7 @@ private:
     http::BodyFraming m_framing = http::BodyFraming::None;
     Output m_output = Output::Raw;
     quint64 m_remaining = 0;
+    QByteArrayView m_head; // during move(): the head not yet written
     bool m_done = false;
 };
 

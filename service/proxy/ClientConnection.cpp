@@ -113,7 +113,7 @@ void ClientConnection::onReadyRead()
         request().bufferBody();
         break;
     case State::Exchanging:
-        request().pumpRequestBody();
+        request().pumpRequestBody({});
         break;
     case State::Closing:
         // The answer is final; what the client still sends is not read.

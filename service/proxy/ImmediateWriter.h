@@ -26,13 +26,22 @@ public:
     // The same; when the kernel takes none of it, Qt's buffer keeps `bytes` by reference (4 KiB or
     // more) instead of copying them.
     bool write(const QByteArray &bytes);
+    // `first` then `second`, with one system call when both go directly (a message head and the
+    // body bytes that follow it). The second form lets Qt's buffer keep `second` by reference.
+    bool write(QByteArrayView first, QByteArrayView second);
+    bool write(QByteArrayView first, const QByteArray &second);
     [[nodiscard]] QIODevice &device() const { return m_device; }
     // Bytes written with send(2) since the socket was adopted (for tests and counters).
     [[nodiscard]] qint64 sentDirectly() const { return m_sentDirectly; }
 
 private:
-    // Bytes the kernel took at once, or -1 when this socket must take Qt's path.
-    qint64 sendNow(QByteArrayView bytes);
+    // Bytes the kernel took at once (of `first`, then `second`), or -1 when this socket must take
+    // Qt's path.
+    qint64 sendNow(QByteArrayView first, QByteArrayView second = {});
+    // What the kernel did not take of `second`, to Qt's buffer: by reference when it is all of
+    // `whole` (not null).
+    bool queueRest(QByteArrayView second, qint64 sent, const QByteArray *whole);
+    bool writeBoth(QByteArrayView first, QByteArrayView second, const QByteArray *whole);
 
     QIODevice &m_device;
     QAbstractSocket *m_directSocket = nullptr; // a plain-text socket, else null

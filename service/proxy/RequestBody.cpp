@@ -77,9 +77,9 @@ std::optional<QString> RequestBody::tooSlow(Time now, bool targetHoldsBody)
 }
 
 Expected<BodyRelay::Progress, http::HttpError> RequestBody::relay(SocketInput &client,
-                                                                  ImmediateWriter &upstream)
+                                                                  ImmediateWriter &upstream, QByteArrayView head)
 {
-    auto moved = m_relay.move(&client, upstream);
+    auto moved = m_relay.move(&client, upstream, head);
     if (moved) {
         m_relayed += static_cast<quint64>(moved->bytes);
         m_done = moved->done;

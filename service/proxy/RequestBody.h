@@ -41,7 +41,9 @@ public:
     [[nodiscard]] std::optional<QString> tooSlow(Time now, bool targetHoldsBody);
     // Relays what the client sent on to the target, without trailers: they could carry fields the
     // proxy must control (Authorization) or that the removed Trailer field no longer declares.
-    Expected<BodyRelay::Progress, http::HttpError> relay(SocketInput &client, ImmediateWriter &upstream);
+    // `head`: see BodyRelay::move().
+    Expected<BodyRelay::Progress, http::HttpError> relay(SocketInput &client, ImmediateWriter &upstream,
+                                                         QByteArrayView head);
 
 private:
     // Body bytes received: relayed, plus buffered in the input buffer.

@@ -122,14 +122,15 @@ void RequestState::tokenChanged(qsizetype route)
 
 // ---- the exchange with the target -------------------------------------------------------------
 
-void RequestState::pumpRequestBody()
+void RequestState::pumpRequestBody(QByteArrayView head)
 {
     // Forwarding only while the connection is in Exchanging: leaving it leaves the exchange.
     ImmediateWriter *sink = m_upstream.writer();
     if (!m_upstream.forwarding() || m_body.done() || sink == nullptr) {
+        Expects(head.isEmpty());
         return;
     }
-    const auto moved = m_body.relay(m_input, *sink);
+    const auto moved = m_body.relay(m_input, *sink, head);
     if (!moved) {
         fail(Failure::BadChunkedRequestBody, QStringLiteral("the chunked request body is malformed"));
         return;

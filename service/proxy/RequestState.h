@@ -96,7 +96,7 @@ public:
     // The client can take response bytes.
     void pumpResponseBody() { m_upstream.pumpResponseBody(); }
     // The upstream can take, or the client sent, request body bytes.
-    void pumpRequestBody() override;
+    void pumpRequestBody(QByteArrayView head) override;
     // The client went away before the response was complete.
     void clientAborted();
     // The response was relayed: nothing of it may linger for the next request.

@@ -13,6 +13,8 @@
 #include <QSslSocket>
 #include <QTcpSocket>
 
+#include <gsl/assert>
+
 #include <utility>
 
 namespace aap::proxy {
@@ -140,8 +142,10 @@ void UpstreamExchange::sendRequestHead()
     m_responseParser.reset();
     m_responseStarted = false;
     m_bodyBytesSent = false;
-    m_upstream->out().write(m_upstreamHead);
     const bool bodyDone = m_client.requestBodyDone();
+    if (bodyDone) {
+        m_upstream->out().write(m_upstreamHead);
+    }
     if (m_request.expectContinue() && !bodyDone && !m_sent100) {
         // Only now is it certain the request is forwarded: the client may send its body.
         m_downstream.write(LocalReply::continueResponse());
@@ -152,7 +156,7 @@ void UpstreamExchange::sendRequestHead()
         m_client.exchangeDeadline(Deadline::ResponseHead, m_worker.options().upstream.responseHeadersTimeout);
     } else {
         m_client.exchangeDeadline(Deadline::BodyIdle, m_worker.options().upstream.idleBodyTimeout);
-        m_client.pumpRequestBody();
+        m_client.pumpRequestBody(m_upstreamHead);
     }
 }
 
@@ -165,7 +169,7 @@ void UpstreamExchange::endBodyStream()
 
 void UpstreamExchange::upstreamBytesWritten()
 {
-    m_client.pumpRequestBody();
+    m_client.pumpRequestBody({});
 }
 
 void UpstreamExchange::upstreamReadyRead()
@@ -255,13 +259,13 @@ void UpstreamExchange::handleFinalResponseHead()
     }
     m_out.resize(0);
     http::HeadRewriter::appendDownstreamResponse(m_response, m_request, m_plan, m_out);
-    m_downstream.write(m_out);
     m_exchange.upstreamStatus = m_response.status();
     m_exchange.bytesOut += static_cast<std::uint64_t>(m_out.size());
     m_responseHeadRelayed = true;
     m_upstreamHead.resize(0);
     m_worker.counters().forwarded.add();
     if (m_plan.body == http::DownstreamBody::None) {
+        m_downstream.write(m_out);
         m_client.exchangeFinished(true);
         return;
     }
@@ -269,15 +273,17 @@ void UpstreamExchange::handleFinalResponseHead()
                          m_plan.body == http::DownstreamBody::Dechunk ? BodyRelay::Output::Payload
                                                                       : BodyRelay::Output::Raw);
     m_client.exchangeDeadline(Deadline::BodyIdle, m_worker.options().upstream.idleBodyTimeout);
-    pumpResponseBody();
+    // The head leaves with the body bytes that came with it: one system call, one segment.
+    pumpResponseBody(m_out);
 }
 
-void UpstreamExchange::pumpResponseBody()
+void UpstreamExchange::pumpResponseBody(QByteArrayView head)
 {
     if (m_phase != Phase::Forwarding || !m_responseHeadRelayed) {
+        Expects(head.isEmpty());
         return;
     }
-    const auto moved = m_responseBody.move(input(), m_downstream);
+    const auto moved = m_responseBody.move(input(), m_downstream, head);
     if (!moved) {
         m_worker.counters().count(ProxyErrorKind::UpstreamBodyAborted);
         qCWarning(lcUpstream).noquote()

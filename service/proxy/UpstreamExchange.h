@@ -46,8 +46,9 @@ public:
         // The response broke off after its head: only closing the client connection is left.
         virtual void exchangeCut() = 0;
         virtual void exchangeDeadline(Deadline deadline, std::chrono::milliseconds after) = 0;
-        // The upstream can take request body bytes.
-        virtual void pumpRequestBody() = 0;
+        // The upstream can take request body bytes. `head`, the request head when the body starts,
+        // goes out first (with the first body bytes in one system call).
+        virtual void pumpRequestBody(QByteArrayView head) = 0;
         // 100 Continue went to the client: its body comes now.
         virtual void continueSent() = 0;
         [[nodiscard]] virtual bool requestBodyDone() const = 0;
@@ -78,7 +79,9 @@ public:
     // The request body no longer holds one of the pool's body streams.
     void endBodyStream();
     void noteBodyBytesSent() { m_bodyBytesSent = true; }
-    void pumpResponseBody();
+    // Relays what has arrived of the response body; `head`, the response head when the body starts,
+    // goes out first (with the first body bytes in one system call).
+    void pumpResponseBody(QByteArrayView head = {});
 
     [[nodiscard]] bool forwarding() const { return m_phase == Phase::Forwarding; }
     [[nodiscard]] bool responseHeadRelayed() const { return m_responseHeadRelayed; }

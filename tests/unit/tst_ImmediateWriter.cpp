@@ -4,10 +4,12 @@
 
 #include <QBuffer>
 #include <QElapsedTimer>
+#include <QNetworkDatagram>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
+#include <QUdpSocket>
 
 #include <memory>
 
@@ -96,6 +98,53 @@ private Q_SLOTS:
         QVERIFY(received == first + second);
     }
 
+    // Head and body in one sendmsg(2): a connected UDP socket turns one system call into one datagram.
+    void headAndBodyLeaveInOneSystemCall()
+    {
+        QUdpSocket receiver;
+        QVERIFY(receiver.bind(QHostAddress::LocalHost, 0));
+        QUdpSocket sender;
+        sender.connectToHost(QHostAddress::LocalHost, receiver.localPort());
+        QCOMPARE(sender.state(), QAbstractSocket::ConnectedState);
+        ImmediateWriter writer(sender, true);
+        QVERIFY(writer.write(QByteArrayView("HTTP/1.1 200 OK\r\n\r\n"), QByteArray("body")));
+        QCOMPARE(writer.sentDirectly(), qint64{23});
+        QTRY_VERIFY(receiver.hasPendingDatagrams());
+        QCOMPARE(receiver.receiveDatagram().data(), QByteArray("HTTP/1.1 200 OK\r\n\r\nbody"));
+        QVERIFY(!receiver.hasPendingDatagrams());
+    }
+
+    // What the kernel refuses of either part is queued in order, and later writes wait behind it.
+    void partsTheKernelRefusesAreQueuedInOrder_data()
+    {
+        QTest::addColumn<qsizetype>("firstSize");
+        QTest::addColumn<qsizetype>("secondSize");
+        QTest::addColumn<bool>("secondWhole");
+        QTest::newRow("large head") << qsizetype{16 * 1024 * 1024} << qsizetype{10} << true;
+        QTest::newRow("large body") << qsizetype{100} << qsizetype{16 * 1024 * 1024} << true;
+        QTest::newRow("large body, a view") << qsizetype{100} << qsizetype{16 * 1024 * 1024} << false;
+    }
+    void partsTheKernelRefusesAreQueuedInOrder()
+    {
+        QFETCH(qsizetype, firstSize);
+        QFETCH(qsizetype, secondSize);
+        QFETCH(bool, secondWhole);
+        Pair pair = connectedPair();
+        QVERIFY(pair.reader != nullptr);
+        ImmediateWriter writer(*pair.writer, true);
+        const QByteArray first = pattern(firstSize, 'a');
+        const QByteArray second = pattern(secondSize, 'k');
+        QVERIFY(secondWhole ? writer.write(first, second) : writer.write(first, QByteArrayView(second)));
+        QVERIFY(writer.sentDirectly() > 0);
+        QCOMPARE(pair.writer->bytesToWrite(), first.size() + second.size() - writer.sentDirectly());
+        const qint64 direct = writer.sentDirectly();
+        QVERIFY(writer.write(QByteArrayView("-tail-"), QByteArrayView("+")));
+        QCOMPARE(writer.sentDirectly(), direct);
+        const QByteArray received = readAll(pair, first.size() + second.size() + 7);
+        QCOMPARE(received.size(), first.size() + second.size() + 7);
+        QVERIFY(received == first + second + "-tail-+");
+    }
+
     void otherDevicesTakeQtsPath()
     {
         QByteArray bytes;
@@ -104,7 +153,8 @@ private Q_SLOTS:
         ImmediateWriter writer(buffer);
         QVERIFY(writer.write(QByteArrayView("abc")));
         QVERIFY(writer.write(QByteArray("def")));
-        QCOMPARE(bytes, QByteArray("abcdef"));
+        QVERIFY(writer.write(QByteArrayView("gh"), QByteArray("ij")));
+        QCOMPARE(bytes, QByteArray("abcdefghij"));
         QCOMPARE(writer.sentDirectly(), qint64{0});
     }
 

@@ -138,6 +138,45 @@ private Q_SLOTS:
         QVERIFY(m_pending.isEmpty());
     }
 
+    // The head goes first, whether body bytes follow in the same call, none are there yet, or the
+    // body turns out malformed (the client then sees the head and a cut connection, as before).
+    void headGoesFirst_data()
+    {
+        QTest::addColumn<BodyFraming>("framing");
+        QTest::addColumn<QByteArray>("pending");
+        QTest::addColumn<bool>("valid");
+        QTest::addColumn<QByteArray>("written");
+        QTest::newRow("body with the head")
+            << BodyFraming::ContentLength << QByteArray("abc") << true << QByteArray("HEAD|abc");
+        QTest::newRow("no body bytes yet")
+            << BodyFraming::ContentLength << QByteArray() << true << QByteArray("HEAD|");
+        QTest::newRow("chunked") << BodyFraming::Chunked << QByteArray("1\r\nx\r\n") << true
+                                 << QByteArray("HEAD|1\r\nx\r\n");
+        QTest::newRow("malformed chunk")
+            << BodyFraming::Chunked << QByteArray("zz\r\n") << false << QByteArray("HEAD|");
+    }
+    void headGoesFirst()
+    {
+        QFETCH(BodyFraming, framing);
+        QFETCH(QByteArray, pending);
+        QFETCH(bool, valid);
+        QFETCH(QByteArray, written);
+        BodyRelay relay(m_pending, m_scratch, {});
+        relay.start(framing, 3, Output::Raw);
+        m_pending = pending;
+        if (!valid) {
+            QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("bad chunked body")));
+        }
+        const auto moved = relay.move(nullptr, m_sinkOut, "HEAD|");
+        QCOMPARE(moved.has_value(), valid);
+        QCOMPARE(m_sinkBytes, written);
+        // Only the first call carries the head.
+        if (valid) {
+            QVERIFY(relay.move(nullptr, m_sinkOut).has_value());
+            QCOMPARE(m_sinkBytes, written);
+        }
+    }
+
     void startResetsTheBody()
     {
         BodyRelay relay(m_pending, m_scratch, {});
