@@ -76,8 +76,8 @@ std::optional<QString> RequestBody::tooSlow(Time now, bool targetHoldsBody)
                                        m_options);
 }
 
-Expected<BodyRelay::Progress, http::HttpError> RequestBody::relay(SocketInput &client,
-                                                                  ImmediateWriter &upstream, QByteArrayView head)
+Expected<BodyRelay::Progress, http::HttpError>
+RequestBody::relay(SocketInput &client, ImmediateWriter &upstream, QByteArrayView head)
 {
     auto moved = m_relay.move(&client, upstream, head);
     if (moved) {
