@@ -108,22 +108,32 @@ bench_cg_measure() {  # no subshell, so a failure still stops valgrind via the E
   MEASURED=$(awk '/Collected :/{print $NF}' "$WORK_DIR/logs/cg-$name.log" | tail -n 1)
 }
 
-# Like bench_cg_measure, under `strace -f -c` instead: MEASURED is the number of system calls, and
-# $WORK_DIR/strace.<n>.txt holds strace's table.
-bench_strace_measure() {
-  local n=$1 template=$2 prepare=${3:-} port cmd sp got
+# Like bench_cg_measure, for COUNT=syscalls (under `strace -f -c`: MEASURED is the number of system
+# calls, $WORK_DIR/strace.<n>.txt holds strace's table) or COUNT=faults (MEASURED is the process's
+# minor and major page faults when the requests are done).
+bench_count_measure() {
+  local n=$1 template=$2 prepare=${3:-} port cmd pid got
   free_port; port=$FREE_PORT
   cmd=$(bench_substitute "$template" "$port")
   [[ -n "$prepare" ]] && "$prepare" "$port"
-  env "${BENCH_ENV[@]}" strace -f -c -o "$WORK_DIR/strace.$n.txt" $cmd >"$WORK_DIR/logs/strace-$n.log" 2>&1 &
-  sp=$!; PIDS+=("$sp")
-  wait_http "$port" "$sp" || { tail -n 20 "$WORK_DIR/logs/strace-$n.log" >&2; die "proxy did not start under strace"; }
+  if [[ "$COUNT" == syscalls ]]; then
+    env "${BENCH_ENV[@]}" strace -f -c -o "$WORK_DIR/strace.$n.txt" $cmd >"$WORK_DIR/logs/count-$n.log" 2>&1 &
+  else
+    env "${BENCH_ENV[@]}" $cmd >"$WORK_DIR/logs/count-$n.log" 2>&1 &
+  fi
+  pid=$!; PIDS+=("$pid")
+  wait_http "$port" "$pid" || { tail -n 20 "$WORK_DIR/logs/count-$n.log" >&2; die "proxy did not start"; }
   got=$(curl -s --max-time 10 "http://127.0.0.1:$port/echo-auth")
   [[ "$got" == "Bearer $TOKEN" ]] || log "warning: upstream saw Authorization of ${#got} chars, not the fixed token"
   bench_requests "$n" "$port"
+  if [[ "$COUNT" == faults ]]; then
+    MEASURED=$(awk '{ sub(/^.*\) /, ""); print $8 + $10 }' "/proc/$pid/stat")
+    stop_pid "$pid" "${STOP_SIGNAL:-TERM}"
+    return
+  fi
   # The traced process gets the signal: strace itself would die without writing its table.
-  kill -"${STOP_SIGNAL:-TERM}" "$(pgrep -o -P "$sp")" 2>/dev/null || true
-  stop_pid "$sp" CONT
+  kill -"${STOP_SIGNAL:-TERM}" "$(pgrep -o -P "$pid")" 2>/dev/null || true
+  stop_pid "$pid" CONT
   # Columns: % time, seconds, usecs/call, calls, [errors,] syscall.
   MEASURED=$(awk '$NF == "total" { print $4 }' "$WORK_DIR/strace.$n.txt")
 }

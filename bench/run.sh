@@ -7,6 +7,7 @@
 #   REPEAT=3 SCENARIOS="root 64k post" bench/run.sh
 #   bench/run.sh callgrind       # instructions per proxied GET / for nginx, Go and aad-auth-proxy
 #   bench/run.sh syscalls        # system calls per proxied GET / (strace -f -c), the same three
+#   bench/run.sh faults          # page faults per proxied GET /, the same three
 set -Eeuo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -26,7 +27,7 @@ mkdir -p "$WORK_DIR"
 # peers.sh and cg_per_request.sh write the (identical, deterministic) token to WORK_DIR/token.txt
 # before they start a proxy; the token source reads it on each request.
 mode=${1:-peers}
-[[ $mode == callgrind || $mode == syscalls ]] && mkdir -p "$WORK_DIR/cg" && token_file=$WORK_DIR/cg/token.txt || token_file=$WORK_DIR/token.txt
+[[ $mode == callgrind || $mode == syscalls || $mode == faults ]] && mkdir -p "$WORK_DIR/cg" && token_file=$WORK_DIR/cg/token.txt || token_file=$WORK_DIR/token.txt
 
 "$build/bin/aap-bench-token-source" --token-file "$token_file" >"$WORK_DIR/token-source.port" 2>"$WORK_DIR/token-source.log" &
 source_pid=$!
@@ -40,8 +41,8 @@ export AZURE_POD_IDENTITY_AUTHORITY_HOST=http://127.0.0.1:$source_port
 export WORKER_THREADS=${PROXY_THREADS:-1}
 proxy_cmd="$build/bin/aad-auth-proxy --config /dev/null --listening-port {PORT} --target-host {UPSTREAM}"
 
-if [[ $mode == callgrind || $mode == syscalls ]]; then
-  [[ $mode == syscalls ]] && export COUNT=syscalls
+if [[ $mode == callgrind || $mode == syscalls || $mode == faults ]]; then
+  [[ $mode == callgrind ]] || export COUNT=$mode
   for target in nginx go "$proxy_cmd"; do
     WORK_DIR=$WORK_DIR/cg bash "$here/cg_per_request.sh" "$target"
   done

@@ -184,7 +184,7 @@ run_wrk() {
     order=("${order[@]:1}" "${order[0]}")
   done
   echo "# throughput: wrk -t1 -c$CONNS -d$DURATION GET /, $REPEAT interleaved rounds; medians, and the median of the"
-  echo "# per-round ratios to export_off (the runs of a round are a minute apart, so they share the machine's load)."
+  echo "# per-round ratios to export_off (the runs of a round follow each other in a rotating order and share the machine's load)."
   echo "# cpu_us/rq: the service's CPU time (all threads) per request during the measured run."
   awk '
     function median(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
