@@ -156,4 +156,5 @@ worker_thread() {
   for f in "$1"-*; do
     grep -q 'ClientConnection::processInput' "$f" && { printf '%s' "${f##*-}"; return; }
   done
+  return 0  # no such thread (another proxy): empty, which callers check
 }

@@ -25,10 +25,19 @@ constexpr qsizetype kReceiveBytes = qsizetype{64} * 1024;
 // replaced, so large bodies are never copied.
 constexpr qsizetype kCopyAtMost = qsizetype{4} * 1024;
 
+// kReceiveBytes to receive into, with SocketInput::kReceiveSlack of room behind them.
+QByteArray newReceiveBuffer()
+{
+    QByteArray buffer;
+    buffer.reserve(kReceiveBytes + SocketInput::kReceiveSlack);
+    buffer.resize(kReceiveBytes);
+    return buffer;
+}
+
 // One per thread: fill() copies or takes what arrived before it returns, so no connection holds it.
 QByteArray &receiveBuffer()
 {
-    thread_local QByteArray buffer(kReceiveBytes, Qt::Uninitialized);
+    thread_local QByteArray buffer = newReceiveBuffer();
     return buffer;
 }
 
@@ -89,7 +98,7 @@ SocketInput::Fill SocketInput::fill()
         } else if (got <= kCopyAtMost) {
             m_buffer = arrived.toByteArray();
         } else {
-            m_buffer = std::exchange(received, QByteArray(kReceiveBytes, Qt::Uninitialized));
+            m_buffer = std::exchange(received, newReceiveBuffer());
             m_buffer.resize(got);
         }
         return Fill::Data;
