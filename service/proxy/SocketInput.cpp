@@ -25,11 +25,16 @@ constexpr qsizetype kReceiveBytes = qsizetype{64} * 1024;
 // replaced, so large bodies are never copied.
 constexpr qsizetype kCopyAtMost = qsizetype{4} * 1024;
 
-// kReceiveBytes to receive into, with SocketInput::kReceiveSlack of room behind them.
+// Room behind the bytes of a large receive, which goes with the buffer when it is handed over: a
+// request body read ahead to 64 KiB arrives as one full receive and about its head's size more,
+// which then appends there instead of moving the 64 KiB to a larger array.
+constexpr qsizetype kReceiveSlack = qsizetype{8} * 1024;
+
+// kReceiveBytes to receive into, with kReceiveSlack of room behind them.
 QByteArray newReceiveBuffer()
 {
     QByteArray buffer;
-    buffer.reserve(kReceiveBytes + SocketInput::kReceiveSlack);
+    buffer.reserve(kReceiveBytes + kReceiveSlack);
     buffer.resize(kReceiveBytes);
     return buffer;
 }

@@ -24,11 +24,6 @@ public:
         Failed,  // reset or another error: the connection is gone
     };
 
-    // Room behind the bytes of a large receive (direct mode), which then is handed on without a
-    // copy: a request body read ahead to 64 KiB arrives as one full receive and about its head's
-    // size more, which appends there instead of moving the 64 KiB to a larger array.
-    static constexpr qsizetype kReceiveSlack = qsizetype{8} * 1024;
-
     explicit SocketInput(QIODevice &device);
 
     // Switches to reading the descriptor directly when `socket` allows it (plain text, Unix, a
