@@ -1,5 +1,6 @@
 #include "eventloop/EpollEventDispatcher.h"
 
+#include "eventloop/PassClock.h"
 #include "eventloop/SanitizerHandOver.h"
 
 #ifdef Q_OS_LINUX
@@ -103,6 +104,9 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
         emit aboutToBlock();
     }
     const int ready = ::epoll_wait(m_epoll, m_ready.data(), gsl::narrow<int>(m_ready.size()), timeout);
+    if (m_passClock != nullptr) {
+        m_passClock->beginPass();
+    }
 
     int handled = 0;
     if (!flags.testFlag(QEventLoop::ExcludeSocketNotifiers)) {
@@ -117,7 +121,15 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
     if (!flags.testFlag(QEventLoop::X11ExcludeTimers)) {
         handled += activateTimers();
     }
+    if (m_passClock != nullptr) {
+        m_passClock->endPass();
+    }
     return handled > 0;
+}
+
+void EpollEventDispatcher::setPassClock(PassClock *clock)
+{
+    m_passClock = clock;
 }
 
 void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)

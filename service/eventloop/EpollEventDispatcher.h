@@ -23,6 +23,8 @@ class QSocketNotifier;
 
 namespace aap::eventloop {
 
+class PassClock;
+
 // The proxy workers' event loop on Linux. Qt's default (glib) dispatcher polls every descriptor on
 // each pass and wakes itself through an eventfd whenever a notifier is switched, which is most of
 // what a small proxied request costs; this one keeps the descriptors in one epoll set, so a pass
@@ -53,6 +55,10 @@ public:
     void interrupt() override;
     void startingUp() override;
 
+    // Marks each pass on `clock`, from the end of the wait for events to the return of
+    // processEvents(). Set before the loop runs; the clock must outlive the dispatcher.
+    void setPassClock(PassClock *clock);
+
 private:
     // The notifiers of one descriptor. The generation tells an event of a descriptor that was
     // closed and reused within one pass from an event of the new one.
@@ -77,6 +83,7 @@ private:
     int activateTimers();
     void drainWake();
 
+    PassClock *m_passClock = nullptr;
     int m_epoll;
     int m_wake; // eventfd: wake-ups from other threads
     std::unordered_map<int, Watch> m_watches;

@@ -6,12 +6,18 @@
 
 namespace aap::eventloop {
 
-std::unique_ptr<QAbstractEventDispatcher> createWorkerEventDispatcher()
+std::unique_ptr<QAbstractEventDispatcher> createWorkerEventDispatcher(PassClock *passClock)
 {
 #ifdef Q_OS_LINUX
     if (qgetenv("AAP_EVENT_DISPATCHER") != "qt") {
-        return EpollEventDispatcher::create();
+        auto dispatcher = EpollEventDispatcher::create();
+        if (dispatcher) {
+            dispatcher->setPassClock(passClock);
+        }
+        return dispatcher;
     }
+#else
+    Q_UNUSED(passClock);
 #endif
     return nullptr;
 }

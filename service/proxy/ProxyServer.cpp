@@ -76,11 +76,12 @@ Expected<void, QString> ProxyServer::start(ProxyServer *listenerDonor)
     for (int i = 0; i < count; ++i) {
         auto *thread = new QThread;
         thread->setObjectName(QStringLiteral("proxy-worker-%1").arg(i));
-        if (auto dispatcher = eventloop::createWorkerEventDispatcher()) {
+        auto &clock = *m_passClocks.emplace_back(std::make_unique<eventloop::PassClock>(m_clock));
+        if (auto dispatcher = eventloop::createWorkerEventDispatcher(&clock)) {
             thread->setEventDispatcher(dispatcher.release()); // the thread owns it
         }
         auto *worker = new ProxyWorker(m_options, m_transports, *m_guard, m_listenerTls.get(),
-                                       m_counters.addWorker(), *m_probe, m_clock, i);
+                                       m_counters.addWorker(), *m_probe, clock, i);
         worker->moveToThread(thread);
         // The worker (its sockets and timers) is destroyed on its own thread as the loop ends.
         connect(thread, &QThread::finished, worker, &QObject::deleteLater);
@@ -453,6 +454,7 @@ void ProxyServer::stop()
     }
     m_threads.clear();
     m_workers.clear();
+    m_passClocks.clear(); // after the threads, which took their dispatchers with them
 }
 
 } // namespace aap::proxy

@@ -2,6 +2,7 @@
 
 #include "core/Clock.h"
 #include "core/Expected.h"
+#include "eventloop/PassClock.h"
 #include "proxy/Acceptor.h"
 #include "proxy/ProxyCounters.h"
 #include "proxy/ProxyOptions.h"
@@ -111,7 +112,8 @@ private:
     std::unique_ptr<inbound::ExposureWarning> m_exposureWarning;
     Clock::TimerId m_certificateTimer = 0;
     Acceptor *m_acceptor = nullptr;
-    QList<QPair<qsizetype, Acceptor *>> m_routeAcceptors; // routes with a port of their own
+    QList<QPair<qsizetype, Acceptor *>> m_routeAcceptors;            // routes with a port of their own
+    std::vector<std::unique_ptr<eventloop::PassClock>> m_passClocks; // one per worker thread
     std::vector<QThread *> m_threads;
     std::vector<ProxyWorker *> m_workers;
     std::size_t m_nextWorker = 0;

@@ -1,8 +1,11 @@
 // The proxy workers' epoll dispatcher, on a thread of its own as in the proxy: calls posted from
 // other threads and from the loop itself, timers, read and write notifiers (level-triggered, a full
 // socket not reported writable), a descriptor number reused after a close, and quitting a loop that
-// sleeps with nothing to do.
+// sleeps with nothing to do, and the passes it marks on a worker's PassClock.
 #include "eventloop/EpollEventDispatcher.h"
+
+#include "eventloop/PassClock.h"
+#include "support/FakeClock.h"
 
 #include <QtGlobal>
 
@@ -10,6 +13,7 @@
 
 #include <QAbstractEventDispatcher>
 #include <QPointer>
+#include <QScopeGuard>
 #include <QSocketNotifier>
 #include <QTest>
 #include <QThread>
@@ -23,8 +27,27 @@
 #include <memory>
 
 using aap::eventloop::EpollEventDispatcher;
+using aap::eventloop::PassClock;
 
 namespace {
+
+// Every reading a nanosecond after the last, so two readings are equal only if one was shared.
+class CountingClock final : public aap::Clock {
+public:
+    [[nodiscard]] TimePoint now() const override { return TimePoint{} + next(); }
+    [[nodiscard]] SteadyTimePoint steadyNow() const override { return SteadyTimePoint{} + next(); }
+    TimerId startTimer(Duration delay, std::function<void()> callback) override
+    {
+        return m_timers.startTimer(delay, std::move(callback));
+    }
+    void cancel(TimerId id) override { m_timers.cancel(id); }
+
+private:
+    std::chrono::nanoseconds next() const { return std::chrono::nanoseconds{++m_readings}; }
+
+    mutable std::atomic<std::int64_t> m_readings{0};
+    aap::test::FakeClock m_timers;
+};
 
 struct SocketPair {
     int near = -1;
@@ -80,6 +103,8 @@ void drain(int descriptor)
 class tst_EpollEventDispatcher : public QObject {
     Q_OBJECT
 
+    CountingClock m_baseClock;
+    PassClock m_passClock{m_baseClock}; // read on the loop thread only
     std::unique_ptr<QThread> m_thread;
     std::unique_ptr<QObject> m_context; // lives on the loop thread
 
@@ -95,6 +120,7 @@ private Q_SLOTS:
         m_thread = std::make_unique<QThread>();
         auto dispatcher = EpollEventDispatcher::create();
         QVERIFY(dispatcher != nullptr);
+        dispatcher->setPassClock(&m_passClock);
         m_thread->setEventDispatcher(dispatcher.release());
         m_context = std::make_unique<QObject>();
         m_context->moveToThread(m_thread.get());
@@ -314,6 +340,70 @@ private Q_SLOTS:
         pair.far = -1;
         QTRY_VERIFY_WITH_TIMEOUT(sawEnd.load(), 5000);
         onLoop([&] { notifier.reset(); });
+    }
+
+    void aPassSharesOneReading()
+    {
+        SocketPair first;
+        SocketPair second;
+        QVERIFY(first.near >= 0 && second.near >= 0);
+        struct Readings {
+            aap::Clock::SteadyTimePoint steady;
+            aap::Clock::TimePoint wall;
+        };
+        std::vector<Readings> readings; // touched on the loop thread, read here after onLoop()
+        const auto readTwice = [&] {
+            for (int i = 0; i < 2; ++i) {
+                readings.push_back({m_passClock.steadyNow(), m_passClock.now()});
+            }
+        };
+        std::unique_ptr<QSocketNotifier> firstNotifier;
+        std::unique_ptr<QSocketNotifier> secondNotifier;
+        const auto notifiersGone = qScopeGuard([&] {
+            onLoop([&] {
+                firstNotifier.reset();
+                secondNotifier.reset();
+            });
+        });
+        std::atomic<int> handled{0};
+        onLoop([&] {
+            for (auto [pair, notifier] :
+                 {std::pair{&first, &firstNotifier}, std::pair{&second, &secondNotifier}}) {
+                *notifier = std::make_unique<QSocketNotifier>(pair->near, QSocketNotifier::Read);
+                QObject::connect(notifier->get(), &QSocketNotifier::activated, notifier->get(), [&, pair] {
+                    char byte = 0;
+                    QCOMPARE(::recv(pair->near, &byte, 1, 0), 1);
+                    readTwice();
+                    if (++handled == 1) {
+                        QTimer::singleShot(1, Qt::PreciseTimer, m_context.get(), [&] {
+                            readTwice();
+                            ++handled;
+                        });
+                    }
+                });
+            }
+            // Posted calls run before the loop waits: both sockets are ready when it does, so one
+            // pass reports both.
+            QVERIFY(sendByte(first.far));
+            QVERIFY(sendByte(second.far));
+        });
+        QTRY_COMPARE_WITH_TIMEOUT(handled.load(), 3, 5000);
+        onLoop([&] { readTwice(); }); // a posted call: outside any pass
+
+        QCOMPARE(readings.size(), std::size_t{8});
+        // Both sockets' handlers shared the first reading of their pass...
+        for (std::size_t i = 1; i < 4; ++i) {
+            QCOMPARE(readings[i].steady, readings[0].steady);
+            QCOMPARE(readings[i].wall, readings[0].wall);
+        }
+        // ...a timer, which runs in a later pass, shared a newer one...
+        QVERIFY(readings[4].steady > readings[0].steady);
+        QCOMPARE(readings[5].steady, readings[4].steady);
+        QCOMPARE(readings[5].wall, readings[4].wall);
+        // ...and outside a pass every reading is new.
+        QVERIFY(readings[6].steady > readings[4].steady);
+        QVERIFY(readings[7].steady > readings[6].steady);
+        QVERIFY(readings[7].wall > readings[6].wall);
     }
 
     void quitWakesAnIdleLoop()
