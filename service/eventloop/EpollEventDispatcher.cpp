@@ -136,9 +136,13 @@ void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
 {
     Expects(notifier != nullptr);
     const int descriptor = gsl::narrow<int>(notifier->socket());
-    auto [it, inserted] = m_watches.try_emplace(descriptor);
-    Watch &watch = it->second;
-    if (inserted) {
+    Expects(descriptor >= 0);
+    const auto index = static_cast<std::size_t>(descriptor);
+    if (index >= m_watches.size()) {
+        m_watches.resize(index + 1);
+    }
+    Watch &watch = m_watches[index];
+    if (watch.generation == 0) { // not watched yet
         watch.generation = ++m_generation;
         if (watch.generation == 0) { // wrapped: 0 is the wake-up descriptor's
             watch.generation = ++m_generation;
@@ -152,11 +156,11 @@ void EpollEventDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier)
 {
     Expects(notifier != nullptr);
     const int descriptor = gsl::narrow<int>(notifier->socket());
-    const auto it = m_watches.find(descriptor);
-    if (it == m_watches.end()) {
+    Watch *found = watchOf(descriptor);
+    if (found == nullptr) {
         return;
     }
-    Watch &watch = it->second;
+    Watch &watch = *found;
     QSocketNotifier *&registered = slot(watch, notifier->type());
     if (registered != notifier) {
         return;
@@ -171,7 +175,7 @@ void EpollEventDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier)
     if (watch.applied != 0U) {
         ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, descriptor, nullptr);
     }
-    m_watches.erase(it);
+    watch = Watch{};
 }
 
 void EpollEventDispatcher::registerTimer(int timerId, qint64 interval, Qt::TimerType timerType,
@@ -249,6 +253,15 @@ QSocketNotifier *&EpollEventDispatcher::slot(Watch &watch, int type)
     }
 }
 
+EpollEventDispatcher::Watch *EpollEventDispatcher::watchOf(int descriptor)
+{
+    if (descriptor < 0 || static_cast<std::size_t>(descriptor) >= m_watches.size()) {
+        return nullptr;
+    }
+    Watch &watch = m_watches[static_cast<std::size_t>(descriptor)];
+    return watch.generation != 0 ? &watch : nullptr;
+}
+
 void EpollEventDispatcher::queueChange(int descriptor, Watch &watch)
 {
     if (!watch.queued) {
@@ -260,11 +273,11 @@ void EpollEventDispatcher::queueChange(int descriptor, Watch &watch)
 void EpollEventDispatcher::applyChanges()
 {
     for (const int descriptor : m_changed) {
-        const auto it = m_watches.find(descriptor);
-        if (it == m_watches.end() || !it->second.queued) {
+        Watch *found = watchOf(descriptor);
+        if (found == nullptr || !found->queued) {
             continue;
         }
-        Watch &watch = it->second;
+        Watch &watch = *found;
         watch.queued = false;
         const std::uint32_t events = wanted(watch);
         if (events == watch.applied) {
@@ -329,11 +342,11 @@ int EpollEventDispatcher::activateSockets(int ready)
 
 bool EpollEventDispatcher::activate(int descriptor, std::uint32_t generation, int type)
 {
-    const auto it = m_watches.find(descriptor);
-    if (it == m_watches.end() || it->second.generation != generation) {
+    Watch *watch = watchOf(descriptor);
+    if (watch == nullptr || watch->generation != generation) {
         return false;
     }
-    QSocketNotifier *notifier = slot(it->second, type);
+    QSocketNotifier *notifier = slot(*watch, type);
     if (notifier == nullptr) {
         return false;
     }

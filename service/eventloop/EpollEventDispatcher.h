@@ -15,7 +15,6 @@
 #include <cstdint>
 #include <memory>
 #include <thread>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -61,7 +60,8 @@ public:
 
 private:
     // The notifiers of one descriptor. The generation tells an event of a descriptor that was
-    // closed and reused within one pass from an event of the new one.
+    // closed and reused within one pass from an event of the new one; 0 marks a descriptor that
+    // is not watched.
     struct Watch {
         QSocketNotifier *read = nullptr;
         QSocketNotifier *write = nullptr;
@@ -73,6 +73,9 @@ private:
 
     EpollEventDispatcher(int epoll, int wake);
 
+    // The watch of a watched descriptor, or null. Valid until the next registration, which may
+    // move the table.
+    Watch *watchOf(int descriptor);
     static std::uint32_t wanted(const Watch &watch);
     static QSocketNotifier *&slot(Watch &watch, int type);
     void queueChange(int descriptor, Watch &watch);
@@ -86,7 +89,10 @@ private:
     PassClock *m_passClock = nullptr;
     int m_epoll;
     int m_wake; // eventfd: wake-ups from other threads
-    std::unordered_map<int, Watch> m_watches;
+    // Indexed by descriptor: the kernel hands out the lowest free numbers, so the table is as long
+    // as the most descriptors open at once, and finding a socket's watch for each event touches
+    // one entry of a contiguous array instead of a hash node somewhere on the heap.
+    std::vector<Watch> m_watches;
     std::vector<int> m_changed;
     std::uint32_t m_generation = 0;
     TimerSchedule m_timers;

@@ -19,11 +19,13 @@
 #include <QThread>
 #include <QTimer>
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <memory>
 
 using aap::eventloop::EpollEventDispatcher;
@@ -318,6 +320,55 @@ private Q_SLOTS:
         QVERIFY(sendByte(second.far));
         QTRY_COMPARE_WITH_TIMEOUT(activations.load(), 1, 5000);
         onLoop([&] { notifier.reset(); });
+    }
+
+    void descriptorsFarApartAreWatched()
+    {
+        // The table of watches grows to the highest number registered; a low one registered
+        // after a high one, and the high one after the low one is gone, still work.
+        SocketPair pair;
+        QVERIFY(pair.near >= 0);
+        const int high = ::fcntl(pair.near, F_DUPFD_CLOEXEC, 900);
+        QVERIFY2(high >= 900, std::strerror(errno));
+        const auto closeHigh = qScopeGuard([high] { ::close(high); });
+        std::atomic<int> lowReads{0};
+        std::atomic<int> highReads{0};
+        std::unique_ptr<QSocketNotifier> highNotifier;
+        std::unique_ptr<QSocketNotifier> lowNotifier;
+        const auto notifiersGone = qScopeGuard([&] {
+            onLoop([&] {
+                highNotifier.reset();
+                lowNotifier.reset();
+            });
+        });
+        // Both numbers name one socket: whichever notifier is on reads the byte.
+        const auto watch = [&](std::unique_ptr<QSocketNotifier> &notifier, int descriptor,
+                               std::atomic<int> &reads) {
+            notifier = std::make_unique<QSocketNotifier>(descriptor, QSocketNotifier::Read);
+            QObject::connect(notifier.get(), &QSocketNotifier::activated, notifier.get(),
+                             [&reads, descriptor] {
+                                 char byte = 0;
+                                 if (::recv(descriptor, &byte, 1, MSG_DONTWAIT) == 1) {
+                                     ++reads;
+                                 }
+                             });
+        };
+        onLoop([&] { watch(highNotifier, high, highReads); });
+        QVERIFY(sendByte(pair.far));
+        QTRY_COMPARE_WITH_TIMEOUT(highReads.load(), 1, 5000);
+        onLoop([&] {
+            highNotifier.reset();
+            watch(lowNotifier, pair.near, lowReads);
+        });
+        QVERIFY(sendByte(pair.far));
+        QTRY_COMPARE_WITH_TIMEOUT(lowReads.load(), 1, 5000);
+        onLoop([&] {
+            lowNotifier.reset();
+            watch(highNotifier, high, highReads);
+        });
+        QVERIFY(sendByte(pair.far));
+        QTRY_COMPARE_WITH_TIMEOUT(highReads.load(), 2, 5000);
+        QCOMPARE(lowReads.load(), 1);
     }
 
     void hangUpReachesTheReadNotifier()
