@@ -6,6 +6,13 @@
 
 namespace aap::proxy {
 
+void MemoryReturn::retainWhileBusy()
+{
+#if defined(__GLIBC__)
+    ::mallopt(M_TRIM_THRESHOLD, static_cast<int>(kRetainedBytes));
+#endif
+}
+
 void MemoryReturn::trim()
 {
 #if defined(__GLIBC__)

@@ -12,6 +12,7 @@
 #include "log/LogField.h"
 #include "log/Logging.h"
 #include "proxy/Acceptor.h"
+#include "proxy/MemoryReturn.h"
 #include "proxy/OutboundProxy.h"
 #include "proxy/ProxyWorker.h"
 #include "proxy/UpstreamTls.h"
@@ -71,6 +72,7 @@ Expected<void, QString> ProxyServer::start(ProxyServer *listenerDonor)
         return inbound;
     }
 
+    MemoryReturn::retainWhileBusy();
     const int count =
         m_options.workerThreads > 0 ? m_options.workerThreads : std::max(1, QThread::idealThreadCount());
     for (int i = 0; i < count; ++i) {

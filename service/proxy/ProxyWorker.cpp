@@ -284,13 +284,22 @@ void ProxyWorker::sweep()
     for (auto &route : m_routes) {
         route->pool->expireIdle(now);
     }
-    // During a wave of closes every kClosedConnectionsPerTrim, and once more when it has ended.
+    // During a wave of closes every kClosedConnectionsPerTrim, once more when it has ended, and
+    // once when the worker has served no request for kQuietBeforeTrim.
     const std::size_t open = m_connections.size();
     const std::size_t closed = m_connectionPeak - open;
+    const std::uint64_t requests = m_counters.requests.get();
+    if (requests != m_requestsAtLastSweep) {
+        m_requestsAtLastSweep = requests;
+        m_lastRequestSeen = now;
+    }
+    const bool quiet =
+        requests != m_requestsAtLastTrim && now - m_lastRequestSeen >= MemoryReturn::kQuietBeforeTrim;
     if (closed >= MemoryReturn::kClosedConnectionsPerTrim ||
-        (closed >= MemoryReturn::kClosedConnectionsPerFinalTrim && open == m_openAtLastSweep)) {
+        (closed >= MemoryReturn::kClosedConnectionsPerFinalTrim && open == m_openAtLastSweep) || quiet) {
         MemoryReturn::trim();
         m_connectionPeak = open;
+        m_requestsAtLastTrim = requests;
         m_counters.memoryTrims.add();
     }
     m_openAtLastSweep = open;

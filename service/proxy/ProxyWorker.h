@@ -129,6 +129,9 @@ private:
     std::vector<ClientConnection *> m_connections;
     std::size_t m_connectionPeak = 0; // since the last MemoryReturn::trim()
     std::size_t m_openAtLastSweep = 0;
+    std::uint64_t m_requestsAtLastSweep = 0;
+    std::uint64_t m_requestsAtLastTrim = 0;
+    Clock::SteadyTimePoint m_lastRequestSeen{}; // the sweep that first saw the latest requests
     QTimer *m_sweepTimer = nullptr;
     QByteArray m_scratch;
     log::LogLimiter m_notReadyLog;

@@ -287,6 +287,31 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(h.counters().snapshot().activeConnections, 0, 10'000);
         QTRY_VERIFY_WITH_TIMEOUT(h.counters().snapshot().memoryTrims >= 1u, 5000);
     }
+    // A worker that served requests and then went quiet trims once (it lets its arena keep freed
+    // heap while busy); it does not trim again while it stays quiet, and does after the next ones.
+    void aQuietWorkerTrimsOnce()
+    {
+        ProxyTestHarness h;
+        h.publishToken();
+        h.options.workerThreads = 1;
+        QVERIFY(h.start());
+        ProxyTestClient client;
+        QVERIFY(client.connectTo(h.port()));
+        const auto served = [&client] {
+            client.send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n");
+            const auto response = client.readResponse(5000);
+            return response && response->status == 200;
+        };
+        const auto trims = [&h] { return h.counters().snapshot().memoryTrims; };
+        QVERIFY(served());
+        QCOMPARE(trims(), 0u);
+        QVERIFY(h.advanceUntil([&] { return trims() == 1u; }, 250ms));
+        h.clock.advance(5s);
+        QTest::qWait(600); // two sweeps or more
+        QCOMPARE(trims(), 1u);
+        QVERIFY(served());
+        QVERIFY(h.advanceUntil([&] { return trims() == 2u; }, 250ms));
+    }
     // A client that half-closes after its requests (`nc -N`) gets every response, then the close.
     void halfClosedClientGetsItsResponses_data()
     {
