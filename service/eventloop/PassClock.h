@@ -6,13 +6,13 @@
 
 namespace aap::eventloop {
 
-// A worker loop's clock. Within one pass of the loop, from the end of its wait for events to the
-// start of the next, every reading is the first one taken in that pass: a proxied request reads
-// the time about sixteen times (deadlines, token expiry, its duration, the upstream pool), and
-// each reading costs tens of nanoseconds on a virtual machine. Readings are late by at most the
-// rest of the pass, which the deadlines (seconds) and the recorded durations can spare.
-// Outside a pass, and on a loop that never marks one, every reading goes to the base clock.
-// Passes are marked, and readings taken, on the loop's thread only.
+// A worker loop's clock. Within one pass of the loop, from the end of its wait for events until it
+// has handled them and its due timers, every reading is the first one taken in that pass: a proxied request
+// reads the time about sixteen times (deadlines, token expiry, its duration, the upstream pool), and each
+// reading costs tens of nanoseconds on a virtual machine. Readings are late by at most the rest of the pass,
+// which the deadlines (seconds) and the recorded durations can spare. Outside a pass, and on a loop that
+// never marks one, every reading goes to the base clock. Passes are marked, and readings taken, on the loop's
+// thread only.
 class PassClock final : public Clock {
 public:
     explicit PassClock(Clock &base);

@@ -8,7 +8,7 @@ namespace aap::proxy {
 // When the workers' freed heap goes back to the system. Not after every free: by default glibc
 // trims an arena whenever more than 128 KiB lie free at its top, so each 64 KiB receive buffer
 // freed there was given back and the next one faulted its pages in again (4-5 page faults per
-// proxied 64 KiB POST at 50 connections, 20 % of the CPU per request). Instead an arena keeps up to
+// proxied 64 KiB POST at 50 connections, a fifth of its CPU). Instead an arena keeps up to
 // kRetainedBytes free while its worker is busy, and the workers trim when they go quiet and after
 // waves of closed connections (a burst of 10,000 left RSS at its peak otherwise).
 class MemoryReturn {
